@@ -1,0 +1,91 @@
+//! Debug-build detection of a thread waiting for a grace period inside its own read section.
+//!
+//! `synchronize` (or `barrier`, or a blocking wait) called from inside a read section of the
+//! same domain waits for itself and never returns. In debug builds with `std`, each scheme
+//! records the domains the current thread is reading in (by address), and the blocking calls
+//! check that list and panic with a message naming the mistake. Release builds compile all of
+//! this (and loom builds, whose threads share one OS thread) to nothing. Sections held through a `Send` token are not recorded: the token may be
+//! released on another thread.
+//!
+//! ```
+//! let domain = 0x1000;
+//! reclaim::debug::enter_section(domain);
+//! let inside = std::panic::catch_unwind(|| reclaim::debug::assert_outside(domain, "srcu", "synchronize"));
+//! assert_eq!(inside.is_err(), cfg!(debug_assertions));
+//! reclaim::debug::exit_section(domain);
+//! reclaim::debug::assert_outside(domain, "srcu", "synchronize");
+//! ```
+
+#[cfg(all(feature = "std", debug_assertions, not(loom)))]
+std::thread_local! {
+    static SECTIONS: core::cell::RefCell<std::vec::Vec<usize>> =
+        const { core::cell::RefCell::new(std::vec::Vec::new()) };
+}
+
+/// Records that the current thread entered a read section of `domain`.
+///
+/// ```
+/// reclaim::debug::enter_section(1);
+/// reclaim::debug::exit_section(1);
+/// ```
+#[inline(always)]
+pub fn enter_section(domain: usize) {
+    #[cfg(all(feature = "std", debug_assertions, not(loom)))]
+    let _ = SECTIONS.try_with(|s| s.borrow_mut().push(domain));
+    let _ = domain;
+}
+
+/// Records that the current thread left a read section of `domain`.
+///
+/// ```
+/// reclaim::debug::enter_section(2);
+/// reclaim::debug::exit_section(2);
+/// ```
+#[inline(always)]
+pub fn exit_section(domain: usize) {
+    #[cfg(all(feature = "std", debug_assertions, not(loom)))]
+    let _ = SECTIONS.try_with(|s| {
+        let mut s = s.borrow_mut();
+        if let Some(at) = s.iter().rposition(|&d| d == domain) {
+            s.swap_remove(at);
+        }
+    });
+    let _ = domain;
+}
+
+/// True when the current thread is inside a read section of `domain` (always false in release
+/// builds).
+///
+/// ```
+/// assert!(!reclaim::debug::inside(3));
+/// ```
+#[inline(always)]
+pub fn inside(domain: usize) -> bool {
+    #[cfg(all(feature = "std", debug_assertions, not(loom)))]
+    return SECTIONS
+        .try_with(|s| s.borrow().contains(&domain))
+        .unwrap_or(false);
+    #[cfg(not(all(feature = "std", debug_assertions, not(loom))))]
+    {
+        let _ = domain;
+        false
+    }
+}
+
+/// Panics, in debug builds, if the current thread is inside a read section of `domain`:
+/// `operation` would wait for that section, which cannot end while the thread waits.
+///
+/// ```
+/// reclaim::debug::assert_outside(4, "gus", "wait");
+/// ```
+#[inline(always)]
+#[track_caller]
+pub fn assert_outside(domain: usize, scheme: &str, operation: &str) {
+    if inside(domain) {
+        panic!(
+            "{scheme}: `{operation}` called inside a read section of the same domain; it would \
+             wait for that section to end and deadlock. Drop the guard first, or retire the \
+             object instead of waiting for it"
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! The shared core of the grace-period reclamation schemes in this workspace.
+//!
+//! A *domain* is one independent instance of a scheme (an [`srcu::Srcu`], a `gus::Gus`, ...).
+//! Readers enter read-side sections; writers unlink objects and then either wait for a grace
+//! period ([`Reclaim::synchronize`]) or hand the objects over to be freed once one has passed
+//! ([`Reclaim::retire`]). A grace period ends when every section that began before it has
+//! ended. A reader stalled in one domain delays reclamation only in that domain.
+//!
+//! This crate holds what every scheme shares, once:
+//! - [`Reclaim`], the interface benches and data structures are written against;
+//! - [`slots`]: cache-padded reader slots, found by [`thread_id`] under `std` or claimed
+//!   explicitly without it;
+//! - [`bag`]: retired objects batched into bags tagged with a grace-period value;
+//! - [`wait`]: spin, then yield, then park;
+//! - [`seq`]: wrap-safe sequence comparisons;
+//! - [`sync`]: the atomics shim that swaps in loom's types under `cfg(loom)`;
+//! - [`membarrier`] and [`cpu`]: the operating-system calls (with `std`);
+//! - [`debug`]: debug-build detection of waiting inside one's own read section.
+//!
+//! # Features
+//! - `std` (default): thread-id slot lookup, parking, `membarrier`. Implies `alloc`.
+//! - `alloc`: boxed retire, growable slot arrays.
+//! - neither: `#![no_std]` core with fixed slot arrays, spin waiting and raw retire.
+//!
+//! [`srcu::Srcu`]: https://docs.rs/srcu
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod bag;
+#[cfg(feature = "std")]
+pub mod cpu;
+pub mod debug;
+#[cfg(feature = "std")]
+pub mod membarrier;
+pub mod seq;
+pub mod slots;
+pub mod sync;
+#[cfg(feature = "std")]
+pub mod thread_id;
+pub mod wait;
+
+/// A grace-period reclamation domain.
+///
+/// # Safety
+/// Implementations must keep the grace-period guarantee: [`synchronize`](Reclaim::synchronize)
+/// returns, and a retired object is freed, only after every read section that began before the
+/// call has ended. Data structures rely on this to free memory that readers may still hold.
+///
+/// # Example
+/// A function written once for every scheme:
+/// ```
+/// use reclaim::Reclaim;
+/// use std::sync::atomic::{AtomicPtr, Ordering};
+///
+/// fn replace<R: Reclaim>(domain: &R, slot: &AtomicPtr<u64>, value: u64) {
+///     let old = slot.swap(Box::into_raw(Box::new(value)), Ordering::AcqRel);
+///     if !old.is_null() {
+///         // SAFETY: `old` is unlinked; readers that still see it entered before the swap.
+///         domain.retire(unsafe { Box::from_raw(old) });
+///     }
+/// }
+///
+/// fn read<R: Reclaim>(domain: &R, slot: &AtomicPtr<u64>) -> u64 {
+///     let _guard = domain.enter();
+///     // SAFETY: the guard keeps whatever we load alive until it drops.
+///     unsafe { *slot.load(Ordering::Acquire) }
+/// }
+/// # struct Never;
+/// # unsafe impl Reclaim for Never {
+/// #     type Guard<'a> = ();
+/// #     fn enter(&self) {}
+/// #     unsafe fn retire_raw(&self, p: *mut (), free: unsafe fn(*mut ())) { self.synchronize(); unsafe { free(p) } }
+/// #     fn synchronize(&self) {}
+/// #     fn barrier(&self) {}
+/// # }
+/// # let slot = AtomicPtr::new(Box::into_raw(Box::new(1)));
+/// # replace(&Never, &slot, 2);
+/// # assert_eq!(read(&Never, &slot), 2);
+/// # unsafe { drop(Box::from_raw(slot.load(Ordering::Relaxed))) };
+/// ```
+pub unsafe trait Reclaim: Send + Sync {
+    /// A read-side section: it begins at [`enter`](Reclaim::enter) and ends when the guard drops.
+    type Guard<'a>: 'a
+    where
+        Self: 'a;
+
+    /// Begins a read-side section.
+    fn enter(&self) -> Self::Guard<'_>;
+
+    /// Drops `boxed` once every section that began before this call has ended.
+    #[cfg(feature = "alloc")]
+    fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
+        let retired = bag::Retired::from_box(boxed);
+        let (ptr, free) = retired.into_parts();
+        // SAFETY: `Retired::from_box` built a matching pointer and deleter for a `Send` box.
+        unsafe { self.retire_raw(ptr, free) }
+    }
+
+    /// Calls `free(ptr)` once every section that began before this call has ended.
+    ///
+    /// # Safety
+    /// `free(ptr)` must be safe to call once, from any thread, after that grace period, and
+    /// `ptr` must not be retired again.
+    unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ()));
+
+    /// Waits until every section that began before this call has ended.
+    fn synchronize(&self);
+
+    /// Waits until every object retired before this call has been freed.
+    fn barrier(&self);
+}

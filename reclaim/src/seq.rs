@@ -1,0 +1,112 @@
+//! Wrap-safe sequence numbers.
+//!
+//! Grace-period clocks only grow, and eventually wrap. Two values are compared by the sign of
+//! their wrapping difference, as TCP compares sequence numbers: `a` is before `b` when
+//! `(a - b) as signed < 0`. The comparison is right as long as the two values are less than half
+//! the sequence space apart; every scheme keeps its clocks within that distance (GUS bounds
+//! `wr_seq - rd_seq` explicitly, SRCU's cookies are at most a few grace periods apart).
+//!
+//! Tests start clocks just below the wrap point (see [`Sequence::NEAR_WRAP`]) so that every
+//! comparison in a scheme also runs across the wrap.
+//!
+//! ```
+//! use reclaim::seq::Sequence;
+//! let before_wrap = u32::MAX - 1;
+//! let after_wrap = before_wrap.wrapping_add(4);
+//! assert!(before_wrap.seq_lt(after_wrap));
+//! assert!(after_wrap.seq_gt(before_wrap));
+//! assert_eq!(before_wrap.seq_max(after_wrap), after_wrap);
+//! ```
+
+/// An unsigned integer used as a wrapping sequence number.
+pub trait Sequence: Copy + Eq + core::fmt::Debug {
+    /// Half the sequence space: two values further apart than this cannot be compared.
+    const HALF: Self;
+    /// A value a little below the wrap point, for tests that run a clock across the wrap.
+    const NEAR_WRAP: Self;
+    /// The wrapping difference `self - other`.
+    fn seq_diff(self, other: Self) -> Self;
+    /// True when `self` comes strictly before `other`.
+    fn seq_lt(self, other: Self) -> bool;
+    /// True when `self` comes before or equals `other`.
+    #[inline]
+    fn seq_le(self, other: Self) -> bool {
+        !other.seq_lt(self)
+    }
+    /// True when `self` comes strictly after `other`.
+    #[inline]
+    fn seq_gt(self, other: Self) -> bool {
+        other.seq_lt(self)
+    }
+    /// True when `self` comes after or equals `other`.
+    #[inline]
+    fn seq_ge(self, other: Self) -> bool {
+        !self.seq_lt(other)
+    }
+    /// The later of the two values.
+    #[inline]
+    fn seq_max(self, other: Self) -> Self {
+        if self.seq_lt(other) { other } else { self }
+    }
+    /// The earlier of the two values.
+    #[inline]
+    fn seq_min(self, other: Self) -> Self {
+        if self.seq_lt(other) { self } else { other }
+    }
+}
+
+macro_rules! impl_sequence {
+    ($($unsigned:ty => $signed:ty),*) => {$(
+        impl Sequence for $unsigned {
+            const HALF: Self = <$unsigned>::MAX / 2 + 1;
+            const NEAR_WRAP: Self = <$unsigned>::MAX - 1000;
+            #[inline]
+            fn seq_diff(self, other: Self) -> Self {
+                self.wrapping_sub(other)
+            }
+            #[inline]
+            fn seq_lt(self, other: Self) -> bool {
+                (self.wrapping_sub(other) as $signed) < 0
+            }
+        }
+    )*};
+}
+
+impl_sequence!(u32 => i32, u64 => i64, usize => isize);
+
+#[cfg(test)]
+mod tests {
+    use super::Sequence;
+    use proptest::prelude::*;
+    use std::prelude::rust_2024::*;
+
+    #[test]
+    fn ordering_across_the_wrap() {
+        let a = u64::MAX;
+        let b = a.wrapping_add(1);
+        assert!(a.seq_lt(b));
+        assert!(!b.seq_lt(a));
+        assert!(a.seq_le(a));
+        assert_eq!(a.seq_min(b), a);
+        assert_eq!(b.seq_diff(a), 1);
+    }
+
+    proptest! {
+        #[test]
+        fn lt_matches_offset_sign(base in any::<u32>(), d in 1u32..(1u32 << 31)) {
+            let later = base.wrapping_add(d);
+            prop_assert!(base.seq_lt(later));
+            prop_assert!(later.seq_gt(base));
+            prop_assert!(!later.seq_le(base));
+            prop_assert_eq!(base.seq_max(later), later);
+            prop_assert_eq!(later.seq_diff(base), d);
+        }
+
+        #[test]
+        fn lt_is_a_strict_order_within_half(base in any::<u64>(), a in 0u64..(1 << 40), b in 0u64..(1 << 40)) {
+            let (x, y) = (base.wrapping_add(a), base.wrapping_add(b));
+            prop_assert_eq!(x.seq_lt(y), a < b);
+            prop_assert_eq!(x.seq_le(y), a <= b);
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The atomics shim: every scheme takes its atomics, fences and spin hints from here.
+//!
+//! Under `cfg(loom)` the names resolve to `loom`'s instrumented types, otherwise to `core`'s. The
+//! loom models in `loom-tests` therefore exercise the code that ships, not a copy of it.
+//!
+//! Two rules follow from what loom can model (see `DESIGN.md`):
+//! - every ordering point that matters is an explicit [`fence`]`(SeqCst)`; loom treats `SeqCst`
+//!   loads, stores and read-modify-writes as acquire/release only;
+//! - the light half of an asymmetric fence ([`light_fence`]) is a compiler fence in real builds
+//!   and a full fence under loom, because loom cannot model `membarrier`.
+//!
+//! ```
+//! use reclaim::sync::{fence, AtomicU64, Ordering};
+//! let x = AtomicU64::new(1);
+//! x.store(2, Ordering::Relaxed);
+//! fence(Ordering::SeqCst);
+//! assert_eq!(x.load(Ordering::Relaxed), 2);
+//! ```
+
+#[cfg(not(loom))]
+pub use core::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+};
+#[cfg(loom)]
+pub use loom::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+};
+
+/// The reader half of an asymmetric fence.
+///
+/// In real builds this only stops the compiler from moving memory accesses across it; the
+/// writer makes up for the missing hardware fence with [`crate::membarrier::heavy`]. Under loom,
+/// which cannot model `membarrier`, it is a real `fence(SeqCst)`, so the models check the
+/// algorithm with symmetric fences only.
+///
+/// ```
+/// reclaim::sync::light_fence();
+/// ```
+#[inline(always)]
+pub fn light_fence() {
+    #[cfg(not(loom))]
+    core::sync::atomic::compiler_fence(Ordering::SeqCst);
+    #[cfg(loom)]
+    fence(Ordering::SeqCst);
+}
+
+/// One step of a busy-wait loop: a CPU spin hint, or a yield to the loom scheduler.
+///
+/// Loom explores only the interleavings a thread allows; a spin loop that never yields would
+/// make the model run forever, so under loom this yields.
+///
+/// ```
+/// reclaim::sync::spin_hint();
+/// ```
+#[inline]
+pub fn spin_hint() {
+    #[cfg(not(loom))]
+    core::hint::spin_loop();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
+
+/// `UnsafeCell` from loom under `cfg(loom)`, so that loom can also check plain data accesses.
+///
+/// Only [`with`](UnsafeCell::with) and [`with_mut`](UnsafeCell::with_mut) are offered, the
+/// intersection of both implementations.
+///
+/// ```
+/// let cell = reclaim::sync::UnsafeCell::new(5);
+/// assert_eq!(cell.with(|p| unsafe { *p }), 5);
+/// ```
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    /// Wraps `value`.
+    ///
+    /// ```
+    /// let _ = reclaim::sync::UnsafeCell::new(0u8);
+    /// ```
+    pub const fn new(value: T) -> Self {
+        Self(core::cell::UnsafeCell::new(value))
+    }
+
+    /// Runs `f` with a shared raw pointer to the contents.
+    ///
+    /// ```
+    /// let cell = reclaim::sync::UnsafeCell::new(1);
+    /// assert_eq!(cell.with(|p| unsafe { *p }), 1);
+    /// ```
+    #[inline]
+    pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Runs `f` with a mutable raw pointer to the contents.
+    ///
+    /// ```
+    /// let cell = reclaim::sync::UnsafeCell::new(1);
+    /// cell.with_mut(|p| unsafe { *p = 2 });
+    /// assert_eq!(cell.with(|p| unsafe { *p }), 2);
+    /// ```
+    #[inline]
+    pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+#[cfg(loom)]
+pub use loom::cell::UnsafeCell;
+
+/// Declares a constructor that is `const` in real builds and a plain `fn` under loom, whose
+/// atomics cannot be built in a constant.
+///
+/// ```
+/// use reclaim::sync::AtomicU64;
+/// struct Counter(AtomicU64);
+/// impl Counter {
+///     reclaim::const_fn_unless_loom! {
+///         /// A counter at zero.
+///         pub fn new() -> Self { Counter(AtomicU64::new(0)) }
+///     }
+/// }
+/// static C: Counter = Counter::new();
+/// # let _ = &C;
+/// ```
+#[macro_export]
+macro_rules! const_fn_unless_loom {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident $($rest:tt)*) => {
+        #[cfg(not(loom))]
+        $(#[$meta])* $vis const fn $name $($rest)*
+        #[cfg(loom)]
+        $(#[$meta])* $vis fn $name $($rest)*
+    };
+}
+
+/// A mutual-exclusion lock for short critical sections inside the core.
+///
+/// `parking_lot`'s under `std`, loom's under `cfg(loom)`, and a plain spin lock in `no_std`
+/// builds (where nothing else is available and sections are a handful of instructions long).
+///
+/// ```
+/// let m = reclaim::sync::Mutex::new(1);
+/// *m.lock() += 1;
+/// assert_eq!(*m.lock(), 2);
+/// ```
+pub struct Mutex<T> {
+    #[cfg(loom)]
+    inner: loom::sync::Mutex<T>,
+    #[cfg(all(not(loom), feature = "std"))]
+    inner: parking_lot::Mutex<T>,
+    #[cfg(all(not(loom), not(feature = "std")))]
+    inner: spin::SpinLock<T>,
+}
+
+/// The guard of a [`Mutex`]: the lock is held until it drops.
+#[cfg(loom)]
+pub type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+/// The guard of a [`Mutex`]: the lock is held until it drops.
+#[cfg(all(not(loom), feature = "std"))]
+pub type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+/// The guard of a [`Mutex`]: the lock is held until it drops.
+#[cfg(all(not(loom), not(feature = "std")))]
+pub type MutexGuard<'a, T> = spin::SpinGuard<'a, T>;
+
+impl<T> Mutex<T> {
+    crate::const_fn_unless_loom! {
+        /// An unlocked mutex holding `value`.
+        ///
+        /// ```
+        /// static M: reclaim::sync::Mutex<u32> = reclaim::sync::Mutex::new(0);
+        /// assert_eq!(*M.lock(), 0);
+        /// ```
+        pub fn new(value: T) -> Self {
+            Self {
+                #[cfg(loom)]
+                inner: loom::sync::Mutex::new(value),
+                #[cfg(all(not(loom), feature = "std"))]
+                inner: parking_lot::Mutex::new(value),
+                #[cfg(all(not(loom), not(feature = "std")))]
+                inner: spin::SpinLock::new(value),
+            }
+        }
+    }
+
+    /// Takes the lock, waiting for it if another thread holds it.
+    ///
+    /// ```
+    /// let m = reclaim::sync::Mutex::new(vec![1]);
+    /// m.lock().push(2);
+    /// assert_eq!(m.lock().len(), 2);
+    /// ```
+    #[inline]
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        #[cfg(loom)]
+        return self.inner.lock().unwrap();
+        #[cfg(not(loom))]
+        return self.inner.lock();
+    }
+
+    /// Gives the contents through exclusive access, without locking.
+    ///
+    /// ```
+    /// let mut m = reclaim::sync::Mutex::new(1);
+    /// *m.get_mut() = 3;
+    /// assert_eq!(*m.lock(), 3);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        #[cfg(loom)]
+        return self.inner.get_mut().unwrap();
+        #[cfg(not(loom))]
+        return self.inner.get_mut();
+    }
+}
+
+#[cfg(all(not(loom), not(feature = "std")))]
+mod spin {
+    //! A minimal test-and-test-and-set lock for builds with no operating system underneath.
+    use super::{AtomicBool, Ordering};
+    use core::cell::UnsafeCell;
+    use core::ops::{Deref, DerefMut};
+
+    pub struct SpinLock<T> {
+        locked: AtomicBool,
+        value: UnsafeCell<T>,
+    }
+
+    // SAFETY: the lock hands out access to `value` to one thread at a time.
+    unsafe impl<T: Send> Sync for SpinLock<T> {}
+    unsafe impl<T: Send> Send for SpinLock<T> {}
+
+    pub struct SpinGuard<'a, T>(&'a SpinLock<T>);
+
+    impl<T> SpinLock<T> {
+        pub const fn new(value: T) -> Self {
+            Self {
+                locked: AtomicBool::new(false),
+                value: UnsafeCell::new(value),
+            }
+        }
+
+        pub fn lock(&self) -> SpinGuard<'_, T> {
+            loop {
+                // Acquire pairs with the Release in `SpinGuard::drop`: the previous holder's
+                // writes to `value` are visible to the next one.
+                if self
+                    .locked
+                    .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return SpinGuard(self);
+                }
+                while self.locked.load(Ordering::Relaxed) {
+                    core::hint::spin_loop();
+                }
+            }
+        }
+
+        pub fn get_mut(&mut self) -> &mut T {
+            self.value.get_mut()
+        }
+    }
+
+    impl<T> Deref for SpinGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            // SAFETY: the guard proves the lock is held.
+            unsafe { &*self.0.value.get() }
+        }
+    }
+
+    impl<T> DerefMut for SpinGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            // SAFETY: the guard proves the lock is held.
+            unsafe { &mut *self.0.value.get() }
+        }
+    }
+
+    impl<T> Drop for SpinGuard<'_, T> {
+        fn drop(&mut self) {
+            self.0.locked.store(false, Ordering::Release);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Waiting for a condition another thread will make true: a grace period to end, a reader to
+//! leave.
+//!
+//! The default strategy under `std` is [`Adaptive`]: spin a little with crossbeam's
+//! [`Backoff`](crossbeam_utils::Backoff), then yield, then park on an [`Event`] with a timeout
+//! that grows from 5 µs to 1 ms. Readers never signal (their fast path stays free of it), so the
+//! timeout is what bounds the wait for a reader; a thread that finishes a grace period notifies
+//! the event, so threads waiting for *that* wake at once. [`Expedited`] spins and yields but
+//! never sleeps. Without `std`, callers pass their own strategy: any `FnMut()` is one, as is
+//! [`Spin`].
+//!
+//! ```
+//! use reclaim::wait::{Event, Spin, wait_until};
+//! let event = Event::new();
+//! let mut tries = 0;
+//! wait_until(&event, &mut Spin, || { tries += 1; tries == 3 });
+//! assert_eq!(tries, 3);
+//! ```
+
+use crate::sync::AtomicU64;
+#[cfg(all(feature = "std", not(loom)))]
+use crate::sync::Ordering;
+
+/// How a thread spends the time between two checks of the condition it waits for.
+pub trait WaitStrategy {
+    /// Called each time the condition was found false. `event` is notified when a grace period
+    /// ends, and `seen` is its count read before the check, so a strategy that parks can do so
+    /// without missing that notification.
+    fn pause(&mut self, event: &Event, seen: u64);
+}
+
+impl<F: FnMut()> WaitStrategy for F {
+    fn pause(&mut self, _: &Event, _: u64) {
+        self()
+    }
+}
+
+/// Busy-waits with a CPU spin hint; for `no_std` builds and short waits.
+///
+/// ```
+/// use reclaim::wait::{Event, Spin, WaitStrategy};
+/// Spin.pause(&Event::new(), 0);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Spin;
+
+impl WaitStrategy for Spin {
+    fn pause(&mut self, _: &Event, _: u64) {
+        crate::sync::spin_hint();
+    }
+}
+
+/// Spins, then yields, then parks with a growing timeout (5 µs up to 1 ms).
+///
+/// ```
+/// use reclaim::wait::{Adaptive, Event, WaitStrategy};
+/// let mut wait = Adaptive::new();
+/// wait.pause(&Event::new(), 0);
+/// ```
+#[cfg(feature = "std")]
+#[derive(Debug, Default)]
+pub struct Adaptive {
+    backoff: crossbeam_utils::Backoff,
+    yields: u32,
+    park_micros: u64,
+}
+
+#[cfg(feature = "std")]
+impl Adaptive {
+    const YIELDS: u32 = 8;
+    const FIRST_PARK_MICROS: u64 = 5;
+    const LAST_PARK_MICROS: u64 = 1000;
+
+    /// A fresh strategy, starting with spinning.
+    ///
+    /// ```
+    /// let _ = reclaim::wait::Adaptive::new();
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[cfg(feature = "std")]
+impl WaitStrategy for Adaptive {
+    fn pause(&mut self, event: &Event, seen: u64) {
+        if cfg!(loom) {
+            crate::sync::spin_hint();
+        } else if !self.backoff.is_completed() {
+            self.backoff.snooze();
+        } else if self.yields < Self::YIELDS {
+            self.yields += 1;
+            std::thread::yield_now();
+        } else {
+            self.park_micros =
+                (self.park_micros * 2).clamp(Self::FIRST_PARK_MICROS, Self::LAST_PARK_MICROS);
+            event.park(seen, core::time::Duration::from_micros(self.park_micros));
+        }
+    }
+}
+
+/// Spins and yields but never sleeps: lower latency for more CPU.
+///
+/// ```
+/// use reclaim::wait::{Event, Expedited, WaitStrategy};
+/// Expedited::default().pause(&Event::new(), 0);
+/// ```
+#[cfg(feature = "std")]
+#[derive(Debug, Default)]
+pub struct Expedited {
+    backoff: crossbeam_utils::Backoff,
+}
+
+#[cfg(feature = "std")]
+impl WaitStrategy for Expedited {
+    fn pause(&mut self, _: &Event, _: u64) {
+        if cfg!(loom) || !self.backoff.is_completed() {
+            self.backoff.spin();
+            crate::sync::spin_hint();
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Something threads can wait for: a count of notifications, and (under `std`) a parking spot.
+pub struct Event {
+    count: AtomicU64,
+    #[cfg(all(feature = "std", not(loom)))]
+    lock: parking_lot::Mutex<()>,
+    #[cfg(all(feature = "std", not(loom)))]
+    parked: parking_lot::Condvar,
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Event {
+    crate::const_fn_unless_loom! {
+        /// An event nobody waits for yet.
+        ///
+        /// ```
+        /// static E: reclaim::wait::Event = reclaim::wait::Event::new();
+        /// E.notify_all();
+        /// ```
+        pub fn new() -> Self {
+            Self {
+                count: AtomicU64::new(0),
+                #[cfg(all(feature = "std", not(loom)))]
+                lock: parking_lot::Mutex::new(()),
+                #[cfg(all(feature = "std", not(loom)))]
+                parked: parking_lot::Condvar::new(),
+            }
+        }
+    }
+
+    /// How many times the event has been notified.
+    ///
+    /// ```
+    /// let e = reclaim::wait::Event::new();
+    /// e.notify_all();
+    /// assert_eq!(e.count(), 1);
+    /// ```
+    pub fn count(&self) -> u64 {
+        self.count.load(crate::sync::Ordering::Acquire)
+    }
+
+    /// Wakes every thread parked on the event.
+    ///
+    /// ```
+    /// reclaim::wait::Event::new().notify_all();
+    /// ```
+    pub fn notify_all(&self) {
+        self.count.fetch_add(1, crate::sync::Ordering::Release);
+        #[cfg(all(feature = "std", not(loom)))]
+        {
+            // Taking the lock after the count changed means a parker either saw the new count
+            // under the lock, or was already waiting and gets this notification.
+            drop(self.lock.lock());
+            self.parked.notify_all();
+        }
+    }
+
+    /// Sleeps until the event is notified or `timeout` passes, unless it was already notified
+    /// since the caller read `seen` from [`count`](Event::count).
+    ///
+    /// ```
+    /// let e = reclaim::wait::Event::new();
+    /// e.park(e.count(), std::time::Duration::from_micros(1));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn park(&self, seen: u64, timeout: core::time::Duration) {
+        #[cfg(not(loom))]
+        {
+            let mut guard = self.lock.lock();
+            if self.count.load(Ordering::Relaxed) == seen {
+                self.parked.wait_for(&mut guard, timeout);
+            }
+        }
+        #[cfg(loom)]
+        {
+            let _ = (seen, timeout);
+            crate::sync::spin_hint();
+        }
+    }
+}
+
+/// Waits, as `strategy` says, until `done()` returns true.
+///
+/// ```
+/// use reclaim::wait::{wait_until, Event};
+/// let mut n = 0;
+/// wait_until(&Event::new(), &mut || {}, || { n += 1; n > 2 });
+/// ```
+pub fn wait_until(event: &Event, strategy: &mut impl WaitStrategy, mut done: impl FnMut() -> bool) {
+    loop {
+        let seen = event.count();
+        if done() {
+            return;
+        }
+        strategy.pause(event, seen);
+    }
+}
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::*;
+    use std::prelude::rust_2024::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn parked_waiter_wakes_on_notify() {
+        let event = Event::new();
+        let flag = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                flag.store(true, Ordering::Release);
+                event.notify_all();
+            });
+            let start = Instant::now();
+            wait_until(&event, &mut Adaptive::new(), || {
+                flag.load(Ordering::Acquire)
+            });
+            assert!(start.elapsed() >= Duration::from_millis(20));
+        });
+    }
+
+    #[test]
+    fn park_returns_at_once_if_already_notified() {
+        let event = Event::new();
+        let seen = event.count();
+        event.notify_all();
+        event.park(seen, Duration::from_secs(3600));
+    }
+}
