@@ -68,7 +68,7 @@ impl Drop for Owner {
     fn drop(&mut self) {
         let id = self.0.get();
         if id != UNSET {
-            CACHED.with(|cached| cached.set(UNSET));
+            let _ = CACHED.try_with(|cached| cached.set(UNSET));
             release(id);
         }
     }
