@@ -15,7 +15,8 @@
 //! - [`seq`]: wrap-safe sequence comparisons;
 //! - [`sync`]: the atomics shim that swaps in loom's types under `cfg(loom)`;
 //! - [`membarrier`] and [`cpu`]: the operating-system calls (with `std`);
-//! - [`debug`]: debug-build detection of waiting inside one's own read section.
+//! - [`debug`]: debug-build detection of waiting inside one's own read section;
+//! - `testing` (feature `testing`): poisoned objects, a drop ledger and a generic stress run.
 //!
 //! # Features
 //! - `std` (default): thread-id slot lookup, parking, `membarrier`. Implies `alloc`.
@@ -40,6 +41,8 @@ pub mod membarrier;
 pub mod seq;
 pub mod slots;
 pub mod sync;
+#[cfg(all(feature = "testing", not(loom)))]
+pub mod testing;
 #[cfg(feature = "std")]
 pub mod thread_id;
 pub mod wait;
