@@ -11,7 +11,11 @@ use benches::swap::Swap;
 use reclaim::Reclaim;
 
 const THREADS: usize = 4;
-const OPS: u64 = if cfg!(debug_assertions) { 20_000 } else { 200_000 };
+const OPS: u64 = if cfg!(debug_assertions) {
+    20_000
+} else {
+    200_000
+};
 
 fn xorshift(x: &mut u64) -> u64 {
     *x ^= *x << 13;
@@ -126,7 +130,9 @@ fn map_concurrent_seize() {
 #[cfg(has_liburcu)]
 #[test]
 fn map_concurrent_liburcu() {
-    concurrent(benches::peers::Liburcu, || benches::peers::Liburcu.barrier());
+    concurrent(benches::peers::Liburcu, || {
+        benches::peers::Liburcu.barrier()
+    });
 }
 
 #[test]
@@ -142,7 +148,9 @@ fn swap_seize() {
 #[cfg(has_liburcu)]
 #[test]
 fn swap_liburcu() {
-    swap(benches::peers::Liburcu, || benches::peers::Liburcu.barrier());
+    swap(benches::peers::Liburcu, || {
+        benches::peers::Liburcu.barrier()
+    });
 }
 
 #[test]
