@@ -2,7 +2,7 @@
 //!
 //! [`for_each_scheme`] hands every scheme (this workspace's and the peers) to a
 //! [`SchemeVisitor`] as a constructor of a fresh domain; [`run`] uses it to run every workload
-//! of [`workload`](crate::workload) and collects a [`Report`].
+//! of [`workload`] and collects a [`Report`].
 //!
 //! ```
 //! struct Names(Vec<String>);
