@@ -10,8 +10,10 @@
 //! let mut names = Names(Vec::new());
 //! benches::ours::for_each(&mut names);
 //! assert!(names.0.iter().any(|n| n.starts_with("SRCU fenced")));
+//! assert!(names.0.iter().any(|n| n.starts_with("GUS default")));
 //! ```
 
+use gus::{Gus, Mode};
 use srcu::{Flavor, SlotChoice, Srcu};
 
 use crate::schemes::SchemeVisitor;
@@ -39,6 +41,35 @@ pub fn srcu_name(flavor: Flavor, choice: SlotChoice) -> String {
     }
 }
 
+/// The `n` of the deferred GUS mode that the benches and `compare` run.
+pub const GUS_DEFERRED_N: u32 = 8;
+
+/// The GUS modes the benches and `compare` run: default, deferred and lazy.
+///
+/// ```
+/// assert_eq!(benches::ours::GUS_MODES.len(), 3);
+/// ```
+pub const GUS_MODES: [Mode; 3] = [Mode::Default, Mode::Deferred(GUS_DEFERRED_N), Mode::Lazy];
+
+/// The display name of a GUS mode, saying when the domain fell back to another mode.
+///
+/// ```
+/// assert_eq!(benches::ours::gus_name(gus::Mode::Default), "GUS default");
+/// ```
+pub fn gus_name(mode: Mode) -> String {
+    let f = |m: Mode| match m {
+        Mode::Default => "default".to_owned(),
+        Mode::Deferred(n) => format!("deferred({n})"),
+        Mode::Lazy => "lazy".to_owned(),
+    };
+    let active = Gus::with_mode(mode).mode();
+    if active == mode {
+        format!("GUS {}", f(mode))
+    } else {
+        format!("GUS {} (runs {})", f(mode), f(active))
+    }
+}
+
 /// Hands SRCU's and GUS's configurations to `visitor`.
 ///
 /// ```
@@ -55,5 +86,8 @@ pub fn for_each(visitor: &mut impl SchemeVisitor) {
                 Srcu::with_options(flavor, choice)
             });
         }
+    }
+    for mode in GUS_MODES {
+        visitor.visit(&gus_name(mode), &move || Gus::with_mode(mode));
     }
 }
