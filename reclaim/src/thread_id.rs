@@ -68,7 +68,16 @@ impl Drop for Owner {
     fn drop(&mut self) {
         let id = self.0.get();
         if id != UNSET {
-            let _ = CACHED.try_with(|cached| cached.set(UNSET));
+            // When a loom model fails, its threads' locals are dropped while the panic unwinds
+            // and loom's execution state is already gone: touching another loom thread-local
+            // then aborts the process instead of reporting the failure.
+            #[cfg(loom)]
+            let forget_cached = !std::thread::panicking();
+            #[cfg(not(loom))]
+            let forget_cached = true;
+            if forget_cached {
+                let _ = CACHED.try_with(|cached| cached.set(UNSET));
+            }
             release(id);
         }
     }
