@@ -1,0 +1,265 @@
+//! Loom models of SRCU, run on the shipped `srcu` code (its atomics come from `reclaim::sync`).
+//!
+//! Each model has a reader that dereferences a shared pointer inside a read section and a writer
+//! that unlinks the object and then frees it after a grace period. "Freeing" writes a poison
+//! value through a loom `UnsafeCell`; the memory itself is released only after every thread has
+//! joined, so a wrong answer never touches freed memory for real. A reader that reads the object
+//! after it was poisoned, or concurrently with the poisoning (loom reports the data race as a
+//! causality violation), fails the model.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release -p loom-tests --test srcu`. The mutants
+//! listed in `mutants/srcu.txt` must each make at least one model fail.
+#![cfg(loom)]
+
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::{AtomicPtr, Ordering};
+use loom::thread;
+use srcu::{Flavor, SlotChoice, Srcu};
+
+const LIVE: u64 = 0x5afe;
+const POISON: u64 = 0xdead;
+
+/// An object readers may still hold: its contents are a loom cell, so loom sees every access.
+struct Object {
+    data: UnsafeCell<u64>,
+}
+
+/// A raw object pointer that may cross threads (the models synchronise its uses themselves).
+#[derive(Clone, Copy)]
+struct Ptr(*mut Object);
+// SAFETY: only used under the protocol each model checks.
+unsafe impl Send for Ptr {}
+unsafe impl Sync for Ptr {}
+
+impl Ptr {
+    fn new() -> Self {
+        Ptr(Box::into_raw(Box::new(Object {
+            data: UnsafeCell::new(LIVE),
+        })))
+    }
+
+    /// What a reader does: read the object and check it was not freed.
+    fn read(self) {
+        // SAFETY: the allocation lives until the end of the model; the cell access is what the
+        // model checks.
+        let value = unsafe { (*self.0).data.with(|v| *v) };
+        assert_eq!(value, LIVE, "read an object after it was freed");
+    }
+
+    /// What a writer does after a grace period: "free" the object.
+    fn poison(self) {
+        // SAFETY: as in `read`.
+        unsafe { (*self.0).data.with_mut(|v| *v = POISON) };
+    }
+
+    /// Really frees it, once every thread has joined.
+    fn release(self) {
+        // SAFETY: made by `new`, released once.
+        drop(unsafe { Box::from_raw(self.0) });
+    }
+}
+
+/// Poisons its object when dropped: what `retire` hands to the domain.
+struct PoisonOnDrop(Ptr);
+impl Drop for PoisonOnDrop {
+    fn drop(&mut self) {
+        self.0.poison();
+    }
+}
+
+type Domain = Srcu<2>;
+
+/// A domain the model's threads can borrow for `'static`; released by `release_domain`.
+fn leak_domain(choice: SlotChoice) -> &'static Domain {
+    Box::leak(Box::new(Srcu::fixed_with_options(Flavor::Fast, choice)))
+}
+
+fn release_domain(domain: &'static Domain) {
+    // SAFETY: every thread that borrowed it has joined; it came from `Box::leak`.
+    drop(unsafe { Box::from_raw(domain as *const Domain as *mut Domain) });
+}
+
+/// Runs one model at a time. Reader slots come from `reclaim::thread_id`, a process-wide pool:
+/// models running in parallel test threads would hand each other's threads different ids from
+/// one execution to the next, and loom requires every execution of a model to be deterministic.
+fn check(preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    builder(preemptions).check(model);
+}
+
+fn builder(preemptions: usize) -> loom::model::Builder {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(preemptions);
+    }
+    builder
+}
+
+/// A shared pointer to a first object, and the replacement a writer swaps in.
+struct Shared {
+    slot: AtomicPtr<Object>,
+    first: Ptr,
+    second: Ptr,
+}
+
+impl Shared {
+    fn new() -> &'static Shared {
+        let first = Ptr::new();
+        Box::leak(Box::new(Shared {
+            slot: AtomicPtr::new(first.0),
+            first,
+            second: Ptr::new(),
+        }))
+    }
+
+    fn load(&self) -> Ptr {
+        Ptr(self.slot.load(Ordering::Acquire))
+    }
+
+    /// Unlinks the first object; returns it.
+    fn swap(&self) -> Ptr {
+        Ptr(self.slot.swap(self.second.0, Ordering::AcqRel))
+    }
+
+    fn release(&'static self) {
+        self.first.release();
+        self.second.release();
+        // SAFETY: from `Box::leak` in `new`; every thread has joined.
+        drop(unsafe { Box::from_raw(self as *const Shared as *mut Shared) });
+    }
+}
+
+/// (1) A reader loads the index, stalls, and increments after a flip. The writer runs a full
+/// grace period first, so that the reader's stale index lands in the *inactive* half of the
+/// second grace period: only waiting on both halves catches it.
+#[test]
+fn reader_stalled_before_increment_is_waited_for() {
+    check(3, || {
+        let domain = leak_domain(SlotChoice::Thread);
+        let shared = Shared::new();
+        let reader = thread::spawn(move || {
+            let guard = domain.read_lock();
+            shared.load().read();
+            drop(guard);
+        });
+        domain.synchronize();
+        let old = shared.swap();
+        domain.synchronize();
+        old.poison();
+        reader.join().unwrap();
+        release_domain(domain);
+        shared.release();
+    });
+}
+
+/// (2) A reader against `retire` of the object it may hold, then `barrier`: no use after free.
+#[test]
+fn reader_against_retire_has_no_use_after_free() {
+    check(3, || {
+        let domain = leak_domain(SlotChoice::Thread);
+        let shared = Shared::new();
+        let reader = thread::spawn(move || {
+            let guard = domain.read_lock();
+            shared.load().read();
+            drop(guard);
+        });
+        let old = shared.swap();
+        domain.retire(Box::new(PoisonOnDrop(old)));
+        domain.barrier();
+        reader.join().unwrap();
+        release_domain(domain);
+        shared.release();
+    });
+}
+
+/// (2b) The same with `synchronize` and a drop in place, readers on shared (per-CPU) slots.
+#[test]
+fn reader_against_synchronize_on_shared_slots() {
+    check(3, || {
+        let domain = leak_domain(SlotChoice::Cpu);
+        let shared = Shared::new();
+        let reader = thread::spawn(move || {
+            let guard = domain.read_lock();
+            shared.load().read();
+            drop(guard);
+        });
+        let old = shared.swap();
+        domain.synchronize();
+        old.poison();
+        reader.join().unwrap();
+        release_domain(domain);
+        shared.release();
+    });
+}
+
+/// (3) A polled cookie against a reader: `poll` reports true only after the reader left.
+#[test]
+fn polled_cookie_waits_for_reader() {
+    check(3, || {
+        let domain = leak_domain(SlotChoice::Thread);
+        let shared = Shared::new();
+        let reader = thread::spawn(move || {
+            let guard = domain.read_lock();
+            shared.load().read();
+            drop(guard);
+        });
+        let old = shared.swap();
+        let cookie = domain.start_poll();
+        while !domain.poll(cookie) {
+            thread::yield_now();
+        }
+        old.poison();
+        reader.join().unwrap();
+        release_domain(domain);
+        shared.release();
+    });
+}
+
+/// (4) A section locked through a token on one thread and unlocked on another, which reads the
+/// object in between.
+#[test]
+fn token_unlocked_on_another_thread() {
+    check(2, || {
+        let domain = leak_domain(SlotChoice::Thread);
+        let shared = Shared::new();
+        let writer = thread::spawn(move || {
+            let old = shared.swap();
+            domain.synchronize();
+            old.poison();
+        });
+        let token = domain.read_lock_token();
+        let seen = shared.load();
+        let other = thread::spawn(move || {
+            seen.read();
+            domain.read_unlock(token);
+        });
+        other.join().unwrap();
+        writer.join().unwrap();
+        release_domain(domain);
+        shared.release();
+    });
+}
+
+/// (5) A nested section opens and closes inside an outer one that still holds the object. The
+/// inner section's unlock must not balance out the outer section's lock.
+#[test]
+fn nested_section_does_not_hide_the_outer_one() {
+    check(3, || {
+        let domain = leak_domain(SlotChoice::Thread);
+        let shared = Shared::new();
+        let reader = thread::spawn(move || {
+            let outer = domain.read_lock();
+            let seen = shared.load();
+            drop(domain.read_lock());
+            seen.read();
+            drop(outer);
+        });
+        let old = shared.swap();
+        domain.synchronize();
+        old.poison();
+        reader.join().unwrap();
+        release_domain(domain);
+        shared.release();
+    });
+}
