@@ -1,0 +1,187 @@
+//! Deferred frees: retired objects go into bags, each bag is tagged with the goal of one
+//! advance when it fills, and a bag is freed once a poll says its goal has passed.
+//!
+//! Collection is amortised over the writer paths: each time a bag seals (every
+//! [`BAG_CAPACITY`](reclaim::bag::BAG_CAPACITY) retires), on [`Gus::collect`], and in
+//! [`Gus::barrier`]. Readers never collect: `enter` must stay a load, a store and a fence, and
+//! running arbitrary destructors inside a read section would make its length unpredictable.
+//!
+//! Memory stays bounded under a steady retire rate: when more than [`MAX_WAITING_BAGS`] bags
+//! wait, `retire` waits for the oldest one before returning (unless the calling thread is
+//! inside a section of the domain, where waiting could deadlock; then the queue grows, as
+//! FreeBSD's UMA grows instead of blocking). Without `alloc`, the queue holds one open and one
+//! sealed bag inline, and a retire that finds both full waits for the sealed one.
+
+use crate::domain::default_strategy;
+use crate::{Gus, Seq};
+use reclaim::bag::{Push, Retired};
+
+/// How many sealed bags may wait before `retire` applies back-pressure.
+///
+/// ```
+/// assert!(gus::MAX_WAITING_BAGS * reclaim::bag::BAG_CAPACITY >= 1024);
+/// ```
+pub const MAX_WAITING_BAGS: usize = 64;
+
+/// Bags carry `u64` tags; a [`Seq`] always fits.
+#[allow(clippy::useless_conversion)]
+pub(crate) fn to_tag(goal: Seq) -> u64 {
+    u64::from(goal)
+}
+
+/// Undoes [`to_tag`] (a no-op unless [`Seq`] is `u32`).
+#[allow(clippy::unnecessary_cast)]
+pub(crate) fn from_tag(tag: u64) -> Seq {
+    tag as Seq
+}
+
+impl<const N: usize> Gus<N> {
+    /// Drops `boxed` once every section that began before this call has ended.
+    ///
+    /// ```
+    /// let gus = gus::Gus::new();
+    /// gus.retire(Box::new(String::from("unlinked")));
+    /// gus.barrier();
+    /// assert_eq!(gus.stats().pending, 0);
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
+        self.push(Retired::from_box(boxed));
+    }
+
+    /// Calls `free(ptr)` once every section that began before this call has ended.
+    ///
+    /// # Safety
+    /// `free(ptr)` must be safe to call once, from any thread, after that grace period, and
+    /// `ptr` must not be retired again.
+    ///
+    /// ```
+    /// static DOMAIN: gus::Gus<1> = gus::Gus::fixed();
+    /// static mut OBJECT: u32 = 7;
+    /// unsafe fn forget(_: *mut ()) {}
+    /// // SAFETY: `forget` accepts any pointer.
+    /// unsafe { DOMAIN.retire_raw(&raw mut OBJECT as *mut (), forget) };
+    /// DOMAIN.barrier();
+    /// ```
+    pub unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+        // SAFETY: forwarded from the caller.
+        self.push(unsafe { Retired::new(ptr, free) });
+    }
+
+    fn push(&self, mut item: Retired) {
+        loop {
+            match self.queue.push(item, || to_tag(self.advance())) {
+                Push::Open => return,
+                Push::Sealed => {
+                    self.collect();
+                    self.back_pressure();
+                    return;
+                }
+                Push::WaitFor(tag, back) => {
+                    // Only without `alloc`: both inline bags are full.
+                    self.wait_quietly(from_tag(tag));
+                    self.collect();
+                    item = back;
+                }
+            }
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    fn back_pressure(&self) {
+        while self.queue.sealed_bags() > MAX_WAITING_BAGS && !self.inside_section() {
+            let Some(oldest) = self.queue.oldest_tag() else {
+                return;
+            };
+            self.wait_quietly(from_tag(oldest));
+            self.collect();
+        }
+    }
+
+    #[cfg(not(feature = "alloc"))]
+    fn back_pressure(&self) {}
+
+    /// Waits for `goal` without the debug check: callers here reach it only on paths where
+    /// the caller was found outside a section, or where waiting is the only way on.
+    fn wait_quietly(&self, goal: Seq) {
+        reclaim::wait::wait_until(&self.event, &mut default_strategy(), || self.poll(goal));
+    }
+
+    /// Frees every sealed bag whose goal has passed, oldest first, without waiting. Returns
+    /// how many objects it freed.
+    ///
+    /// ```
+    /// let gus = gus::Gus::new();
+    /// for i in 0..reclaim::bag::BAG_CAPACITY {
+    ///     gus.retire(Box::new(i));
+    /// }
+    /// gus.collect();
+    /// ```
+    pub fn collect(&self) -> usize {
+        self.queue.collect(|tag| self.poll(from_tag(tag)))
+    }
+
+    /// Waits until every object retired before this call has been freed.
+    ///
+    /// # Panics
+    /// In debug builds, when called inside a read section of this domain on this thread.
+    ///
+    /// ```
+    /// let gus = gus::Gus::new();
+    /// gus.retire(Box::new([0u8; 64]));
+    /// gus.barrier();
+    /// assert_eq!(gus.stats().pending, 0);
+    /// ```
+    #[track_caller]
+    pub fn barrier(&self) {
+        reclaim::debug::assert_outside(self.addr(), "gus", "barrier");
+        let mut last = None;
+        self.queue.seal(|| {
+            let goal = self.advance();
+            last = Some(goal);
+            to_tag(goal)
+        });
+        // Bags sealed before ours carry goals at or before this one (tags are issued under
+        // the queue's lock, and every mode's goals only grow).
+        let last = last.unwrap_or_else(|| self.advance());
+        while let Some(oldest) = self.queue.oldest_tag() {
+            let oldest = from_tag(oldest);
+            if reclaim::seq::Sequence::seq_gt(oldest, last) {
+                break;
+            }
+            self.wait_quietly(oldest);
+            self.collect();
+        }
+        self.queue.wait_for_frees();
+    }
+}
+
+// SAFETY: `synchronize` returns, and retired objects are freed, only after a poll found the
+// goal of an advance made after the call passed; the crate root argues why that is after
+// every section that began before the call has ended.
+#[cfg(feature = "std")]
+unsafe impl<const N: usize> reclaim::Reclaim for Gus<N> {
+    type Guard<'a> = crate::GusGuard<'a>;
+
+    #[inline]
+    fn enter(&self) -> Self::Guard<'_> {
+        Gus::enter(self)
+    }
+
+    fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
+        Gus::retire(self, boxed)
+    }
+
+    unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+        // SAFETY: forwarded from the caller.
+        unsafe { Gus::retire_raw(self, ptr, free) }
+    }
+
+    fn synchronize(&self) {
+        Gus::synchronize(self)
+    }
+
+    fn barrier(&self) {
+        Gus::barrier(self)
+    }
+}
