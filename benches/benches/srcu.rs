@@ -4,7 +4,8 @@
 //! - `read_lock_unlock`: SRCU Fast/Fenced × Thread/Cpu slots, crossbeam-epoch `pin()`, seize
 //!   `enter()`, liburcu memb (when installed), the thread-local increment pair and the owned
 //!   slot baselines;
-//! - `synchronize_idle`: a grace period with no reader (Fenced, Fast; plain and expedited);
+//! - `synchronize_idle`: a grace period while 4 reader threads (each owning a slot) sit parked
+//!   outside any section (Fenced, Fast; plain and expedited);
 //! - `synchronize_busy_reader`: the same with a background thread looping read sections;
 //! - `synchronize_concurrent`: wall time for 1 vs 4 threads each calling `synchronize` once
 //!   (grace periods are shared, so 4 should cost about one).
@@ -57,17 +58,48 @@ fn read_lock_unlock(c: &mut Criterion) {
     g.finish();
 }
 
+/// How many idle reader threads `synchronize_idle` keeps around.
+const IDLE_READERS: usize = 4;
+
+/// Runs `f` while `n` threads that each took one read section on `domain` (so they own a
+/// slot) sit parked outside any section.
+fn with_idle_readers<R: Reclaim>(domain: &R, n: usize, f: impl FnOnce()) {
+    let stop = AtomicBool::new(false);
+    let ready = Barrier::new(n + 1);
+    std::thread::scope(|s| {
+        let readers: Vec<_> = (0..n)
+            .map(|_| {
+                s.spawn(|| {
+                    drop(domain.enter());
+                    ready.wait();
+                    while !stop.load(Ordering::Acquire) {
+                        std::thread::park();
+                    }
+                })
+            })
+            .collect();
+        ready.wait();
+        f();
+        stop.store(true, Ordering::Release);
+        for r in &readers {
+            r.thread().unpark();
+        }
+    });
+}
+
 fn synchronize_idle(c: &mut Criterion) {
     let mut g = c.benchmark_group("synchronize_idle");
     for flavor in [Flavor::Fenced, Flavor::Fast] {
         let domain = Srcu::with_options(flavor, SlotChoice::Thread);
         drop(domain.read_lock());
         let name = srcu_name(flavor, SlotChoice::Thread);
-        g.bench_function(format!("{name} synchronize"), |b| {
-            b.iter(|| domain.synchronize())
-        });
-        g.bench_function(format!("{name} synchronize_expedited"), |b| {
-            b.iter(|| domain.synchronize_expedited())
+        with_idle_readers(&domain, IDLE_READERS, || {
+            g.bench_function(format!("{name} synchronize"), |b| {
+                b.iter(|| domain.synchronize())
+            });
+            g.bench_function(format!("{name} synchronize_expedited"), |b| {
+                b.iter(|| domain.synchronize_expedited())
+            });
         });
     }
     g.finish();
