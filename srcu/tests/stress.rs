@@ -1,0 +1,195 @@
+//! Stress: readers dereference a shared pointer inside read sections while writers swap it and
+//! dispose of the old object in every way the API offers (`retire`, `call`, `synchronize` then
+//! drop, a polled cookie then drop). Some sections are held through tokens and ended on another
+//! thread. Every object carries a canary its destructor poisons; every read checks it, and a
+//! ledger proves each object was dropped exactly once (after the domain itself is dropped).
+//!
+//! Bounded by iterations and by a deadline, so it stays short in debug builds and under
+//! AddressSanitizer.
+
+use srcu::{Flavor, SlotChoice, Srcu};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const LIVE: u64 = 0x0b1e_c7a1_1feb_00da;
+const POISON: u64 = 0xdead_dead_dead_dead;
+
+#[derive(Default)]
+struct Ledger {
+    created: AtomicUsize,
+    dropped: AtomicUsize,
+    double_drops: AtomicUsize,
+}
+
+struct Object {
+    canary: AtomicU64,
+    value: u64,
+    ledger: &'static Ledger,
+}
+
+impl Object {
+    fn boxed(ledger: &'static Ledger, value: u64) -> *mut Object {
+        ledger.created.fetch_add(1, Ordering::Relaxed);
+        Box::into_raw(Box::new(Object {
+            canary: AtomicU64::new(LIVE),
+            value,
+            ledger,
+        }))
+    }
+
+    #[track_caller]
+    fn check(&self) -> u64 {
+        let canary = self.canary.load(Ordering::Relaxed);
+        assert_eq!(canary, LIVE, "read an object after it was freed");
+        self.value
+    }
+}
+
+impl Drop for Object {
+    fn drop(&mut self) {
+        if self.canary.swap(POISON, Ordering::Relaxed) != LIVE {
+            self.ledger.double_drops.fetch_add(1, Ordering::Relaxed);
+        }
+        self.ledger.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A pointer read inside a section, sent along with that section's token.
+struct Held(*const Object);
+// SAFETY: the token travelling with it keeps the object alive.
+unsafe impl Send for Held {}
+
+const READERS: usize = 2;
+const WRITERS: usize = 2;
+const SWAPS_PER_WRITER: u64 = 1500;
+const DEADLINE: Duration = Duration::from_secs(3);
+
+/// Runs the stress on `domain` and drops it (with whatever it still holds); returns the ledger.
+fn run<const N: usize>(domain: Srcu<N>) -> &'static Ledger {
+    let ledger: &'static Ledger = Box::leak(Box::default());
+    let shared = AtomicPtr::new(Object::boxed(ledger, 0));
+    let stop = AtomicBool::new(false);
+    let reads = AtomicU64::new(0);
+    let token_reads = AtomicU64::new(0);
+    let deadline = Instant::now() + DEADLINE;
+    let domain = &domain;
+    std::thread::scope(|s| {
+        let (send, receive) = mpsc::sync_channel::<(srcu::ReadToken<'_, N>, Held)>(8);
+        // Ends, on its own thread, sections that readers began.
+        let token_reads = &token_reads;
+        s.spawn(move || {
+            for (token, held) in receive {
+                // SAFETY: the token's section keeps the object alive until it is unlocked.
+                unsafe { &*held.0 }.check();
+                token_reads.fetch_add(1, Ordering::Relaxed);
+                domain.read_unlock(token);
+            }
+        });
+        for r in 0..READERS {
+            let send = send.clone();
+            let (shared, stop, reads) = (&shared, &stop, &reads);
+            s.spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    if n % 64 == r as u64 {
+                        let token = domain.read_lock_token();
+                        let held = Held(shared.load(Ordering::Acquire));
+                        if send.send((token, held)).is_err() {
+                            break;
+                        }
+                        continue;
+                    }
+                    let guard = domain.read_lock();
+                    // SAFETY: the guard keeps whatever we load alive until it drops.
+                    let object = unsafe { &*shared.load(Ordering::Acquire) };
+                    object.check();
+                    if n % 8 == 0 {
+                        let inner = domain.read_lock();
+                        // SAFETY: as above.
+                        unsafe { &*shared.load(Ordering::Acquire) }.check();
+                        drop(inner);
+                    }
+                    object.check();
+                    drop(guard);
+                }
+                reads.fetch_add(n, Ordering::Relaxed);
+            });
+        }
+        drop(send);
+        let writers: Vec<_> = (0..WRITERS as u64)
+            .map(|w| {
+                let shared = &shared;
+                s.spawn(move || {
+                    for i in 0..SWAPS_PER_WRITER {
+                        if Instant::now() > deadline {
+                            break;
+                        }
+                        let fresh = Object::boxed(ledger, i * WRITERS as u64 + w);
+                        // SAFETY: the swapped-out object is unlinked and owned by this writer.
+                        let old = unsafe { Box::from_raw(shared.swap(fresh, Ordering::AcqRel)) };
+                        match (i + w) % 5 {
+                            0 | 1 => domain.retire(old),
+                            2 => domain.call(move || drop(old)),
+                            3 => {
+                                domain.synchronize();
+                                drop(old);
+                            }
+                            _ => {
+                                let cookie = domain.start_poll();
+                                while !domain.poll(cookie) {
+                                    std::thread::yield_now();
+                                }
+                                drop(old);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    assert!(reads.load(Ordering::Relaxed) > 0);
+    assert!(token_reads.load(Ordering::Relaxed) > 0);
+    // SAFETY: every thread has stopped; the last object belongs to us.
+    drop(unsafe { Box::from_raw(shared.load(Ordering::Relaxed)) });
+    // The domain drops as `run` returns, freeing whatever is still pending.
+    ledger
+}
+
+fn stress<const N: usize>(domain: Srcu<N>) {
+    let ledger = run(domain);
+    assert_eq!(
+        ledger.double_drops.load(Ordering::Relaxed),
+        0,
+        "double free"
+    );
+    let created = ledger.created.load(Ordering::Relaxed);
+    let dropped = ledger.dropped.load(Ordering::Relaxed);
+    assert_eq!(created, dropped, "every object dropped exactly once");
+    assert!(created > 1);
+}
+
+#[test]
+fn stress_fenced_per_thread() {
+    stress(Srcu::with_options(Flavor::Fenced, SlotChoice::Thread));
+}
+
+#[test]
+fn stress_fast_per_thread() {
+    stress(Srcu::with_options(Flavor::Fast, SlotChoice::Thread));
+}
+
+#[test]
+fn stress_fenced_per_cpu() {
+    stress(Srcu::with_options(Flavor::Fenced, SlotChoice::Cpu));
+}
+
+#[test]
+fn stress_fast_per_cpu_fixed_slots() {
+    stress(Srcu::<4>::fixed_with_options(Flavor::Fast, SlotChoice::Cpu));
+}
