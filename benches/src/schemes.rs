@@ -169,6 +169,25 @@ pub fn run(settings: &Settings, progress: bool) -> Report {
     }
 }
 
+/// The first line of a text file, trimmed.
+fn first_line(path: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(text.lines().next()?.trim().to_owned())
+}
+
+/// The CPU model name from `/proc/cpuinfo`, or "unknown CPU".
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
+
 fn ratio(value: f64, base: Option<f64>) -> String {
     match base {
         Some(b) if b > 0.0 => format!("{:.2}x", value / b),
@@ -361,13 +380,25 @@ impl Report {
 
     fn preamble(&self) -> String {
         format!(
-            "{} run, {} CPUs{}",
+            "{} run, {} CPUs ({}), kernel {}, membarrier {}, liburcu {}{}",
             if self.quick {
                 "quick (smoke; figures meaningless)"
             } else {
                 "full"
             },
             num_cpus::get(),
+            cpu_model(),
+            first_line("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".to_owned()),
+            if reclaim::membarrier::available() {
+                "available"
+            } else {
+                "refused (fast/lazy modes fall back)"
+            },
+            if cfg!(has_liburcu) {
+                "linked"
+            } else {
+                "not found at build time"
+            },
             if cfg!(debug_assertions) {
                 ", DEBUG build (figures meaningless)"
             } else {
