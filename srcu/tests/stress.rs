@@ -15,11 +15,20 @@ use std::time::{Duration, Instant};
 const LIVE: u64 = 0x0b1e_c7a1_1feb_00da;
 const POISON: u64 = 0xdead_dead_dead_dead;
 
-#[derive(Default)]
 struct Ledger {
     created: AtomicUsize,
     dropped: AtomicUsize,
     double_drops: AtomicUsize,
+}
+
+impl Ledger {
+    const fn new() -> Self {
+        Ledger {
+            created: AtomicUsize::new(0),
+            dropped: AtomicUsize::new(0),
+            double_drops: AtomicUsize::new(0),
+        }
+    }
 }
 
 struct Object {
@@ -65,9 +74,8 @@ const WRITERS: usize = 2;
 const SWAPS_PER_WRITER: u64 = 1500;
 const DEADLINE: Duration = Duration::from_secs(3);
 
-/// Runs the stress on `domain` and drops it (with whatever it still holds); returns the ledger.
-fn run<const N: usize>(domain: Srcu<N>) -> &'static Ledger {
-    let ledger: &'static Ledger = Box::leak(Box::default());
+/// Runs the stress on `domain` and drops it, with whatever it still holds.
+fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
     let shared = AtomicPtr::new(Object::boxed(ledger, 0));
     let stop = AtomicBool::new(false);
     let reads = AtomicU64::new(0);
@@ -158,11 +166,15 @@ fn run<const N: usize>(domain: Srcu<N>) -> &'static Ledger {
     // SAFETY: every thread has stopped; the last object belongs to us.
     drop(unsafe { Box::from_raw(shared.load(Ordering::Relaxed)) });
     // The domain drops as `run` returns, freeing whatever is still pending.
-    ledger
 }
 
 fn stress<const N: usize>(domain: Srcu<N>) {
-    let ledger = run(domain);
+    // One ledger per call (the four tests run in parallel); statics, so nothing is leaked for
+    // LeakSanitizer to report.
+    static LEDGERS: [Ledger; 4] = [const { Ledger::new() }; 4];
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let ledger = &LEDGERS[NEXT.fetch_add(1, Ordering::Relaxed)];
+    run(domain, ledger);
     assert_eq!(
         ledger.double_drops.load(Ordering::Relaxed),
         0,
