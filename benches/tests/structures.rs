@@ -6,9 +6,19 @@ use std::collections::BTreeSet;
 
 use benches::counted::{Counted, Counter};
 use benches::map::HashMap;
+use benches::ours::GUS_MODES;
 use benches::peers::{CrossbeamEpoch, Seize};
 use benches::swap::Swap;
+use gus::Gus;
 use reclaim::Reclaim;
+use srcu::{Flavor, SlotChoice, Srcu};
+
+const SRCU_CONFIGS: [(Flavor, SlotChoice); 4] = [
+    (Flavor::Fast, SlotChoice::Thread),
+    (Flavor::Fast, SlotChoice::Cpu),
+    (Flavor::Fenced, SlotChoice::Thread),
+    (Flavor::Fenced, SlotChoice::Cpu),
+];
 
 const THREADS: usize = 4;
 const OPS: u64 = if cfg!(debug_assertions) {
@@ -46,27 +56,34 @@ fn sequential<R: Reclaim>(domain: R) {
 fn concurrent<R: Reclaim>(domain: R, after_drop: impl FnOnce()) {
     let counter = Counter::new();
     let map = HashMap::counting(domain, 4);
+    // Threads are joined explicitly: that waits for their thread-locals to be destroyed too
+    // (a scope's implicit join does not), which is where crossbeam flushes a thread's bag.
     std::thread::scope(|s| {
-        for t in 0..THREADS as u64 {
-            let (map, counter) = (&map, &counter);
-            s.spawn(move || {
-                let mut rng = t + 1;
-                for _ in 0..OPS {
-                    let r = xorshift(&mut rng);
-                    let key = r % 128;
-                    match r >> 62 {
-                        0 | 1 => drop(map.insert(key, Counted::new(counter))),
-                        2 => {
-                            map.remove(key);
-                        }
-                        _ => {
-                            map.get(key, |v| {
-                                std::hint::black_box(v);
-                            });
+        let workers: Vec<_> = (0..THREADS as u64)
+            .map(|t| {
+                let (map, counter) = (&map, &counter);
+                s.spawn(move || {
+                    let mut rng = t + 1;
+                    for _ in 0..OPS {
+                        let r = xorshift(&mut rng);
+                        let key = r % 128;
+                        match r >> 62 {
+                            0 | 1 => drop(map.insert(key, Counted::new(counter))),
+                            2 => {
+                                map.remove(key);
+                            }
+                            _ => {
+                                map.get(key, |v| {
+                                    std::hint::black_box(v);
+                                });
+                            }
                         }
                     }
-                }
-            });
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().expect("worker panicked");
         }
     });
     assert!(map.retired() > 0);
@@ -83,16 +100,18 @@ fn swap<R: Reclaim>(domain: R, after_drop: impl FnOnce()) {
     let counter = Counter::new();
     let config = Swap::new(domain, Counted::new(&counter));
     std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                for _ in 0..OPS {
-                    config.read(|v| {
-                        std::hint::black_box(v);
-                    });
-                }
-            });
-        }
-        s.spawn(|| {
+        let mut threads: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    for _ in 0..OPS {
+                        config.read(|v| {
+                            std::hint::black_box(v);
+                        });
+                    }
+                })
+            })
+            .collect();
+        threads.push(s.spawn(|| {
             for i in 0..OPS / 20 {
                 if i % 8 == 0 {
                     config.replace_sync(Counted::new(&counter));
@@ -100,7 +119,11 @@ fn swap<R: Reclaim>(domain: R, after_drop: impl FnOnce()) {
                     config.replace(Counted::new(&counter));
                 }
             }
-        });
+        }));
+        // Explicit joins wait for thread-locals to be destroyed (see `concurrent`).
+        for t in threads {
+            t.join().expect("thread panicked");
+        }
     });
     drop(config);
     after_drop();
@@ -108,11 +131,71 @@ fn swap<R: Reclaim>(domain: R, after_drop: impl FnOnce()) {
 }
 
 #[test]
-fn map_sequential_all_peers() {
+fn map_sequential_all_schemes() {
+    for (flavor, choice) in SRCU_CONFIGS {
+        sequential(Srcu::with_options(flavor, choice));
+    }
+    for mode in GUS_MODES {
+        sequential(Gus::with_mode(mode));
+    }
     sequential(CrossbeamEpoch);
     sequential(Seize::new());
     #[cfg(has_liburcu)]
     sequential(benches::peers::Liburcu);
+}
+
+#[test]
+fn map_concurrent_srcu() {
+    // Our domains free everything still pending when they drop (with the map).
+    for (flavor, choice) in SRCU_CONFIGS {
+        concurrent(Srcu::with_options(flavor, choice), || {});
+    }
+}
+
+#[test]
+fn map_concurrent_gus() {
+    for mode in GUS_MODES {
+        concurrent(Gus::with_mode(mode), || {});
+    }
+}
+
+#[test]
+fn swap_srcu_and_gus() {
+    for (flavor, choice) in SRCU_CONFIGS {
+        swap(Srcu::with_options(flavor, choice), || {});
+    }
+    for mode in GUS_MODES {
+        swap(Gus::with_mode(mode), || {});
+    }
+}
+
+#[test]
+fn retire_raw_runs_each_deleter_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static FREED: AtomicUsize = AtomicUsize::new(0);
+    unsafe fn free(ptr: *mut ()) {
+        // SAFETY: every pointer retired below is a leaked `Box<u64>`.
+        drop(unsafe { Box::from_raw(ptr.cast::<u64>()) });
+        FREED.fetch_add(1, Ordering::SeqCst);
+    }
+    fn check<R: Reclaim>(domain: R, after: impl FnOnce(&R)) -> usize {
+        let before = FREED.load(Ordering::SeqCst);
+        for i in 0..100u64 {
+            let p = Box::into_raw(Box::new(i)).cast::<()>();
+            // SAFETY: `free` matches the allocation and each pointer is retired once.
+            unsafe { domain.retire_raw(p, free) };
+        }
+        after(&domain);
+        drop(domain);
+        FREED.load(Ordering::SeqCst) - before
+    }
+    // One test owns FREED, so the counts are exact.
+    assert_eq!(check(Srcu::new(), |d| d.barrier()), 100);
+    assert_eq!(check(Gus::new(), |d| d.barrier()), 100);
+    assert_eq!(check(CrossbeamEpoch, |d| d.barrier()), 100);
+    assert_eq!(check(Seize::new(), |_| {}), 100);
+    #[cfg(has_liburcu)]
+    assert_eq!(check(benches::peers::Liburcu, |d| d.barrier()), 100);
 }
 
 #[test]
@@ -181,6 +264,9 @@ fn synchronize_waits_for_a_reader() {
             synced.store(true, Ordering::SeqCst);
         });
     }
+    check(Srcu::with_options(Flavor::Fast, SlotChoice::Thread));
+    check(Srcu::with_options(Flavor::Fenced, SlotChoice::Cpu));
+    check(Gus::with_mode(gus::Mode::Lazy));
     check(CrossbeamEpoch);
     check(Seize::new());
     #[cfg(has_liburcu)]
