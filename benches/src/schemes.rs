@@ -105,10 +105,15 @@ struct Runner<'a> {
     settings: &'a Settings,
     rows: Vec<Row>,
     progress: bool,
+    only: &'a [String],
 }
 
 impl SchemeVisitor for Runner<'_> {
     fn visit<R: Reclaim + 'static>(&mut self, name: &str, make: &dyn Fn() -> R) {
+        let wanted = |pattern: &String| name.to_lowercase().contains(&pattern.to_lowercase());
+        if !self.only.is_empty() && !self.only.iter().any(wanted) && name != PEER_BASELINE {
+            return;
+        }
         if self.progress {
             eprintln!("compare: {name}");
         }
@@ -139,6 +144,20 @@ impl SchemeVisitor for Runner<'_> {
 /// println!("{}", report.text());
 /// ```
 pub fn run(settings: &Settings, progress: bool) -> Report {
+    run_only(settings, progress, &[])
+}
+
+/// Like [`run`], but only the schemes whose names contain one of `only` (case-insensitive),
+/// plus the baselines and [`PEER_BASELINE`]; every scheme when `only` is empty.
+///
+/// ```
+/// let s = benches::workload::Settings::quick();
+/// let report = benches::schemes::run_only(&s, false, &["seize".to_owned()]);
+/// let names: Vec<_> = report.rows.iter().map(|r| r.name.as_str()).collect();
+/// assert!(names.contains(&"seize") && names.contains(&"crossbeam-epoch"));
+/// assert!(!names.iter().any(|n| n.starts_with("GUS")));
+/// ```
+pub fn run_only(settings: &Settings, progress: bool, only: &[String]) -> Report {
     let baseline_row = |name: &str, pair_ns: f64| Row {
         name: name.to_owned(),
         pair_ns,
@@ -161,6 +180,7 @@ pub fn run(settings: &Settings, progress: bool) -> Report {
         settings,
         rows,
         progress,
+        only,
     };
     for_each_scheme(&mut runner);
     Report {
