@@ -509,6 +509,11 @@ impl<const N: usize> Gus<N> {
                 };
             }
         }
+        if w.wrapping_sub(r0) >= <Seq as Sequence>::HALF {
+            // `r0` is stale: advances moved the clocks on between the two loads, further than
+            // the comparisons below can tell apart. Say "not yet"; the next poll reads afresh.
+            return false;
+        }
         self.count(SCANS);
         if lazy {
             // P, heavy half: a full barrier on every CPU running one of our threads, so each
@@ -526,7 +531,7 @@ impl<const N: usize> Gus<N> {
         // R: pairs with X, the release store that ends a section: the reads of every section
         // this scan saw end happen before whatever the caller frees next.
         fence(Ordering::Acquire);
-        let rd = self.raise_rd(r0.wrapping_add(min_offset));
+        let rd = self.raise_rd(r0, min_offset);
         if lazy && goal.seq_gt(w) {
             // The coarse clock: move it one increment, after P, which came after we read `w`.
             // A fenceless reader that loads the new value ran its section's loads after a
@@ -581,9 +586,14 @@ impl<const N: usize> Gus<N> {
         min_offset
     }
 
-    /// Raises `rd_seq` to `seen` unless it is already there or past it; returns the read
-    /// clock as this poll may rely on.
-    fn raise_rd(&self, seen: Seq) -> Seq {
+    /// Raises `rd_seq` to `r0 + offset` unless it is already there or past it; returns the
+    /// read clock as this poll may rely on.
+    ///
+    /// The comparison is made in offsets from this poll's `r0`: the read clock only grows, so
+    /// its offset is exact however long this poll stalled, where a signed comparison of the two
+    /// values would flip once they were half the sequence space apart.
+    fn raise_rd(&self, r0: Seq, offset: Seq) -> Seq {
+        let seen = r0.wrapping_add(offset);
         if cfg!(feature = "mutant-rd-seq-backwards") {
             self.rd.store(seen, Ordering::Release);
             self.event.notify_all();
@@ -591,7 +601,7 @@ impl<const N: usize> Gus<N> {
         }
         let mut current = self.rd.load(Ordering::Relaxed);
         loop {
-            if !seen.seq_gt(current) {
+            if offset <= current.wrapping_sub(r0) {
                 // R: another scan got further; acquire what its release published.
                 fence(Ordering::Acquire);
                 return current;

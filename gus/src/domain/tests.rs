@@ -93,7 +93,8 @@ fn rd_seq_never_moves_backwards() {
     let goal = gus.advance();
     assert!(gus.poll(goal));
     let rd = gus.completed();
-    assert_eq!(gus.raise_rd(START), rd);
+    assert_eq!(gus.raise_rd(START, 0), rd);
+    assert_eq!(gus.raise_rd(START, INCR), rd);
     assert_eq!(gus.completed(), rd);
 }
 
