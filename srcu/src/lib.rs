@@ -172,6 +172,9 @@ struct ReaderShared {
     idx: AtomicUsize,
     /// `FAST_UNRESOLVED`, `FENCED` or `FAST`; resolved once, then constant.
     flavor: AtomicU32,
+    /// A process-unique id for the per-thread slot cache; 0 until first needed.
+    #[cfg(all(feature = "std", not(loom)))]
+    uid: AtomicU64,
 }
 
 /// An SRCU domain with `N` reader slots inline (and more on demand with `alloc`).
@@ -247,8 +250,14 @@ impl Srcu<0> {
 
 impl<const N: usize> Srcu<N> {
     reclaim::const_fn_unless_loom! {
-        /// A domain with `N` inline reader slots, the same options as [`Srcu::new`], and no
-        /// allocation: the constructor for `static` domains in `no_std` builds.
+        /// A domain with `N` inline reader slots and no allocation: the constructor for
+        /// `static` domains in `no_std` builds.
+        ///
+        /// Readers share slots ([`SlotChoice::Cpu`]), so callers may name their slot with
+        /// [`read_lock_on`](Srcu::read_lock_on) (a CPU number, a reader id below `N`); with `std`,
+        /// [`read_lock`](Srcu::read_lock) picks the current CPU's slot. The flavor is
+        /// [`Fast`](Flavor::Fast) where `membarrier` is available, which needs `std`; otherwise
+        /// [`Fenced`](Flavor::Fenced).
         ///
         /// ```
         /// static DOMAIN: srcu::Srcu<4> = srcu::Srcu::new_fixed();
@@ -257,7 +266,7 @@ impl<const N: usize> Srcu<N> {
         /// DOMAIN.synchronize_with(srcu::Spin);
         /// ```
         pub fn new_fixed() -> Self {
-            Self::build(Flavor::Fast, SlotChoice::Thread, gp::SEQ_START)
+            Self::build(Flavor::Fast, SlotChoice::Cpu, gp::SEQ_START)
         }
     }
 
@@ -297,6 +306,8 @@ impl<const N: usize> Srcu<N> {
                         Flavor::Fenced => FENCED,
                         Flavor::Fast => FAST_UNRESOLVED,
                     }),
+                    #[cfg(all(feature = "std", not(loom)))]
+                    uid: AtomicU64::new(0),
                 }),
                 choice,
                 slots: Slots::new(),

@@ -74,6 +74,30 @@ impl<const N: usize> core::fmt::Debug for ReadToken<'_, N> {
     }
 }
 
+/// The last (domain, thread id) to slot lookup a thread made with [`SlotChoice::Thread`]: one
+/// entry, so a reader that stays in one domain skips the slot-array lookup.
+#[cfg(all(feature = "std", not(loom)))]
+#[derive(Clone, Copy)]
+struct SlotCacheEntry {
+    uid: u64,
+    domain: usize,
+    thread: usize,
+    slot: *const SrcuSlot,
+}
+
+#[cfg(all(feature = "std", not(loom)))]
+std::thread_local! {
+    // No destructor, so reading it is one thread-local access with no state check.
+    static SLOT_CACHE: core::cell::Cell<SlotCacheEntry> = const {
+        core::cell::Cell::new(SlotCacheEntry {
+            uid: 0,
+            domain: 0,
+            thread: usize::MAX,
+            slot: core::ptr::null(),
+        })
+    };
+}
+
 /// Adds one to a counter: plainly when the caller is its only writer, atomically otherwise.
 #[inline(always)]
 fn bump(counter: &AtomicU64, shared: bool) {
@@ -208,14 +232,78 @@ impl<const N: usize> Srcu<N> {
     fn own_slot(&self) -> (&SrcuSlot, bool) {
         #[cfg(feature = "std")]
         let (index, shared) = match self.choice {
-            SlotChoice::Thread => (reclaim::thread_id::current(), false),
+            SlotChoice::Thread => {
+                let thread = reclaim::thread_id::current();
+                #[cfg(not(loom))]
+                if let Some(slot) = self.cached_slot(thread) {
+                    return (slot, false);
+                }
+                (thread, false)
+            }
             SlotChoice::Cpu => (reclaim::cpu::current(), true),
         };
         #[cfg(not(feature = "std"))]
         let (index, shared) = (0, true);
         match self.slots.get(index) {
-            Ok(slot) => (slot, shared),
+            Ok(slot) => {
+                #[cfg(all(feature = "std", not(loom)))]
+                if !shared {
+                    self.cache_slot(index, slot);
+                }
+                (slot, shared)
+            }
             Err(full) => slots_full(full),
+        }
+    }
+
+    /// The slot the calling thread last used in this domain, if the cache still describes this
+    /// domain, at this address, and this thread id.
+    ///
+    /// The key makes the pointer safe to use: `uid` is never reused by another domain (so the
+    /// slot memory, which lives as long as the domain, is still there), the address catches a
+    /// domain that was moved (its inline slots moved with it), and the thread id catches an id
+    /// handed back and taken again (only the id's current owner may write the slot).
+    #[cfg(all(feature = "std", not(loom)))]
+    #[inline(always)]
+    fn cached_slot(&self, thread: usize) -> Option<&SrcuSlot> {
+        let entry = SLOT_CACHE.get();
+        let uid = self.readers.uid.load(Ordering::Relaxed);
+        if entry.uid == uid && entry.domain == self.addr() && entry.thread == thread {
+            // SAFETY: see above; `uid` is nonzero in every filled entry and the empty entry's
+            // thread never matches.
+            Some(unsafe { &*entry.slot })
+        } else {
+            None
+        }
+    }
+
+    #[cfg(all(feature = "std", not(loom)))]
+    #[cold]
+    fn cache_slot(&self, thread: usize, slot: &SrcuSlot) {
+        SLOT_CACHE.set(SlotCacheEntry {
+            uid: self.uid(),
+            domain: self.addr(),
+            thread,
+            slot,
+        });
+    }
+
+    /// This domain's unique id, assigned on first use (`new` is `const`).
+    #[cfg(all(feature = "std", not(loom)))]
+    fn uid(&self) -> u64 {
+        static NEXT_UID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+        let uid = self.readers.uid.load(Ordering::Relaxed);
+        if uid != 0 {
+            return uid;
+        }
+        let fresh = NEXT_UID.fetch_add(1, Ordering::Relaxed);
+        match self
+            .readers
+            .uid
+            .compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => fresh,
+            Err(winner) => winner,
         }
     }
 
@@ -270,7 +358,7 @@ impl<const N: usize> Srcu<N> {
         // and with E.
         #[cfg(not(feature = "mutant-no-c"))]
         self.reader_fence();
-        bump(&slot.unlocks[idx], shared);
+        bump(&slot.unlocks[idx & 1], shared);
     }
 
     /// The reader half of B and C. One predictable branch: the flavor never changes once

@@ -202,6 +202,30 @@ mod with_std {
     }
 
     #[test]
+    fn slot_cache_follows_moves_and_switches_between_domains() {
+        let first: Srcu<4> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Thread);
+        drop(first.read_lock());
+        // Moving the domain moves its inline slots: a cached slot pointer must not survive.
+        let moved = Box::new(first);
+        let other: Srcu<4> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Thread);
+        for _ in 0..3 {
+            let guard = moved.read_lock();
+            let cookie = moved.start_poll();
+            drop(other.read_lock());
+            for _ in 0..3 {
+                assert!(
+                    !moved.poll(cookie),
+                    "the section was counted somewhere else"
+                );
+            }
+            drop(guard);
+            assert!(moved.poll(cookie));
+            assert_eq!(open_in(&moved, 0) + open_in(&moved, 1), 0);
+            assert_eq!(open_in(&other, 0) + open_in(&other, 1), 0);
+        }
+    }
+
+    #[test]
     fn nested_sections_hold_the_grace_period() {
         let domain = Srcu::new();
         let outer = domain.read_lock();

@@ -4,6 +4,8 @@
 //! before the process probes `membarrier` for the first time, and the answer is then cached for
 //! the life of the process.
 
+#![cfg(feature = "std")]
+
 use srcu::{Flavor, Srcu};
 
 #[test]

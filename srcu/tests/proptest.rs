@@ -6,6 +6,8 @@
 //! complete within a few polls. Sections are held as guards or as tokens; tokens are sometimes
 //! ended on another thread.
 
+#![cfg(feature = "std")]
+
 use proptest::prelude::*;
 use srcu::{Cookie, Flavor, ReadToken, SlotChoice, Srcu, SrcuGuard};
 use std::collections::BTreeSet;

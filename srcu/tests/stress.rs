@@ -7,6 +7,8 @@
 //! Bounded by iterations and by a deadline, so it stays short in debug builds and under
 //! AddressSanitizer.
 
+#![cfg(feature = "std")]
+
 use srcu::{Flavor, SlotChoice, Srcu};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
