@@ -1,0 +1,236 @@
+//! Bounded stress: readers dereference a shared pointer inside sections while writers swap it
+//! and free the old object, through `retire` and through `advance` + `wait` + drop. Every
+//! object carries a canary that its destructor poisons; every read checks it, and a second
+//! drop finds the poison. After the domain drops, every object created has been dropped once.
+//!
+//! Run under AddressSanitizer to catch a use after free that the canary would miss:
+//! `RUSTFLAGS=-Zsanitizer=address cargo +nightly test -p gus --test stress --target <host>`.
+
+use gus::{Gus, Mode};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const LIVE: u64 = 0x5afe_c0de_5afe_c0de;
+const POISON: u64 = 0xdead_beef_dead_beef;
+const RUN_FOR: Duration = Duration::from_millis(700);
+const MAX_SWAPS: usize = 20_000;
+
+#[derive(Default)]
+struct Ledger {
+    created: AtomicUsize,
+    dropped: AtomicUsize,
+    double_drops: AtomicUsize,
+    bad_reads: AtomicUsize,
+}
+
+struct Node {
+    canary: AtomicU64,
+    value: usize,
+    ledger: &'static Ledger,
+}
+
+impl Node {
+    fn boxed(value: usize, ledger: &'static Ledger) -> *mut Node {
+        ledger.created.fetch_add(1, Ordering::Relaxed);
+        Box::into_raw(Box::new(Node {
+            canary: AtomicU64::new(LIVE),
+            value,
+            ledger,
+        }))
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if self.canary.swap(POISON, Ordering::Relaxed) != LIVE {
+            self.ledger.double_drops.fetch_add(1, Ordering::Relaxed);
+        }
+        self.ledger.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A pointer that can be sent to the thread that frees it.
+struct Owned(*mut Node);
+// SAFETY: `Node` is `Send`; the pointer is owned by whoever holds this.
+unsafe impl Send for Owned {}
+
+/// A recycled node, owned by the pool while it waits.
+struct Generation(*mut AtomicU64);
+// SAFETY: `AtomicU64` is `Send`; the pointer is owned by whoever holds this.
+unsafe impl Send for Generation {}
+
+fn check(node: &Node) -> usize {
+    if node.canary.load(Ordering::Relaxed) != LIVE {
+        node.ledger.bad_reads.fetch_add(1, Ordering::Relaxed);
+    }
+    node.value
+}
+
+fn run(mode: Mode, ledger: &'static Ledger) {
+    let gus = Gus::with_mode(mode);
+    let shared = AtomicPtr::new(Node::boxed(0, ledger));
+    let stop = AtomicBool::new(false);
+    let reads = AtomicUsize::new(0);
+    let swaps = AtomicUsize::new(0);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for r in 0..3 {
+            let (gus, shared, stop, reads) = (&gus, &shared, &stop, &reads);
+            s.spawn(move || {
+                // Reader 0 uses an explicitly registered slot; the others use their thread's.
+                let reader = (r == 0).then(|| gus.register().unwrap());
+                let mut n = 0usize;
+                while !stop.load(Ordering::Relaxed) {
+                    let _section = match &reader {
+                        Some(reader) => reader.enter(),
+                        None => gus.enter(),
+                    };
+                    // SAFETY: the section keeps whatever we load alive.
+                    let node = unsafe { &*shared.load(Ordering::Acquire) };
+                    let before = check(node);
+                    if n % 16 == 0 {
+                        let _nested = gus.enter();
+                        std::hint::black_box(check(node));
+                    }
+                    assert_eq!(check(node), before);
+                    n += 1;
+                }
+                reads.fetch_add(n, Ordering::Relaxed);
+            });
+        }
+        for w in 0..2usize {
+            let (gus, shared, swaps) = (&gus, &shared, &swaps);
+            s.spawn(move || {
+                let mut i = 0;
+                while start.elapsed() < RUN_FOR && i < MAX_SWAPS {
+                    let old = Owned(shared.swap(Node::boxed(i, ledger), Ordering::AcqRel));
+                    if (i + w) % 8 == 0 {
+                        // The synchronous path: tag with a goal, wait, free.
+                        let goal = gus.advance();
+                        gus.wait(goal);
+                        // SAFETY: unlinked before the advance; the goal has passed.
+                        drop(unsafe { Box::from_raw(old.0) });
+                    } else {
+                        // SAFETY: unlinked; `retire` drops it after a grace period.
+                        gus.retire(unsafe { Box::from_raw(old.0) });
+                    }
+                    i += 1;
+                }
+                swaps.fetch_add(i, Ordering::Relaxed);
+            });
+        }
+        while start.elapsed() < RUN_FOR && swaps.load(Ordering::Relaxed) == 0 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        while swaps.load(Ordering::Relaxed) == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Writers finish on their own; readers stop once they have.
+        while swaps.load(Ordering::Relaxed) < 2 {
+            std::thread::yield_now();
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    // SAFETY: every thread has joined; the last object is ours.
+    drop(unsafe { Box::from_raw(shared.load(Ordering::Relaxed)) });
+    let stats = gus.stats();
+    drop(gus);
+    let reads = reads.load(Ordering::Relaxed);
+    let swaps = swaps.load(Ordering::Relaxed);
+    eprintln!("{mode:?}: {reads} reads, {swaps} swaps, {stats:?}");
+    assert!(reads > 0 && swaps > 0);
+    assert_eq!(
+        ledger.bad_reads.load(Ordering::Relaxed),
+        0,
+        "read a freed object"
+    );
+    assert_eq!(
+        ledger.double_drops.load(Ordering::Relaxed),
+        0,
+        "freed an object twice"
+    );
+    assert_eq!(
+        ledger.created.load(Ordering::Relaxed),
+        ledger.dropped.load(Ordering::Relaxed),
+        "every object is freed exactly once"
+    );
+}
+
+#[test]
+fn default_mode() {
+    static LEDGER: Ledger = Ledger {
+        created: AtomicUsize::new(0),
+        dropped: AtomicUsize::new(0),
+        double_drops: AtomicUsize::new(0),
+        bad_reads: AtomicUsize::new(0),
+    };
+    run(Mode::Default, &LEDGER);
+}
+
+#[test]
+fn deferred_mode() {
+    static LEDGER: Ledger = Ledger {
+        created: AtomicUsize::new(0),
+        dropped: AtomicUsize::new(0),
+        double_drops: AtomicUsize::new(0),
+        bad_reads: AtomicUsize::new(0),
+    };
+    run(Mode::Deferred(4), &LEDGER);
+}
+
+#[test]
+fn lazy_mode() {
+    static LEDGER: Ledger = Ledger {
+        created: AtomicUsize::new(0),
+        dropped: AtomicUsize::new(0),
+        double_drops: AtomicUsize::new(0),
+        bad_reads: AtomicUsize::new(0),
+    };
+    run(Mode::Lazy, &LEDGER);
+}
+
+#[test]
+fn recycled_objects_come_back_only_after_their_goal() {
+    // The UMA pattern: unlinked nodes are not freed but reused, once no reader can still see
+    // them. A reader that finds a node's generation changed under it saw a reuse too early.
+    let gus = Gus::new();
+    let pool = gus::Recycler::new();
+    let shared = AtomicPtr::new(Box::into_raw(Box::new(AtomicU64::new(0))));
+    let stop = AtomicBool::new(false);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let _section = gus.enter();
+                    // SAFETY: nodes are never freed while the test runs.
+                    let node = unsafe { &*shared.load(Ordering::Acquire) };
+                    let first = node.load(Ordering::Relaxed);
+                    std::hint::spin_loop();
+                    assert_eq!(node.load(Ordering::Relaxed), first, "reused under a reader");
+                }
+            });
+        }
+        let mut generation = 1;
+        while start.elapsed() < RUN_FOR / 2 {
+            let node = pool
+                .get(&gus)
+                .unwrap_or_else(|| Generation(Box::into_raw(Box::new(AtomicU64::new(0)))))
+                .0;
+            // SAFETY: fresh, or recycled after its goal passed: no reader holds it.
+            unsafe { &*node }.store(generation, Ordering::Relaxed);
+            generation += 1;
+            let old = shared.swap(node, Ordering::AcqRel);
+            pool.put(&gus, Generation(old));
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    gus.barrier();
+    while let Some(node) = pool.get(&gus) {
+        // SAFETY: made by `Box::into_raw` above.
+        drop(unsafe { Box::from_raw(node.0) });
+    }
+    assert!(pool.is_empty());
+    // SAFETY: every thread has joined.
+    drop(unsafe { Box::from_raw(shared.load(Ordering::Relaxed)) });
+}
