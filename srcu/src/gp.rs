@@ -78,7 +78,10 @@ impl<const N: usize> Srcu<N> {
     /// ```
     /// let domain = srcu::Srcu::new();
     /// let cookie = domain.get_state();
-    /// assert!(!domain.poll(cookie) || domain.stats().completed_grace_periods > 0);
+    /// assert!(!domain.poll(cookie)); // nobody asked for a grace period yet
+    /// assert_eq!(domain.stats().completed_grace_periods, 0);
+    /// domain.synchronize();
+    /// assert!(domain.poll(cookie));
     /// ```
     pub fn get_state(&self) -> crate::Cookie {
         // P: pairs with E. The caller's updates (say, unlinking an object) come before this

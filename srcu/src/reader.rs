@@ -31,6 +31,13 @@ use reclaim::sync::{AtomicU64, Ordering, fence, light_fence};
 /// drop(inner);
 /// drop(outer);
 /// ```
+///
+/// A guard cannot move to another thread:
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// let domain = srcu::Srcu::new();
+/// send(domain.read_lock());
+/// ```
 #[must_use = "the read section ends as soon as the guard drops"]
 pub struct SrcuGuard<'a, const N: usize = 0> {
     domain: &'a Srcu<N>,

@@ -163,6 +163,12 @@ fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
         }
         stop.store(true, Ordering::Relaxed);
     });
+    eprintln!(
+        "{} reads, {} through tokens, {} objects",
+        reads.load(Ordering::Relaxed),
+        token_reads.load(Ordering::Relaxed),
+        ledger.created.load(Ordering::Relaxed)
+    );
     assert!(reads.load(Ordering::Relaxed) > 0);
     assert!(token_reads.load(Ordering::Relaxed) > 0);
     // SAFETY: every thread has stopped; the last object belongs to us.
