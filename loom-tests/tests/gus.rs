@@ -260,3 +260,32 @@ fn rd_seq_never_moves_backwards() {
         release_domain(gus);
     });
 }
+
+/// Lazy mode (readers without a fence of their own; under loom the light fence and the
+/// membarrier are both plain fences): the goal lies two ticks ahead, each poll moves the coarse
+/// clock at most one tick after its barrier, and the goal must still wait for the reader.
+#[test]
+fn lazy_goal_two_ticks_ahead_is_waited_for() {
+    model(|| {
+        let gus = leak(Gus::fixed_with_mode(Mode::Lazy));
+        assert_eq!(gus.mode(), Mode::Lazy);
+        let (old, new) = (Ptr::new(), Ptr::new());
+        let shared = Arc::new(AtomicPtr::new(old.0));
+        let reader = gus.register().unwrap();
+        let seen = shared.clone();
+        let t = thread::spawn(move || {
+            let _section = reader.enter();
+            Ptr(seen.load(Ordering::Acquire)).read();
+        });
+        shared.store(new.0, Ordering::Release);
+        let goal = gus.advance();
+        assert_eq!(goal, START.wrapping_add(2 * gus::INCR));
+        if (0..3).any(|_| gus.poll(goal)) {
+            old.poison();
+        }
+        t.join().unwrap();
+        release_domain(gus);
+        old.release();
+        new.release();
+    });
+}
