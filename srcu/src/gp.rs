@@ -271,7 +271,7 @@ impl<const N: usize> Srcu<N> {
                     // adding to the inactive half; flipping onto it before they drain would let
                     // the next scan miss them.
                     #[cfg(not(feature = "mutant-one-half"))]
-                    if !self.readers_zero((idx + 1) & 1, fast) {
+                    if !self.readers_zero(idx.wrapping_add(1) & 1, fast) {
                         return;
                     }
                     // Store the phase again right before E, in this thread, so that P's

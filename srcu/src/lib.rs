@@ -1,12 +1,12 @@
 //! Sleepable RCU (SRCU) for userspace and `no_std`.
 //!
 //! # The invariant
-//! **A grace period ends only when, for each of the two counter halves, the sum of every slot's
-//! unlock counter (read first) equals the sum of every slot's lock counter (read after barrier
-//! A), and the half that was current when the grace period began has been drained after being
-//! flipped away.** Every read section adds one to `locks[i]` on entry and one to `unlocks[i]` on
-//! exit, for the same half `i`; counters only grow. So when the sums match, read in that order,
-//! no section that could have seen the data the writer unlinked is still inside.
+//! **A grace period ends only after every read section that began before it has ended.** SRCU
+//! keeps it with counters: a section adds one to `locks[i]` when it begins and one to
+//! `unlocks[i]` when it ends, for the same half `i`. A half counts as empty when the sum of every
+//! slot's `unlocks[i]`, read first, equals the sum of every slot's `locks[i]`, read after barrier
+//! A; counters only grow, so that equality cannot hold while a section of that half is inside.
+//! A grace period empties the inactive half, flips the index, and empties the old half.
 //!
 //! # How it works
 //! A domain ([`Srcu`]) holds a current index (0 or 1) and an array of cache-padded reader
