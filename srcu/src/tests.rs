@@ -426,6 +426,25 @@ mod with_std {
     }
 
     #[test]
+    fn callbacks_may_retire_into_their_own_domain() {
+        static DOMAIN: Srcu = Srcu::new();
+        static RAN: AtomicUsize = AtomicUsize::new(0);
+        for _ in 0..100 {
+            DOMAIN.call(|| {
+                RAN.fetch_add(1, Ordering::Relaxed);
+                DOMAIN.call(|| {
+                    RAN.fetch_add(1, Ordering::Relaxed);
+                });
+            });
+        }
+        DOMAIN.barrier();
+        assert!(RAN.load(Ordering::Relaxed) >= 100);
+        DOMAIN.barrier();
+        assert_eq!(RAN.load(Ordering::Relaxed), 200);
+        assert_eq!(DOMAIN.stats().pending_retired, 0);
+    }
+
+    #[test]
     fn retire_inside_a_section_does_not_block() {
         let domain = Srcu::new();
         let guard = domain.read_lock();
