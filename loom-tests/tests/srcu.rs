@@ -84,7 +84,9 @@ fn release_domain(domain: &'static Domain) {
 /// one execution to the next, and loom requires every execution of a model to be deterministic.
 fn check(preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
     static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     builder(preemptions).check(model);
 }
 
