@@ -6,6 +6,8 @@
 //! advance is still inside, that `rd_seq` never moves back or passes `wr_seq`, and that once
 //! every reader has left, every goal passes within a few polls.
 
+#![cfg(feature = "std")]
+
 use gus::{Gus, INCR, MAX_DELTA, Mode, Seq};
 use proptest::prelude::*;
 use reclaim::seq::Sequence;

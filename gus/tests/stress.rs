@@ -6,6 +6,8 @@
 //! Run under AddressSanitizer to catch a use after free that the canary would miss:
 //! `RUSTFLAGS=-Zsanitizer=address cargo +nightly test -p gus --test stress --target <host>`.
 
+#![cfg(feature = "std")]
+
 use gus::{Gus, Mode};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
