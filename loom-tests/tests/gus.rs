@@ -15,7 +15,7 @@
 //! `fence(SeqCst)` and `membarrier` a plain fence, so the asymmetric-fence argument of the lazy
 //! mode is not modelled; neither is wrap-around over the real sequence space (the
 //! `rd_seq_never_moves_backwards` model reaches the comparison horizon with a domain whose
-//! increment is a quarter of the space instead).
+//! increment is a quarter of the space instead). Statistics are compiled out under loom.
 #![cfg(loom)]
 
 use gus::{Gus, MAX_DELTA, Mode, START};
@@ -283,6 +283,30 @@ fn lazy_goal_two_ticks_ahead_is_waited_for() {
         if (0..3).any(|_| gus.poll(goal)) {
             old.poison();
         }
+        t.join().unwrap();
+        release_domain(gus);
+        old.release();
+        new.release();
+    });
+}
+
+/// The thread-id path: a reader on its thread's own slot (`Gus::enter`, nested) against a
+/// writer that unlinks and calls `synchronize` (advance, then poll until the goal passes).
+#[test]
+fn thread_slot_reader_against_synchronize() {
+    model(|| {
+        let gus = leak(Gus::fixed());
+        let (old, new) = (Ptr::new(), Ptr::new());
+        let shared = Arc::new(AtomicPtr::new(old.0));
+        let seen = shared.clone();
+        let t = thread::spawn(move || {
+            let _outer = gus.enter();
+            let _inner = gus.enter();
+            Ptr(seen.load(Ordering::Acquire)).read();
+        });
+        shared.store(new.0, Ordering::Release);
+        gus.synchronize();
+        old.poison();
         t.join().unwrap();
         release_domain(gus);
         old.release();
