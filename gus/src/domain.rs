@@ -857,6 +857,43 @@ mod core_tests {
     }
 
     #[test]
+    fn barrier_frees_the_open_bag_behind_a_full_sealed_place() {
+        static FREED: AtomicU32 = AtomicU32::new(0);
+        unsafe fn count(_: *mut ()) {
+            FREED.fetch_add(1, Ordering::Relaxed);
+        }
+        let gus: Gus<2> = Gus::fixed();
+        let entered = std::sync::Barrier::new(2);
+        let leave = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let reader = gus.register().unwrap();
+                let section = reader.enter();
+                entered.wait();
+                leave.wait();
+                drop(section);
+            });
+            entered.wait();
+            let total = reclaim::bag::BAG_CAPACITY + 10;
+            for _ in 0..total {
+                // SAFETY: `count` accepts any pointer.
+                unsafe { gus.retire_raw(core::ptr::null_mut(), count) };
+            }
+            assert_eq!(
+                FREED.load(Ordering::Relaxed),
+                0,
+                "the reader holds the sealed bag"
+            );
+            leave.wait();
+        });
+        gus.barrier();
+        assert_eq!(
+            FREED.load(Ordering::Relaxed) as usize,
+            reclaim::bag::BAG_CAPACITY + 10
+        );
+    }
+
+    #[test]
     fn static_domain_reads_advances_and_waits_without_an_allocator() {
         static DOMAIN: Gus<2> = Gus::fixed();
         let reader = DOMAIN.register().unwrap();

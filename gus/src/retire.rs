@@ -15,6 +15,7 @@
 use crate::domain::default_strategy;
 use crate::{Gus, Seq};
 use reclaim::bag::{Push, Retired};
+use reclaim::seq::Sequence;
 
 /// How many sealed bags may wait before `retire` applies back-pressure.
 ///
@@ -135,22 +136,32 @@ impl<const N: usize> Gus<N> {
     #[track_caller]
     pub fn barrier(&self) {
         reclaim::debug::assert_outside(self.addr(), "gus", "barrier");
-        let mut last = None;
-        self.queue.seal(|| {
-            let goal = self.advance();
-            last = Some(goal);
-            to_tag(goal)
-        });
-        // Bags sealed before ours carry goals at or before this one (tags are issued under
-        // the queue's lock, and every mode's goals only grow).
-        let last = last.unwrap_or_else(|| self.advance());
-        while let Some(oldest) = self.queue.oldest_tag() {
-            let oldest = from_tag(oldest);
-            if reclaim::seq::Sequence::seq_gt(oldest, last) {
-                break;
+        // The goal that covers every object retired before this call, once known: the tag of
+        // the open bag when we seal it, or a fresh goal when there was nothing to seal.
+        let mut last: Option<Seq> = None;
+        loop {
+            if last.is_none() {
+                let sealed = self.queue.seal(|| {
+                    let goal = self.advance();
+                    last = Some(goal);
+                    to_tag(goal)
+                });
+                // `seal` also fails without `alloc` while the one sealed place is taken; then
+                // wait for that bag below and try again.
+                if !sealed && (cfg!(feature = "alloc") || self.queue.sealed_bags() == 0) {
+                    // Bags sealed earlier carry goals at or before a fresh one (tags are issued
+                    // under the queue's lock, and every mode's goals only grow).
+                    last = Some(self.advance());
+                }
             }
-            self.wait_quietly(oldest);
-            self.collect();
+            match self.queue.oldest_tag().map(from_tag) {
+                Some(oldest) if last.is_none_or(|last| oldest.seq_le(last)) => {
+                    self.wait_quietly(oldest);
+                    self.collect();
+                }
+                _ if last.is_some() => break,
+                _ => {}
+            }
         }
         self.queue.wait_for_frees();
     }
