@@ -329,3 +329,32 @@ fn retire_inside_a_section_grows_instead_of_deadlocking() {
     gus.barrier();
     assert_eq!(gus.stats().pending, 0);
 }
+
+#[test]
+fn advance_waits_for_a_stalled_reader_rather_than_pass_max_delta() {
+    use std::sync::atomic::AtomicBool;
+    let gus: Gus<2> = Gus::with_clock(Mode::Default, 1, MAX_DELTA);
+    let entered = std::sync::Barrier::new(2);
+    let released = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let reader = gus.register().unwrap();
+            let section = reader.enter();
+            entered.wait();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            released.store(true, Ordering::Relaxed);
+            drop(section);
+        });
+        entered.wait();
+        // One increment of MAX_DELTA fits; a second would put wr_seq half the space ahead of
+        // the reader that holds rd_seq, so the advance waits for it.
+        gus.advance();
+        let goal = gus.advance();
+        assert!(
+            released.load(Ordering::Relaxed),
+            "advance returned before the reader left"
+        );
+        assert!(gus.completed().seq_lt(goal));
+        assert!(goal.wrapping_sub(gus.completed()) <= MAX_DELTA);
+    });
+}
