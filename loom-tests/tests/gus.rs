@@ -313,3 +313,36 @@ fn thread_slot_reader_against_synchronize() {
         new.release();
     });
 }
+
+/// Deferred mode, where another thread moves the clock: the writer's advance only reads
+/// `wr_seq`, and a second thread's poll of its own deferred goal writes the clock up to the
+/// same value. A reader that loads that value must still see the writer's unlink (fence A
+/// before the writer's read of the clock).
+#[test]
+fn deferred_goal_reached_by_another_threads_tick() {
+    model(|| {
+        let gus = leak(Gus::fixed_with_mode(Mode::Deferred(8)));
+        let (old, new) = (Ptr::new(), Ptr::new());
+        let shared = Arc::new(AtomicPtr::new(old.0));
+        let reader = gus.register().unwrap();
+        let seen = shared.clone();
+        let r = thread::spawn(move || {
+            let _section = reader.enter();
+            Ptr(seen.load(Ordering::Acquire)).read();
+        });
+        let ticker = thread::spawn(move || {
+            let goal = gus.advance();
+            gus.poll(goal);
+        });
+        shared.store(new.0, Ordering::Release);
+        let goal = gus.advance();
+        if gus.poll(goal) {
+            old.poison();
+        }
+        r.join().unwrap();
+        ticker.join().unwrap();
+        release_domain(gus);
+        old.release();
+        new.release();
+    });
+}
