@@ -83,11 +83,15 @@ fn release_domain(domain: &'static Domain) {
 /// models running in parallel test threads would hand each other's threads different ids from
 /// one execution to the next, and loom requires every execution of a model to be deterministic.
 fn check(preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
+    check_with(builder(preemptions), model);
+}
+
+fn check_with(builder: loom::model::Builder, model: impl Fn() + Sync + Send + 'static) {
     static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    builder(preemptions).check(model);
+    builder.check(model);
 }
 
 fn builder(preemptions: usize) -> loom::model::Builder {
@@ -261,6 +265,35 @@ fn nested_section_does_not_hide_the_outer_one() {
         domain.synchronize();
         old.poison();
         reader.join().unwrap();
+        release_domain(domain);
+        shared.release();
+    });
+}
+
+/// (6) Another thread drives the grace period: a second `synchronize` caller races with the
+/// writer, so the writer's cookie may be served by a grace period the other thread started and
+/// finished (the try-lock hand-off, `needed`, barrier P against E).
+#[test]
+fn grace_period_driven_by_another_caller() {
+    // Two callers spinning on the driver's try-lock make long executions; this model always runs
+    // with the preemption bound 2 (about 15 s in release).
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(2);
+    builder.max_branches = 20_000;
+    check_with(builder, || {
+        let domain = leak_domain(SlotChoice::Thread);
+        let shared = Shared::new();
+        let reader = thread::spawn(move || {
+            let guard = domain.read_lock();
+            shared.load().read();
+            drop(guard);
+        });
+        let helper = thread::spawn(move || domain.synchronize());
+        let old = shared.swap();
+        domain.synchronize();
+        old.poison();
+        reader.join().unwrap();
+        helper.join().unwrap();
         release_domain(domain);
         shared.release();
     });
