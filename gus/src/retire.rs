@@ -11,6 +11,13 @@
 //! inside a section of the domain, where waiting could deadlock; then the queue grows, as
 //! FreeBSD's UMA grows instead of blocking). Without `alloc`, the queue holds one open and one
 //! sealed bag inline, and a retire that finds both full waits for the sealed one.
+//!
+//! Which sections the check sees: those entered with [`Gus::enter`] always (the thread's own
+//! slot shows them), those entered through a [`Reader`](crate::Reader) only in debug builds
+//! with `std` (no thread identity links a registered slot to the thread using it). A thread
+//! that retires more than `MAX_WAITING_BAGS` bags' worth of objects inside a `Reader` section
+//! of the same domain waits for itself in release builds; without `alloc` that happens after
+//! two bags, and debug builds panic there with a message instead.
 
 use crate::domain::default_strategy;
 use crate::{Gus, Seq};
@@ -79,7 +86,13 @@ impl<const N: usize> Gus<N> {
                     return;
                 }
                 Push::WaitFor(tag, back) => {
-                    // Only without `alloc`: both inline bags are full.
+                    // Only without `alloc`: both inline bags are full, and the only way on is
+                    // to wait, which inside one's own section would never end.
+                    reclaim::debug::assert_outside(
+                        self.addr(),
+                        "gus",
+                        "retire (both inline bags are full, so it must wait)",
+                    );
                     self.wait_quietly(from_tag(tag));
                     self.collect();
                     item = back;
