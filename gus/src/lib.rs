@@ -42,7 +42,10 @@
 //!     accident when it skips the clamp) would free memory under it.
 //! - `rd_seq` only moves forward (compare-and-swap up). Every value it ever held was a valid
 //!   minimum when computed and stays valid, but a value far behind the current clock compares
-//!   wrongly once the distance passes half the sequence space: a goal would look passed.
+//!   wrongly once the distance passes half the sequence space: a goal would look passed. So the
+//!   raise compares in offsets from the poll's own `r0` (exact however long the poll stalled),
+//!   and a poll whose `r0` and `w` lie half the space apart (its `r0` went stale between the
+//!   two loads) answers "not yet" rather than compare values it cannot order.
 //! - **R**: an acquire fence after the scan pairs with the release store of 0 that ends a
 //!   section (**X**), and the compare-and-swap that raises `rd_seq` releases what the scan
 //!   acquired; a poll that succeeds from `rd_seq` alone ends with an acquire fence too. So the
