@@ -172,6 +172,8 @@ struct ReaderShared {
     idx: AtomicUsize,
     /// `FAST_UNRESOLVED`, `FENCED` or `FAST`; resolved once, then constant.
     flavor: AtomicU32,
+    /// How readers find their slot; constant.
+    choice: SlotChoice,
     /// A process-unique id for the per-thread slot cache; 0 until first needed.
     #[cfg(all(feature = "std", not(loom)))]
     uid: AtomicU64,
@@ -191,17 +193,18 @@ struct ReaderShared {
 /// ```
 pub struct Srcu<const N: usize = 0> {
     readers: CachePadded<ReaderShared>,
-    choice: SlotChoice,
     slots: Slots<SrcuSlot, N>,
     gp: CachePadded<gp::GpState>,
-    event: Event,
-    queue: RetireQueue,
+    // Written by writers (the queue's lock on every retire, the event on every grace period):
+    // padded so that readers of the fields above never share a cache line with them.
+    event: CachePadded<Event>,
+    queue: CachePadded<RetireQueue>,
 }
 
 impl<const N: usize> core::fmt::Debug for Srcu<N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Srcu")
-            .field("slot_choice", &self.choice)
+            .field("slot_choice", &self.readers.choice)
             .field("slots", &self.slots.len())
             .field("stats", &self.stats())
             .finish_non_exhaustive()
@@ -306,14 +309,14 @@ impl<const N: usize> Srcu<N> {
                         Flavor::Fenced => FENCED,
                         Flavor::Fast => FAST_UNRESOLVED,
                     }),
+                    choice,
                     #[cfg(all(feature = "std", not(loom)))]
                     uid: AtomicU64::new(0),
                 }),
-                choice,
                 slots: Slots::new(),
                 gp: CachePadded::new(gp::GpState::new(seq_start)),
-                event: Event::new(),
-                queue: RetireQueue::new(),
+                event: CachePadded::new(Event::new()),
+                queue: CachePadded::new(RetireQueue::new()),
             }
         }
     }
@@ -341,7 +344,7 @@ impl<const N: usize> Srcu<N> {
     /// assert_eq!(srcu::Srcu::new().slot_choice(), srcu::SlotChoice::Thread);
     /// ```
     pub fn slot_choice(&self) -> SlotChoice {
-        self.choice
+        self.readers.choice
     }
 
     /// Grace periods completed so far and objects still waiting to be freed.

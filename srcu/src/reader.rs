@@ -238,7 +238,7 @@ impl<const N: usize> Srcu<N> {
     #[inline(always)]
     fn own_slot(&self) -> (&SrcuSlot, bool) {
         #[cfg(feature = "std")]
-        let (index, shared) = match self.choice {
+        let (index, shared) = match self.readers.choice {
             SlotChoice::Thread => {
                 let thread = reclaim::thread_id::current();
                 #[cfg(not(loom))]
@@ -317,7 +317,7 @@ impl<const N: usize> Srcu<N> {
     /// True when `read_lock` counts on a slot the calling thread owns.
     #[inline(always)]
     fn owned_slots(&self) -> bool {
-        cfg!(feature = "std") && self.choice == SlotChoice::Thread
+        cfg!(feature = "std") && self.readers.choice == SlotChoice::Thread
     }
 
     #[inline(always)]
