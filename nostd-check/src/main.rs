@@ -16,6 +16,14 @@ impl SlotState for Counter {
 }
 
 static SLOTS: Slots<Counter, 4> = Slots::new();
+static SRCU: srcu::Srcu<4> = srcu::Srcu::new_fixed();
+static GUS: gus::Gus<4> = gus::Gus::fixed();
+static FREED: AtomicU64 = AtomicU64::new(0);
+
+/// A deleter for `retire_raw`: counts instead of freeing, since there is no allocator.
+unsafe fn count_free(_: *mut ()) {
+    FREED.fetch_add(1, Ordering::Relaxed);
+}
 
 // The C library gives the process its entry point and `abort`; nothing else comes from it.
 #[link(name = "c")]
@@ -46,8 +54,40 @@ fn shared_core() {
     check(SLOTS.capacity() == Some(4));
 }
 
+fn srcu_in_a_static() {
+    let guard = SRCU.read_lock_on(1).ok().expect("slot 1 exists");
+    let cookie = SRCU.start_poll();
+    check(!SRCU.poll(cookie));
+    drop(guard);
+    SRCU.synchronize_with(reclaim::wait::Spin);
+    check(SRCU.poll(cookie));
+    for _ in 0..200 {
+        // SAFETY: `count_free` accepts any pointer.
+        unsafe { SRCU.retire_raw(core::ptr::null_mut(), count_free) };
+    }
+    SRCU.barrier();
+}
+
+fn gus_in_a_static() {
+    let reader = GUS.register().ok().expect("a free reader slot");
+    let guard = reader.enter();
+    let goal = GUS.advance();
+    check(!GUS.poll(goal));
+    drop(guard);
+    GUS.wait_with(goal, &mut || core::hint::spin_loop());
+    check(GUS.poll(goal));
+    for _ in 0..200 {
+        // SAFETY: `count_free` accepts any pointer.
+        unsafe { GUS.retire_raw(core::ptr::null_mut(), count_free) };
+    }
+    GUS.barrier();
+}
+
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
     shared_core();
+    srcu_in_a_static();
+    gus_in_a_static();
+    check(FREED.load(Ordering::Relaxed) == 400);
     0
 }
