@@ -7,11 +7,21 @@
 //! of its own. Every object is freed exactly once: after its grace period, in `barrier`, or when
 //! the domain drops (the queue's `Drop` frees whatever is left).
 //!
-//! Memory stays bounded under a steady retire rate with short readers: once more than
-//! [`MAX_SEALED_BAGS`] bags wait, the retiring thread waits (a bounded while) for the oldest one
-//! before going on. It never waits forever there, because the caller may itself be inside a
-//! read section that the oldest grace period waits for. Without `alloc` the queue has room for
-//! one sealed bag; when it is taken the retiring thread must wait for it (`Push::WaitFor`).
+//! Grace periods move forward without blocking: every [`ADVANCE_EVERY`]th retire, and every
+//! retire that seals a bag, steps the grace-period machine once (`try_advance`) and frees what
+//! has expired. Stepping on every retire would put a scan (and, in the Fast flavor, a
+//! `membarrier`) on each call; once in a while is enough, because readers are short and a step
+//! finishes a whole grace period when they are gone.
+//!
+//! Memory stays bounded under a steady retire rate with short readers: stepping keeps grace
+//! periods completing as fast as readers leave, so what waits is about the retire rate times
+//! one grace period. When more than [`MAX_SEALED_BAGS`] bags wait anyway (typically a reader
+//! was preempted inside its section), each stepping retire also gives its CPU away once
+//! (`yield`), so that a preempted reader on this CPU can finish; the retire rate then follows
+//! the rate at which grace periods complete. A retire never waits for a grace period: in a
+//! lock-free data structure the caller is usually inside a read section that the oldest grace
+//! period waits for, and a release build cannot tell. Without `alloc` the queue has room for one
+//! sealed bag; when it is taken the retiring thread must wait for it (`Push::WaitFor`).
 
 use crate::Srcu;
 #[cfg(feature = "alloc")]
@@ -20,11 +30,11 @@ use reclaim::bag::{Push, Retired};
 use reclaim::wait::WaitStrategy;
 
 /// Sealed bags (of `reclaim::bag::BAG_CAPACITY` objects each) allowed to wait before a retiring
-/// thread is made to wait for the oldest.
+/// thread starts giving its CPU away (see the module docs).
 pub(crate) const MAX_SEALED_BAGS: usize = 16;
 
-/// How many pauses a retiring thread spends waiting for the oldest bag before it gives up.
-const BACK_PRESSURE_PAUSES: usize = 200;
+/// Retires between two steps of the grace-period machine from the retire path.
+pub(crate) const ADVANCE_EVERY: usize = 16;
 
 #[cfg(feature = "std")]
 fn strategy() -> impl WaitStrategy {
@@ -106,11 +116,8 @@ impl<const N: usize> Srcu<N> {
         let mut item = unsafe { Retired::new(ptr, free) };
         loop {
             match self.queue.push(item, || self.request().0) {
-                Push::Open => {
-                    self.try_advance();
-                    return;
-                }
-                Push::Sealed => {
+                Push::Open if self.queue.pending() % ADVANCE_EVERY != 0 => return,
+                Push::Open | Push::Sealed => {
                     self.try_advance();
                     self.collect();
                     self.back_pressure();
@@ -170,23 +177,14 @@ impl<const N: usize> Srcu<N> {
         self.queue.collect(|tag| self.expired(tag))
     }
 
-    /// Too many bags waiting: give readers a bounded while to let the oldest go.
+    /// Too many bags waiting: give this CPU away once, so that a reader preempted inside its
+    /// section can leave. Never sleeps and never waits for a grace period (see the module docs).
     fn back_pressure(&self) {
-        if self.queue.sealed_bags() <= MAX_SEALED_BAGS || reclaim::debug::inside(self.addr()) {
-            return;
+        if self.queue.sealed_bags() > MAX_SEALED_BAGS {
+            #[cfg(all(feature = "std", not(loom)))]
+            std::thread::yield_now();
+            #[cfg(not(all(feature = "std", not(loom))))]
+            reclaim::sync::spin_hint();
         }
-        let Some(tag) = self.queue.oldest_tag() else {
-            return;
-        };
-        let mut strategy = strategy();
-        for _ in 0..BACK_PRESSURE_PAUSES {
-            let seen = self.event.count();
-            self.try_advance();
-            if self.expired(tag) {
-                break;
-            }
-            strategy.pause(&self.event, seen);
-        }
-        self.collect();
     }
 }

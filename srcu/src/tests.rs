@@ -474,7 +474,9 @@ mod with_std {
             }
             stop.store(true, Ordering::Relaxed);
         });
-        let bound = (crate::retire::MAX_SEALED_BAGS + 2) * reclaim::bag::BAG_CAPACITY;
+        // Not a hard cap (a retire never waits for a grace period, see `retire`), but far below
+        // the 40 000 an unreclaimed stream would reach, even when the reader is preempted.
+        let bound = 10_000;
         assert!(most <= bound, "{most} objects pending, bound {bound}");
     }
 
