@@ -7,17 +7,20 @@
 //! running arbitrary destructors inside a read section would make its length unpredictable.
 //!
 //! Memory stays bounded under a steady retire rate: when more than [`MAX_WAITING_BAGS`] bags
-//! wait, `retire` waits for the oldest one before returning (unless the calling thread is
-//! inside a section of the domain, where waiting could deadlock; then the queue grows, as
-//! FreeBSD's UMA grows instead of blocking). Without `alloc`, the queue holds one open and one
-//! sealed bag inline, and a retire that finds both full waits for the sealed one.
+//! wait, `retire` waits for the oldest one before returning, for at most
+//! [`BACK_PRESSURE_ROUNDS`] rounds of spinning and yielding (never sleeping), and not at all
+//! when the calling thread is inside a section of the domain, where waiting could deadlock;
+//! then the queue grows, as FreeBSD's UMA grows instead of blocking. Without `alloc`, the queue
+//! holds one open and one sealed bag inline, and a retire that finds both full waits for the
+//! sealed one.
 //!
 //! Which sections the check sees: those entered with [`Gus::enter`] always (the thread's own
 //! slot shows them), those entered through a [`Reader`](crate::Reader) only in debug builds
-//! with `std` (no thread identity links a registered slot to the thread using it). A thread
-//! that retires more than `MAX_WAITING_BAGS` bags' worth of objects inside a `Reader` section
-//! of the same domain waits for itself in release builds; without `alloc` that happens after
-//! two bags, and debug builds panic there with a message instead.
+//! with `std` (no thread identity links a registered slot to the thread using it). The bound on
+//! the rounds is what keeps a thread that retires inside its own `Reader` section in a release
+//! build from waiting for itself: it loses a little time per bag instead of hanging. Without
+//! `alloc` there is no such way out (both bags are full), and debug builds panic there with a
+//! message instead.
 
 use crate::domain::default_strategy;
 use crate::{Gus, Seq};
@@ -30,6 +33,10 @@ use reclaim::seq::Sequence;
 /// assert!(gus::MAX_WAITING_BAGS * reclaim::bag::BAG_CAPACITY >= 1024);
 /// ```
 pub const MAX_WAITING_BAGS: usize = 64;
+
+/// How many spin-or-yield rounds back-pressure spends on the oldest bag before it lets the
+/// queue grow.
+const BACK_PRESSURE_ROUNDS: usize = 256;
 
 /// Bags carry `u64` tags; a [`Seq`] always fits.
 #[allow(clippy::useless_conversion)]
@@ -103,12 +110,19 @@ impl<const N: usize> Gus<N> {
 
     #[cfg(feature = "alloc")]
     fn back_pressure(&self) {
-        while self.queue.sealed_bags() > MAX_WAITING_BAGS && !self.inside_section() {
+        let backoff = crossbeam_utils::Backoff::new();
+        for _ in 0..BACK_PRESSURE_ROUNDS {
+            if self.queue.sealed_bags() <= MAX_WAITING_BAGS || self.inside_section() {
+                return;
+            }
             let Some(oldest) = self.queue.oldest_tag() else {
                 return;
             };
-            self.wait_quietly(from_tag(oldest));
-            self.collect();
+            if self.poll(from_tag(oldest)) {
+                self.collect();
+            } else {
+                backoff.snooze();
+            }
         }
     }
 

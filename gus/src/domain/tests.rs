@@ -358,3 +358,19 @@ fn advance_waits_for_a_stalled_reader_rather_than_pass_max_delta() {
         assert!(goal.wrapping_sub(gus.completed()) <= MAX_DELTA);
     });
 }
+
+#[test]
+fn retire_inside_a_reader_section_never_hangs() {
+    // Release builds cannot see a `Reader` section from `retire`; back-pressure is bounded, so
+    // retiring far past the limit inside one still returns.
+    let gus = Gus::new();
+    let reader = gus.register().unwrap();
+    let section = reader.enter();
+    for i in 0..(MAX_WAITING_BAGS + 4) * reclaim::bag::BAG_CAPACITY {
+        gus.retire(Box::new(i));
+    }
+    assert!(gus.stats().pending >= MAX_WAITING_BAGS * reclaim::bag::BAG_CAPACITY);
+    drop(section);
+    gus.barrier();
+    assert_eq!(gus.stats().pending, 0);
+}
