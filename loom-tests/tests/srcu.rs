@@ -70,8 +70,12 @@ impl Drop for PoisonOnDrop {
 type Domain = Srcu<2>;
 
 /// A domain the model's threads can borrow for `'static`; released by `release_domain`.
+///
+/// Fenced flavor: under loom it runs B as `fence(SeqCst)` and C as `fence(Release)`, exactly as
+/// shipped. (The Fast flavor's light fences are full fences under loom, which would check a
+/// stronger C than the one that ships.)
 fn leak_domain(choice: SlotChoice) -> &'static Domain {
-    Box::leak(Box::new(Srcu::fixed_with_options(Flavor::Fast, choice)))
+    Box::leak(Box::new(Srcu::fixed_with_options(Flavor::Fenced, choice)))
 }
 
 fn release_domain(domain: &'static Domain) {

@@ -277,15 +277,16 @@ impl<const N: usize> Srcu<N> {
                     // Store the phase again right before E, in this thread, so that P's
                     // argument holds even when another driver began this grace period.
                     self.gp.seq.store(seq, Ordering::Release);
-                    // E: pairs with B and C. If this scan saw a reader's increment, that reader
+                    // E: pairs with B. If this scan saw a reader's increment, that reader
                     // was using the old index; a reader that sees the new index comes after
                     // every earlier scan and need not be waited for.
                     self.writer_fence(fast);
                     self.readers
                         .idx
                         .store(idx.wrapping_add(1), Ordering::Relaxed);
-                    // D: pairs with C. If a later scan misses a reader's unlock, that reader's
-                    // next lock sees the new index, so it cannot keep adding to the old half.
+                    // D: pairs with B. If a later scan misses a reader's lock increment, that
+                    // reader's next index load (after its B) sees the new index, so it cannot
+                    // keep feeding the half being drained: the counter-wrap bound.
                     self.writer_fence(fast);
                     self.gp.seq.store(seq.wrapping_add(1), Ordering::Release);
                 }
@@ -319,7 +320,7 @@ impl<const N: usize> Srcu<N> {
         #[cfg(not(feature = "mutant-locks-first"))]
         {
             let unlocks = sum(|slot| &slot.unlocks);
-            // A: pairs with C (an unlock counted above was preceded by its section, which
+            // A: pairs with C (release: an unlock counted above was preceded by its section, which
             // happens before everything after this fence) and with B (store buffering: either
             // the lock sum below sees a reader's increment, or that reader, after B, sees every
             // update made before this grace period).
