@@ -19,7 +19,7 @@
 
 use crate::sync::AtomicU64;
 #[cfg(all(feature = "std", not(loom)))]
-use crate::sync::Ordering;
+use crate::sync::{AtomicUsize, Ordering, fence};
 
 /// How a thread spends the time between two checks of the condition it waits for.
 pub trait WaitStrategy {
@@ -126,6 +126,9 @@ impl WaitStrategy for Expedited {
 /// Something threads can wait for: a count of notifications, and (under `std`) a parking spot.
 pub struct Event {
     count: AtomicU64,
+    /// Threads in `park`: `notify_all` skips the lock and the condition variable when zero.
+    #[cfg(all(feature = "std", not(loom)))]
+    parking: AtomicUsize,
     #[cfg(all(feature = "std", not(loom)))]
     lock: parking_lot::Mutex<()>,
     #[cfg(all(feature = "std", not(loom)))]
@@ -149,6 +152,8 @@ impl Event {
         pub fn new() -> Self {
             Self {
                 count: AtomicU64::new(0),
+                #[cfg(all(feature = "std", not(loom)))]
+                parking: AtomicUsize::new(0),
                 #[cfg(all(feature = "std", not(loom)))]
                 lock: parking_lot::Mutex::new(()),
                 #[cfg(all(feature = "std", not(loom)))]
@@ -177,6 +182,13 @@ impl Event {
         self.count.fetch_add(1, crate::sync::Ordering::Release);
         #[cfg(all(feature = "std", not(loom)))]
         {
+            // N: pairs with K in `park` (store buffering on `count` and `parking`): either this
+            // load sees the parker, or the parker's check under the lock sees the new count.
+            // Most notifications find nobody parked and skip the lock entirely.
+            fence(Ordering::SeqCst);
+            if self.parking.load(Ordering::Relaxed) == 0 {
+                return;
+            }
             // Taking the lock after the count changed means a parker either saw the new count
             // under the lock, or was already waiting and gets this notification.
             drop(self.lock.lock());
@@ -195,10 +207,15 @@ impl Event {
     pub fn park(&self, seen: u64, timeout: core::time::Duration) {
         #[cfg(not(loom))]
         {
+            self.parking.fetch_add(1, Ordering::Relaxed);
+            // K: pairs with N in `notify_all`.
+            fence(Ordering::SeqCst);
             let mut guard = self.lock.lock();
             if self.count.load(Ordering::Relaxed) == seen {
                 self.parked.wait_for(&mut guard, timeout);
             }
+            drop(guard);
+            self.parking.fetch_sub(1, Ordering::Relaxed);
         }
         #[cfg(loom)]
         {
