@@ -377,3 +377,19 @@ fn retire_inside_a_reader_section_never_hangs() {
     gus.barrier();
     assert_eq!(gus.stats().pending, 0);
 }
+
+#[test]
+fn guards_may_drop_in_any_order() {
+    let gus = Gus::new();
+    let reader = gus.register().unwrap();
+    let outer = reader.enter();
+    let inner = reader.enter();
+    let goal = gus.advance();
+    drop(outer);
+    assert!(
+        !gus.poll(goal),
+        "the inner guard still protects the section"
+    );
+    drop(inner);
+    assert!(gus.poll(goal));
+}
