@@ -9,51 +9,21 @@
 #![cfg(feature = "std")]
 
 use gus::{Gus, Mode};
+use reclaim::testing::{Ledger, StressConfig, Tracked, swap_and_retire};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-const LIVE: u64 = 0x5afe_c0de_5afe_c0de;
-const POISON: u64 = 0xdead_beef_dead_beef;
 const RUN_FOR: Duration = Duration::from_millis(700);
 const MAX_SWAPS: usize = 20_000;
 
-#[derive(Default)]
-struct Ledger {
-    created: AtomicUsize,
-    dropped: AtomicUsize,
-    double_drops: AtomicUsize,
-    bad_reads: AtomicUsize,
-}
-
-struct Node {
-    canary: AtomicU64,
-    value: usize,
-    ledger: &'static Ledger,
-}
-
-impl Node {
-    fn boxed(value: usize, ledger: &'static Ledger) -> *mut Node {
-        ledger.created.fetch_add(1, Ordering::Relaxed);
-        Box::into_raw(Box::new(Node {
-            canary: AtomicU64::new(LIVE),
-            value,
-            ledger,
-        }))
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if self.canary.swap(POISON, Ordering::Relaxed) != LIVE {
-            self.ledger.double_drops.fetch_add(1, Ordering::Relaxed);
-        }
-        self.ledger.dropped.fetch_add(1, Ordering::Relaxed);
-    }
+/// A fresh object on the heap, counted in `ledger`.
+fn boxed(value: usize, ledger: &'static Ledger) -> *mut Tracked {
+    Box::into_raw(Box::new(Tracked::new(ledger, value as u64)))
 }
 
 /// A pointer that can be sent to the thread that frees it.
-struct Owned(*mut Node);
-// SAFETY: `Node` is `Send`; the pointer is owned by whoever holds this.
+struct Owned(*mut Tracked);
+// SAFETY: `Tracked` is `Send`; the pointer is owned by whoever holds this.
 unsafe impl Send for Owned {}
 
 /// A recycled node, owned by the pool while it waits.
@@ -61,16 +31,9 @@ struct Generation(*mut AtomicU64);
 // SAFETY: `AtomicU64` is `Send`; the pointer is owned by whoever holds this.
 unsafe impl Send for Generation {}
 
-fn check(node: &Node) -> usize {
-    if node.canary.load(Ordering::Relaxed) != LIVE {
-        node.ledger.bad_reads.fetch_add(1, Ordering::Relaxed);
-    }
-    node.value
-}
-
 fn run(mode: Mode, ledger: &'static Ledger) {
     let gus = Gus::with_mode(mode);
-    let shared = AtomicPtr::new(Node::boxed(0, ledger));
+    let shared = AtomicPtr::new(boxed(0, ledger));
     let stop = AtomicBool::new(false);
     let reads = AtomicUsize::new(0);
     let swaps = AtomicUsize::new(0);
@@ -89,12 +52,12 @@ fn run(mode: Mode, ledger: &'static Ledger) {
                     };
                     // SAFETY: the section keeps whatever we load alive.
                     let node = unsafe { &*shared.load(Ordering::Acquire) };
-                    let before = check(node);
+                    let before = node.read();
                     if n % 16 == 0 {
                         let _nested = gus.enter();
-                        std::hint::black_box(check(node));
+                        std::hint::black_box(node.read());
                     }
-                    assert_eq!(check(node), before);
+                    assert_eq!(node.read(), before);
                     n += 1;
                 }
                 reads.fetch_add(n, Ordering::Relaxed);
@@ -105,7 +68,7 @@ fn run(mode: Mode, ledger: &'static Ledger) {
             s.spawn(move || {
                 let mut i = 0;
                 while start.elapsed() < RUN_FOR && i < MAX_SWAPS {
-                    let old = Owned(shared.swap(Node::boxed(i, ledger), Ordering::AcqRel));
+                    let old = Owned(shared.swap(boxed(i, ledger), Ordering::AcqRel));
                     if (i + w) % 8 == 0 {
                         // The synchronous path: tag with a goal, wait, free.
                         let goal = gus.advance();
@@ -141,53 +104,24 @@ fn run(mode: Mode, ledger: &'static Ledger) {
     let swaps = swaps.load(Ordering::Relaxed);
     eprintln!("{mode:?}: {reads} reads, {swaps} swaps, {stats:?}");
     assert!(reads > 0 && swaps > 0);
-    assert_eq!(
-        ledger.bad_reads.load(Ordering::Relaxed),
-        0,
-        "read a freed object"
-    );
-    assert_eq!(
-        ledger.double_drops.load(Ordering::Relaxed),
-        0,
-        "freed an object twice"
-    );
-    assert_eq!(
-        ledger.created.load(Ordering::Relaxed),
-        ledger.dropped.load(Ordering::Relaxed),
-        "every object is freed exactly once"
-    );
+    ledger.assert_balanced();
 }
 
 #[test]
 fn default_mode() {
-    static LEDGER: Ledger = Ledger {
-        created: AtomicUsize::new(0),
-        dropped: AtomicUsize::new(0),
-        double_drops: AtomicUsize::new(0),
-        bad_reads: AtomicUsize::new(0),
-    };
+    static LEDGER: Ledger = Ledger::new();
     run(Mode::Default, &LEDGER);
 }
 
 #[test]
 fn deferred_mode() {
-    static LEDGER: Ledger = Ledger {
-        created: AtomicUsize::new(0),
-        dropped: AtomicUsize::new(0),
-        double_drops: AtomicUsize::new(0),
-        bad_reads: AtomicUsize::new(0),
-    };
+    static LEDGER: Ledger = Ledger::new();
     run(Mode::Deferred(4), &LEDGER);
 }
 
 #[test]
 fn lazy_mode() {
-    static LEDGER: Ledger = Ledger {
-        created: AtomicUsize::new(0),
-        dropped: AtomicUsize::new(0),
-        double_drops: AtomicUsize::new(0),
-        bad_reads: AtomicUsize::new(0),
-    };
+    static LEDGER: Ledger = Ledger::new();
     run(Mode::Lazy, &LEDGER);
 }
 
@@ -235,4 +169,12 @@ fn recycled_objects_come_back_only_after_their_goal() {
     assert!(pool.is_empty());
     // SAFETY: every thread has joined.
     drop(unsafe { Box::from_raw(shared.load(Ordering::Relaxed)) });
+}
+
+#[test]
+fn shared_stress_through_the_reclaim_trait() {
+    static LEDGER: Ledger = Ledger::new();
+    let report = swap_and_retire(Gus::new(), &LEDGER, StressConfig::quick());
+    assert!(report.reads > 0 && report.swaps > 0);
+    LEDGER.assert_balanced();
 }

@@ -1,1 +1,89 @@
-//! Loom models live in `tests/`; this crate has no library code of its own.
+//! Shared pieces of the loom models in `tests/`: an object whose "free" loom can see, and a way
+//! to run models one at a time. The models themselves live in `tests/srcu.rs` and
+//! `tests/gus.rs`, and run only with `RUSTFLAGS="--cfg loom"`.
+//!
+//! An [`Object`](model::Ptr)'s contents are a loom `UnsafeCell`: "freeing" writes a poison value
+//! through it, so a read after the free, or concurrent with it (loom reports the missing
+//! happens-before as a causality violation), fails the model. The memory itself is released
+//! only after every thread has joined, so a wrong answer never touches freed memory for real.
+#![cfg_attr(not(loom), allow(unused))]
+
+#[cfg(loom)]
+pub mod model {
+    //! What every model shares. See the crate docs.
+    use loom::cell::UnsafeCell;
+
+    const LIVE: u64 = 0x5afe;
+    const POISON: u64 = 0xdead;
+
+    /// An object readers may still hold.
+    struct Object {
+        data: UnsafeCell<u64>,
+    }
+
+    /// A raw object pointer that may cross threads (the models synchronise its uses).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Ptr(pub *mut ());
+
+    // SAFETY: only used under the protocol each model checks.
+    unsafe impl Send for Ptr {}
+    unsafe impl Sync for Ptr {}
+
+    impl Ptr {
+        /// A fresh, live object.
+        #[allow(clippy::new_without_default)]
+        pub fn new() -> Self {
+            Ptr(Box::into_raw(Box::new(Object {
+                data: UnsafeCell::new(LIVE),
+            }))
+            .cast())
+        }
+
+        fn object(self) -> *mut Object {
+            self.0.cast()
+        }
+
+        /// What a reader does: read the object and check it was not freed.
+        #[track_caller]
+        pub fn read(self) {
+            // SAFETY: the allocation lives until `release`; the cell access is what the model
+            // checks.
+            let value = unsafe { (*self.object()).data.with(|v| *v) };
+            assert_eq!(value, LIVE, "read an object after it was freed");
+        }
+
+        /// What a writer does after a grace period: "free" the object.
+        pub fn poison(self) {
+            // SAFETY: as in `read`.
+            unsafe { (*self.object()).data.with_mut(|v| *v = POISON) };
+        }
+
+        /// Really frees it, once every thread has joined.
+        pub fn release(self) {
+            // SAFETY: made by `new`, released once.
+            drop(unsafe { Box::from_raw(self.object()) });
+        }
+    }
+
+    /// A loom builder with `preemptions` as its bound, unless `LOOM_MAX_PREEMPTIONS` says
+    /// otherwise.
+    pub fn builder(preemptions: usize) -> loom::model::Builder {
+        let mut builder = loom::model::Builder::new();
+        if builder.preemption_bound.is_none() {
+            builder.preemption_bound = Some(preemptions);
+        }
+        builder
+    }
+
+    /// Runs one model at a time. Reader slots come from `reclaim::thread_id`, a process-wide
+    /// pool: models running in parallel test threads would hand each other's threads different
+    /// ids from one execution to the next, and loom requires every execution of a model to be
+    /// deterministic.
+    pub fn check_with(builder: loom::model::Builder, model: impl Fn() + Sync + Send + 'static) {
+        static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _serial = SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        builder.check(model);
+    }
+}

@@ -19,53 +19,10 @@
 #![cfg(loom)]
 
 use gus::{Gus, MAX_DELTA, Mode, START};
-use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicPtr, Ordering};
 use loom::thread;
-
-const LIVE: u64 = 0x5afe;
-const POISON: u64 = 0xdead;
-
-/// An object readers may still hold: its contents are a loom cell, so loom sees every access.
-struct Object {
-    data: UnsafeCell<u64>,
-}
-
-/// A raw object pointer that may cross threads (the models synchronise its uses themselves).
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Ptr(*mut Object);
-// SAFETY: only used under the protocol each model checks.
-unsafe impl Send for Ptr {}
-unsafe impl Sync for Ptr {}
-
-impl Ptr {
-    fn new() -> Self {
-        Ptr(Box::into_raw(Box::new(Object {
-            data: UnsafeCell::new(LIVE),
-        })))
-    }
-
-    /// What a reader does: read the object and check it was not freed.
-    fn read(self) {
-        // SAFETY: the allocation lives until the end of the model; the cell access is what the
-        // model checks.
-        let value = unsafe { (*self.0).data.with(|v| *v) };
-        assert_eq!(value, LIVE, "read an object after it was freed");
-    }
-
-    /// What a writer does once the goal has passed: "free" the object.
-    fn poison(self) {
-        // SAFETY: as in `read`.
-        unsafe { (*self.0).data.with_mut(|v| *v = POISON) };
-    }
-
-    /// Really frees it, once every thread has joined.
-    fn release(self) {
-        // SAFETY: made by `new`, released once.
-        drop(unsafe { Box::from_raw(self.0) });
-    }
-}
+use loom_tests::model::{Ptr, builder, check_with};
 
 type Domain = Gus<2>;
 
@@ -81,17 +38,8 @@ fn release_domain(domain: &'static Domain) {
 
 /// The models share the process-wide thread-id pool (reader claims take ids from it); running
 /// them one at a time keeps every execution of a model identical, as loom requires.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 fn model(f: impl Fn() + Sync + Send + 'static) {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
+    check_with(builder(3), f);
 }
 
 /// A reader against one writer that unlinks, advances and polls: no use after free.

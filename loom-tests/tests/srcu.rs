@@ -11,53 +11,10 @@
 //! listed in `mutants/srcu.txt` must each make at least one model fail.
 #![cfg(loom)]
 
-use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicPtr, Ordering};
 use loom::thread;
+use loom_tests::model::{Ptr, builder, check_with};
 use srcu::{Flavor, SlotChoice, Srcu};
-
-const LIVE: u64 = 0x5afe;
-const POISON: u64 = 0xdead;
-
-/// An object readers may still hold: its contents are a loom cell, so loom sees every access.
-struct Object {
-    data: UnsafeCell<u64>,
-}
-
-/// A raw object pointer that may cross threads (the models synchronise its uses themselves).
-#[derive(Clone, Copy)]
-struct Ptr(*mut Object);
-// SAFETY: only used under the protocol each model checks.
-unsafe impl Send for Ptr {}
-unsafe impl Sync for Ptr {}
-
-impl Ptr {
-    fn new() -> Self {
-        Ptr(Box::into_raw(Box::new(Object {
-            data: UnsafeCell::new(LIVE),
-        })))
-    }
-
-    /// What a reader does: read the object and check it was not freed.
-    fn read(self) {
-        // SAFETY: the allocation lives until the end of the model; the cell access is what the
-        // model checks.
-        let value = unsafe { (*self.0).data.with(|v| *v) };
-        assert_eq!(value, LIVE, "read an object after it was freed");
-    }
-
-    /// What a writer does after a grace period: "free" the object.
-    fn poison(self) {
-        // SAFETY: as in `read`.
-        unsafe { (*self.0).data.with_mut(|v| *v = POISON) };
-    }
-
-    /// Really frees it, once every thread has joined.
-    fn release(self) {
-        // SAFETY: made by `new`, released once.
-        drop(unsafe { Box::from_raw(self.0) });
-    }
-}
 
 /// Poisons its object when dropped: what `retire` hands to the domain.
 struct PoisonOnDrop(Ptr);
@@ -83,32 +40,13 @@ fn release_domain(domain: &'static Domain) {
     drop(unsafe { Box::from_raw(domain as *const Domain as *mut Domain) });
 }
 
-/// Runs one model at a time. Reader slots come from `reclaim::thread_id`, a process-wide pool:
-/// models running in parallel test threads would hand each other's threads different ids from
-/// one execution to the next, and loom requires every execution of a model to be deterministic.
 fn check(preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
     check_with(builder(preemptions), model);
 }
 
-fn check_with(builder: loom::model::Builder, model: impl Fn() + Sync + Send + 'static) {
-    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    builder.check(model);
-}
-
-fn builder(preemptions: usize) -> loom::model::Builder {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(preemptions);
-    }
-    builder
-}
-
 /// A shared pointer to a first object, and the replacement a writer swaps in.
 struct Shared {
-    slot: AtomicPtr<Object>,
+    slot: AtomicPtr<()>,
     first: Ptr,
     second: Ptr,
 }

@@ -9,65 +9,14 @@
 
 #![cfg(feature = "std")]
 
+use reclaim::testing::{Ledger, StressConfig, Tracked, swap_and_retire};
 use srcu::{Flavor, SlotChoice, Srcu};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const LIVE: u64 = 0x0b1e_c7a1_1feb_00da;
-const POISON: u64 = 0xdead_dead_dead_dead;
-
-struct Ledger {
-    created: AtomicUsize,
-    dropped: AtomicUsize,
-    double_drops: AtomicUsize,
-}
-
-impl Ledger {
-    const fn new() -> Self {
-        Ledger {
-            created: AtomicUsize::new(0),
-            dropped: AtomicUsize::new(0),
-            double_drops: AtomicUsize::new(0),
-        }
-    }
-}
-
-struct Object {
-    canary: AtomicU64,
-    value: u64,
-    ledger: &'static Ledger,
-}
-
-impl Object {
-    fn boxed(ledger: &'static Ledger, value: u64) -> *mut Object {
-        ledger.created.fetch_add(1, Ordering::Relaxed);
-        Box::into_raw(Box::new(Object {
-            canary: AtomicU64::new(LIVE),
-            value,
-            ledger,
-        }))
-    }
-
-    #[track_caller]
-    fn check(&self) -> u64 {
-        let canary = self.canary.load(Ordering::Relaxed);
-        assert_eq!(canary, LIVE, "read an object after it was freed");
-        self.value
-    }
-}
-
-impl Drop for Object {
-    fn drop(&mut self) {
-        if self.canary.swap(POISON, Ordering::Relaxed) != LIVE {
-            self.ledger.double_drops.fetch_add(1, Ordering::Relaxed);
-        }
-        self.ledger.dropped.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 /// A pointer read inside a section, sent along with that section's token.
-struct Held(*const Object);
+struct Held(*const Tracked);
 // SAFETY: the token travelling with it keeps the object alive.
 unsafe impl Send for Held {}
 
@@ -78,7 +27,7 @@ const DEADLINE: Duration = Duration::from_secs(3);
 
 /// Runs the stress on `domain` and drops it, with whatever it still holds.
 fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
-    let shared = AtomicPtr::new(Object::boxed(ledger, 0));
+    let shared = AtomicPtr::new(boxed(ledger, 0));
     let stop = AtomicBool::new(false);
     let reads = AtomicU64::new(0);
     let token_reads = AtomicU64::new(0);
@@ -91,7 +40,7 @@ fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
         s.spawn(move || {
             for (token, held) in receive {
                 // SAFETY: the token's section keeps the object alive until it is unlocked.
-                unsafe { &*held.0 }.check();
+                unsafe { &*held.0 }.read();
                 token_reads.fetch_add(1, Ordering::Relaxed);
                 domain.read_unlock(token);
             }
@@ -114,14 +63,14 @@ fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
                     let guard = domain.read_lock();
                     // SAFETY: the guard keeps whatever we load alive until it drops.
                     let object = unsafe { &*shared.load(Ordering::Acquire) };
-                    object.check();
+                    object.read();
                     if n % 8 == 0 {
                         let inner = domain.read_lock();
                         // SAFETY: as above.
-                        unsafe { &*shared.load(Ordering::Acquire) }.check();
+                        unsafe { &*shared.load(Ordering::Acquire) }.read();
                         drop(inner);
                     }
-                    object.check();
+                    object.read();
                     drop(guard);
                 }
                 reads.fetch_add(n, Ordering::Relaxed);
@@ -136,7 +85,7 @@ fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
                         if Instant::now() > deadline {
                             break;
                         }
-                        let fresh = Object::boxed(ledger, i * WRITERS as u64 + w);
+                        let fresh = boxed(ledger, i * WRITERS as u64 + w);
                         // SAFETY: the swapped-out object is unlinked and owned by this writer.
                         let old = unsafe { Box::from_raw(shared.swap(fresh, Ordering::AcqRel)) };
                         match (i + w) % 5 {
@@ -167,7 +116,7 @@ fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
         "{} reads, {} through tokens, {} objects",
         reads.load(Ordering::Relaxed),
         token_reads.load(Ordering::Relaxed),
-        ledger.created.load(Ordering::Relaxed)
+        ledger.created()
     );
     assert!(reads.load(Ordering::Relaxed) > 0);
     assert!(token_reads.load(Ordering::Relaxed) > 0);
@@ -183,15 +132,13 @@ fn stress<const N: usize>(domain: Srcu<N>) {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let ledger = &LEDGERS[NEXT.fetch_add(1, Ordering::Relaxed)];
     run(domain, ledger);
-    assert_eq!(
-        ledger.double_drops.load(Ordering::Relaxed),
-        0,
-        "double free"
-    );
-    let created = ledger.created.load(Ordering::Relaxed);
-    let dropped = ledger.dropped.load(Ordering::Relaxed);
-    assert_eq!(created, dropped, "every object dropped exactly once");
-    assert!(created > 1);
+    ledger.assert_balanced();
+    assert!(ledger.created() > 1);
+}
+
+/// A fresh object on the heap, counted in `ledger`.
+fn boxed(ledger: &'static Ledger, value: u64) -> *mut Tracked {
+    Box::into_raw(Box::new(Tracked::new(ledger, value)))
 }
 
 #[test]
@@ -212,4 +159,12 @@ fn stress_fenced_per_cpu() {
 #[test]
 fn stress_fast_per_cpu_fixed_slots() {
     stress(Srcu::<4>::fixed_with_options(Flavor::Fast, SlotChoice::Cpu));
+}
+
+#[test]
+fn shared_stress_through_the_reclaim_trait() {
+    static LEDGER: Ledger = Ledger::new();
+    let report = swap_and_retire(Srcu::new(), &LEDGER, StressConfig::quick());
+    assert!(report.reads > 0 && report.swaps > 0);
+    LEDGER.assert_balanced();
 }
