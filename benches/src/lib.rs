@@ -27,3 +27,8 @@ pub mod peers;
 pub mod schemes;
 pub mod swap;
 pub mod workload;
+
+/// The examples in the workspace's README, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
