@@ -2,7 +2,7 @@
 //! to run models one at a time. The models themselves live in `tests/srcu.rs` and
 //! `tests/gus.rs`, and run only with `RUSTFLAGS="--cfg loom"`.
 //!
-//! An [`Object`](model::Ptr)'s contents are a loom `UnsafeCell`: "freeing" writes a poison value
+//! An object's contents (`model::Ptr`) are a loom `UnsafeCell`: "freeing" writes a poison value
 //! through it, so a read after the free, or concurrent with it (loom reports the missing
 //! happens-before as a causality violation), fails the model. The memory itself is released
 //! only after every thread has joined, so a wrong answer never touches freed memory for real.
