@@ -41,7 +41,7 @@ pub mod membarrier;
 pub mod seq;
 pub mod slots;
 pub mod sync;
-#[cfg(all(feature = "testing", not(loom)))]
+#[cfg(all(feature = "testing", feature = "std", not(loom)))]
 pub mod testing;
 #[cfg(feature = "std")]
 pub mod thread_id;

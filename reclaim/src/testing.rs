@@ -1,7 +1,7 @@
 //! Test support shared by every scheme: poisoned objects, a ledger of allocations and drops,
 //! and a generic swap-and-retire stress run written once against [`Reclaim`].
 //!
-//! Enabled with the `testing` feature (for dev-dependencies only).
+//! Enabled with the `testing` feature (for dev-dependencies only), together with `std`.
 //!
 //! - [`Tracked`] carries a canary that its destructor overwrites with a poison value. A read
 //!   that finds the poison (or garbage) has touched a freed object; a second drop finds the
