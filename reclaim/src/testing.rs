@@ -248,12 +248,16 @@ pub fn swap_and_retire<R: Reclaim>(
     let reads = AtomicU64::new(0);
     let swaps = AtomicU64::new(0);
     let deadline = Instant::now() + config.max_duration;
+    // Everyone starts together, and every reader reads at least once, so that a run whose
+    // writers finish before the readers are scheduled still checks something.
+    let start = std::sync::Barrier::new(config.readers + config.writers);
     std::thread::scope(|s| {
         for _ in 0..config.readers {
             s.spawn(|| {
                 let mut local = 0u64;
                 let mut last = 0;
-                while !stop.load(Ordering::Relaxed) {
+                start.wait();
+                loop {
                     let guard = domain.enter();
                     // SAFETY: the guard keeps the object alive; `read` checks that it is.
                     let value = unsafe { &*shared.load(Ordering::Acquire) }.read();
@@ -261,14 +265,18 @@ pub fn swap_and_retire<R: Reclaim>(
                     assert!(value >= last || config.writers > 1, "values only grow");
                     last = value;
                     local += 1;
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
                 }
                 reads.fetch_add(local, Ordering::Relaxed);
             });
         }
         let writers: std::vec::Vec<_> = (0..config.writers)
             .map(|w| {
-                let (domain, shared, swaps) = (&domain, &shared, &swaps);
+                let (domain, shared, swaps, start) = (&domain, &shared, &swaps, &start);
                 s.spawn(move || {
+                    start.wait();
                     for i in 0..config.swaps_per_writer {
                         if Instant::now() > deadline {
                             break;
