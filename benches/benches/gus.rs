@@ -15,8 +15,9 @@
 
 use std::hint::black_box;
 
-use benches::baseline::{OwnedSlot, ThreadLocalPair};
 use benches::ours::{GUS_MODES, gus_name, srcu_name};
+mod common;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gus::{Gus, Mode};
 use srcu::{Flavor, SlotChoice, Srcu};
@@ -41,13 +42,7 @@ fn enter_exit(c: &mut Criterion) {
     g.bench_function(srcu_name(Flavor::Fast, SlotChoice::Thread), |b| {
         b.iter(|| drop(black_box(srcu.read_lock())))
     });
-    g.bench_function("baseline thread-local pair", |b| {
-        b.iter(|| drop(black_box(ThreadLocalPair.enter())))
-    });
-    let slot = OwnedSlot::new();
-    g.bench_function("baseline owned slot", |b| {
-        b.iter(|| drop(black_box(slot.enter())))
-    });
+    common::baselines(&mut g);
     g.finish();
 }
 

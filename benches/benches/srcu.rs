@@ -18,8 +18,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use benches::baseline::{OwnedSlot, ThreadLocalPair};
 use benches::ours::srcu_name;
+mod common;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use reclaim::Reclaim;
 use srcu::{Flavor, SlotChoice, Srcu};
@@ -48,13 +49,7 @@ fn read_lock_unlock(c: &mut Criterion) {
     g.bench_function("liburcu memb (out-of-line)", |b| {
         b.iter(|| drop(black_box(benches::peers::Liburcu.enter())))
     });
-    g.bench_function("baseline thread-local pair", |b| {
-        b.iter(|| drop(black_box(ThreadLocalPair.enter())))
-    });
-    let slot = OwnedSlot::new();
-    g.bench_function("baseline owned slot", |b| {
-        b.iter(|| drop(black_box(slot.enter())))
-    });
+    common::baselines(&mut g);
     g.finish();
 }
 
