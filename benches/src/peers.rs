@@ -72,15 +72,38 @@ unsafe impl Send for SendPtr {}
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CrossbeamEpoch;
 
+/// An emulated grace-period cookie: a flag that a sentinel sets once the peer has reclaimed it.
+///
+/// ```
+/// use reclaim::Reclaim;
+/// let domain = benches::peers::CrossbeamEpoch;
+/// let cookie: benches::peers::Sentinel = domain.start_poll();
+/// while !domain.poll(&cookie) {}
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Sentinel(Arc<AtomicBool>);
+
+impl Sentinel {
+    fn done(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn set(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 impl CrossbeamEpoch {
+    fn sentinel(&self) -> Sentinel {
+        let sentinel = Sentinel::default();
+        let flag = sentinel.clone();
+        crossbeam_epoch::pin().defer(move || flag.set());
+        sentinel
+    }
+
     fn sentinel_wait(&self) {
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&done);
-        crossbeam_epoch::pin().defer(move || flag.store(true, Ordering::Release));
-        wait_until(
-            || done.load(Ordering::Acquire),
-            || crossbeam_epoch::pin().flush(),
-        );
+        let sentinel = self.sentinel();
+        wait_until(|| sentinel.done(), || crossbeam_epoch::pin().flush());
     }
 }
 
@@ -89,6 +112,7 @@ impl CrossbeamEpoch {
 // `synchronize` waits for such a deferred function.
 unsafe impl Reclaim for CrossbeamEpoch {
     type Guard<'a> = crossbeam_epoch::Guard;
+    type Cookie = Sentinel;
 
     #[inline]
     fn enter(&self) -> Self::Guard<'_> {
@@ -114,6 +138,18 @@ unsafe impl Reclaim for CrossbeamEpoch {
 
     fn barrier(&self) {
         self.sentinel_wait();
+    }
+
+    /// **Emulated**: defers a sentinel; its cookie is done once crossbeam ran it.
+    fn start_poll(&self) -> Sentinel {
+        self.sentinel()
+    }
+
+    fn poll(&self, cookie: &Sentinel) -> bool {
+        if !cookie.done() {
+            crossbeam_epoch::pin().flush();
+        }
+        cookie.done()
     }
 }
 
@@ -205,10 +241,10 @@ unsafe fn reclaim_record(record: *mut RawRecord, _: &seize::Collector) {
 ///
 /// # Safety
 /// `flag` came from `Box::into_raw`.
-unsafe fn reclaim_sentinel(flag: *mut Arc<AtomicBool>, _: &seize::Collector) {
+unsafe fn reclaim_sentinel(flag: *mut Sentinel, _: &seize::Collector) {
     // SAFETY: guaranteed by the caller.
     let flag = unsafe { Box::from_raw(flag) };
-    flag.store(true, Ordering::Release);
+    flag.set();
 }
 
 /// A reclaimer that does nothing, for padding entries.
@@ -221,6 +257,7 @@ unsafe fn reclaim_nothing(_: *mut u8, _: &seize::Collector) {}
 // retired has left; `synchronize` waits for a sentinel retired by this call.
 unsafe impl Reclaim for Seize {
     type Guard<'a> = seize::LocalGuard<'a>;
+    type Cookie = Sentinel;
 
     #[inline]
     fn enter(&self) -> Self::Guard<'_> {
@@ -242,26 +279,41 @@ unsafe impl Reclaim for Seize {
     }
 
     fn synchronize(&self) {
-        use seize::Guard as _;
-        let done = Arc::new(AtomicBool::new(false));
-        let sentinel = Box::into_raw(Box::new(Arc::clone(&done)));
-        // SAFETY: the sentinel was never shared; `reclaim_sentinel` matches its allocation.
-        unsafe { self.collector.retire(sentinel, reclaim_sentinel) };
-        wait_until(
-            || done.load(Ordering::Acquire),
-            || {
-                self.collector.enter().flush();
-                if !done.load(Ordering::Acquire) {
-                    // Too few entries for the active threads: pad the batch.
-                    let pad = core::ptr::NonNull::<u8>::dangling().as_ptr();
-                    // SAFETY: the padding entry's reclaimer does nothing with it.
-                    unsafe { self.collector.retire(pad, reclaim_nothing) };
-                }
-            },
-        );
+        let sentinel = self.start_poll();
+        wait_until(|| sentinel.done(), || self.push_sentinel(&sentinel));
     }
 
     fn barrier(&self) {
         self.synchronize();
+    }
+
+    /// **Emulated**: retires a sentinel; its cookie is done once seize reclaimed it.
+    fn start_poll(&self) -> Sentinel {
+        let sentinel = Sentinel::default();
+        let record = Box::into_raw(Box::new(sentinel.clone()));
+        // SAFETY: the sentinel was never shared; `reclaim_sentinel` matches its allocation.
+        unsafe { self.collector.retire(record, reclaim_sentinel) };
+        sentinel
+    }
+
+    fn poll(&self, cookie: &Sentinel) -> bool {
+        if !cookie.done() {
+            self.push_sentinel(cookie);
+        }
+        cookie.done()
+    }
+}
+
+impl Seize {
+    /// Flushes this thread's batch, padding it when it is too small to be retired (seize needs
+    /// one entry per active thread), so that a sentinel in it gets reclaimed.
+    fn push_sentinel(&self, sentinel: &Sentinel) {
+        use seize::Guard as _;
+        self.collector.enter().flush();
+        if !sentinel.done() {
+            let pad = core::ptr::NonNull::<u8>::dangling().as_ptr();
+            // SAFETY: the padding entry's reclaimer does nothing with it.
+            unsafe { self.collector.retire(pad, reclaim_nothing) };
+        }
     }
 }

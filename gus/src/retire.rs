@@ -200,6 +200,7 @@ impl<const N: usize> Gus<N> {
 #[cfg(feature = "std")]
 unsafe impl<const N: usize> reclaim::Reclaim for Gus<N> {
     type Guard<'a> = crate::GusGuard<'a>;
+    type Cookie = Seq;
 
     #[inline]
     fn enter(&self) -> Self::Guard<'_> {
@@ -221,5 +222,13 @@ unsafe impl<const N: usize> reclaim::Reclaim for Gus<N> {
 
     fn barrier(&self) {
         Gus::barrier(self)
+    }
+
+    fn start_poll(&self) -> Seq {
+        self.advance()
+    }
+
+    fn poll(&self, goal: &Seq) -> bool {
+        Gus::poll(self, *goal)
     }
 }

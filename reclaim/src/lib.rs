@@ -73,14 +73,7 @@ pub mod wait;
 ///     // SAFETY: the guard keeps whatever we load alive until it drops.
 ///     unsafe { *slot.load(Ordering::Acquire) }
 /// }
-/// # struct Never;
-/// # unsafe impl Reclaim for Never {
-/// #     type Guard<'a> = ();
-/// #     fn enter(&self) {}
-/// #     unsafe fn retire_raw(&self, p: *mut (), free: unsafe fn(*mut ())) { self.synchronize(); unsafe { free(p) } }
-/// #     fn synchronize(&self) {}
-/// #     fn barrier(&self) {}
-/// # }
+/// # use reclaim::__doc::Never;
 /// # let slot = AtomicPtr::new(Box::into_raw(Box::new(1)));
 /// # replace(&Never, &slot, 2);
 /// # assert_eq!(read(&Never, &slot), 2);
@@ -92,11 +85,34 @@ pub unsafe trait Reclaim: Send + Sync {
     where
         Self: 'a;
 
+    /// A polled grace period, from [`start_poll`](Reclaim::start_poll) for
+    /// [`poll`](Reclaim::poll).
+    type Cookie: Clone + Send + Sync + core::fmt::Debug;
+
     /// Begins a read-side section.
+    ///
+    /// ```
+    /// use reclaim::Reclaim;
+    /// fn section<R: Reclaim>(domain: &R) {
+    ///     let _guard = domain.enter();
+    ///     // loads made here stay valid until `_guard` drops
+    /// }
+    /// # section(&reclaim::__doc::Never);
+    /// ```
+    #[track_caller]
     fn enter(&self) -> Self::Guard<'_>;
 
     /// Drops `boxed` once every section that began before this call has ended.
+    ///
+    /// ```
+    /// use reclaim::Reclaim;
+    /// fn unlink_and_retire<R: Reclaim>(domain: &R, unlinked: Box<String>) {
+    ///     domain.retire(unlinked);
+    /// }
+    /// # unlink_and_retire(&reclaim::__doc::Never, Box::new(String::new()));
+    /// ```
     #[cfg(feature = "alloc")]
+    #[track_caller]
     fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
         let retired = bag::Retired::from_box(boxed);
         let (ptr, free) = retired.into_parts();
@@ -109,11 +125,100 @@ pub unsafe trait Reclaim: Send + Sync {
     /// # Safety
     /// `free(ptr)` must be safe to call once, from any thread, after that grace period, and
     /// `ptr` must not be retired again.
+    ///
+    /// ```
+    /// use reclaim::Reclaim;
+    /// unsafe fn drop_u64(ptr: *mut ()) {
+    ///     drop(unsafe { Box::from_raw(ptr.cast::<u64>()) });
+    /// }
+    /// fn retire_u64<R: Reclaim>(domain: &R, unlinked: *mut u64) {
+    ///     // SAFETY: `unlinked` came from `Box::into_raw` and is retired once.
+    ///     unsafe { domain.retire_raw(unlinked.cast(), drop_u64) };
+    /// }
+    /// # retire_u64(&reclaim::__doc::Never, Box::into_raw(Box::new(1)));
+    /// ```
+    #[track_caller]
     unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ()));
 
     /// Waits until every section that began before this call has ended.
+    ///
+    /// # Panics
+    /// Schemes panic (in debug builds at least) when the calling thread is inside a section of
+    /// the same domain: the wait could never end.
+    ///
+    /// ```
+    /// use reclaim::Reclaim;
+    /// fn wait_for_readers<R: Reclaim>(domain: &R) {
+    ///     domain.synchronize();
+    /// }
+    /// # wait_for_readers(&reclaim::__doc::Never);
+    /// ```
+    #[track_caller]
     fn synchronize(&self);
 
-    /// Waits until every object retired before this call has been freed.
+    /// Waits until every object retired before this call, on any thread, has been freed.
+    ///
+    /// # Panics
+    /// As [`synchronize`](Reclaim::synchronize).
+    ///
+    /// ```
+    /// use reclaim::Reclaim;
+    /// fn flush<R: Reclaim>(domain: &R) {
+    ///     domain.barrier();
+    /// }
+    /// # flush(&reclaim::__doc::Never);
+    /// ```
+    #[track_caller]
     fn barrier(&self);
+
+    /// Takes a cookie for a grace period that starts after this call, and makes sure one will
+    /// run. Never waits.
+    ///
+    /// ```
+    /// use reclaim::Reclaim;
+    /// fn later<R: Reclaim>(domain: &R) -> R::Cookie {
+    ///     domain.start_poll()
+    /// }
+    /// # later(&reclaim::__doc::Never);
+    /// ```
+    fn start_poll(&self) -> Self::Cookie;
+
+    /// True once the grace period `cookie` names has ended: every section that began before
+    /// the [`start_poll`](Reclaim::start_poll) that returned it has ended. Never waits; may
+    /// move the grace period along. Never true early.
+    ///
+    /// ```
+    /// use reclaim::Reclaim;
+    /// fn wait_by_polling<R: Reclaim>(domain: &R) {
+    ///     let cookie = domain.start_poll();
+    ///     while !domain.poll(&cookie) {
+    ///         std::thread::yield_now();
+    ///     }
+    /// }
+    /// # wait_by_polling(&reclaim::__doc::Never);
+    /// ```
+    fn poll(&self, cookie: &Self::Cookie) -> bool;
+}
+
+/// A do-nothing domain for the trait's examples; not part of the API.
+#[doc(hidden)]
+pub mod __doc {
+    /// A domain with no readers: every grace period is over at once.
+    pub struct Never;
+    // SAFETY: `Never` has no sections, so there is never a reader to wait for.
+    unsafe impl super::Reclaim for Never {
+        type Guard<'a> = ();
+        type Cookie = ();
+        fn enter(&self) {}
+        unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+            // SAFETY: no section can hold `ptr`.
+            unsafe { free(ptr) }
+        }
+        fn synchronize(&self) {}
+        fn barrier(&self) {}
+        fn start_poll(&self) {}
+        fn poll(&self, _: &()) -> bool {
+            true
+        }
+    }
 }

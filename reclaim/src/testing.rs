@@ -17,12 +17,15 @@
 //! # struct Naive(std::sync::RwLock<()>);
 //! # unsafe impl reclaim::Reclaim for Naive {
 //! #     type Guard<'a> = std::sync::RwLockReadGuard<'a, ()>;
+//! #     type Cookie = ();
 //! #     fn enter(&self) -> Self::Guard<'_> { self.0.read().unwrap() }
 //! #     unsafe fn retire_raw(&self, p: *mut (), free: unsafe fn(*mut ())) {
 //! #         self.synchronize(); unsafe { free(p) }
 //! #     }
 //! #     fn synchronize(&self) { drop(self.0.write().unwrap()) }
 //! #     fn barrier(&self) {}
+//! #     fn start_poll(&self) { self.synchronize() }
+//! #     fn poll(&self, _: &()) -> bool { true }
 //! # }
 //! static LEDGER: Ledger = Ledger::new();
 //! let report = swap_and_retire(Naive(Default::default()), &LEDGER, StressConfig::quick());
@@ -227,12 +230,15 @@ pub struct StressReport {
 /// # struct Naive(std::sync::RwLock<()>);
 /// # unsafe impl reclaim::Reclaim for Naive {
 /// #     type Guard<'a> = std::sync::RwLockReadGuard<'a, ()>;
+/// #     type Cookie = ();
 /// #     fn enter(&self) -> Self::Guard<'_> { self.0.read().unwrap() }
 /// #     unsafe fn retire_raw(&self, p: *mut (), free: unsafe fn(*mut ())) {
 /// #         self.synchronize(); unsafe { free(p) }
 /// #     }
 /// #     fn synchronize(&self) { drop(self.0.write().unwrap()) }
 /// #     fn barrier(&self) {}
+/// #     fn start_poll(&self) { self.synchronize() }
+/// #     fn poll(&self, _: &()) -> bool { true }
 /// # }
 /// static L: Ledger = Ledger::new();
 /// swap_and_retire(Naive(Default::default()), &L, StressConfig::quick());

@@ -399,6 +399,7 @@ impl<const N: usize> Srcu<N> {
 // freed only once `poll` reports their bag's cookie complete, or when the domain drops.
 unsafe impl<const N: usize> reclaim::Reclaim for Srcu<N> {
     type Guard<'a> = SrcuGuard<'a, N>;
+    type Cookie = Cookie;
 
     #[inline]
     fn enter(&self) -> SrcuGuard<'_, N> {
@@ -416,6 +417,14 @@ unsafe impl<const N: usize> reclaim::Reclaim for Srcu<N> {
 
     fn barrier(&self) {
         Srcu::barrier(self)
+    }
+
+    fn start_poll(&self) -> Cookie {
+        Srcu::start_poll(self)
+    }
+
+    fn poll(&self, cookie: &Cookie) -> bool {
+        Srcu::poll(self, *cookie)
     }
 }
 

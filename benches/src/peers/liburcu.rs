@@ -123,6 +123,7 @@ impl Drop for LiburcuGuard {
 // read-side section that began before the call has ended.
 unsafe impl Reclaim for Liburcu {
     type Guard<'a> = LiburcuGuard;
+    type Cookie = super::Sentinel;
 
     #[inline]
     fn enter(&self) -> LiburcuGuard {
@@ -157,5 +158,23 @@ unsafe impl Reclaim for Liburcu {
         ensure_registered();
         // SAFETY: called outside a read section.
         unsafe { urcu_memb_barrier() };
+    }
+
+    /// **Emulated** (liburcu 0.13 has no polling API): queues a `call_rcu` sentinel; the cookie
+    /// is done once liburcu's callback thread ran it.
+    fn start_poll(&self) -> super::Sentinel {
+        let sentinel = super::Sentinel::default();
+        let flag = Box::into_raw(Box::new(sentinel.clone()));
+        unsafe fn set(flag: *mut ()) {
+            // SAFETY: `flag` is the box leaked in `start_poll`, freed once here.
+            unsafe { Box::from_raw(flag.cast::<super::Sentinel>()) }.set();
+        }
+        // SAFETY: `set` frees exactly that box, once, on any thread.
+        unsafe { self.retire_raw(flag.cast(), set) };
+        sentinel
+    }
+
+    fn poll(&self, cookie: &super::Sentinel) -> bool {
+        cookie.done()
     }
 }
