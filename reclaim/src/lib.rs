@@ -1,29 +1,54 @@
-//! The shared core of the grace-period reclamation schemes in this workspace.
+//! The common interface of the grace-period reclamation schemes in this workspace, and the
+//! parts they share.
 //!
-//! A *domain* is one independent instance of a scheme (an [`srcu::Srcu`], a `gus::Gus`, ...).
-//! Readers enter read-side sections; writers unlink objects and then either wait for a grace
-//! period ([`Reclaim::synchronize`]) or hand the objects over to be freed once one has passed
+//! A *domain* is one independent instance of a scheme (an SRCU, GUS or epoch domain). Readers
+//! enter read-side sections; writers unlink objects and then either wait for a grace period
+//! ([`Reclaim::synchronize`]) or hand the objects over to be freed once one has passed
 //! ([`Reclaim::retire`]). A grace period ends when every section that began before it has
 //! ended. A reader stalled in one domain delays reclamation only in that domain.
 //!
-//! This crate holds what every scheme shares, once:
-//! - [`Reclaim`], the interface benches and data structures are written against;
-//! - [`slots`]: cache-padded reader slots, found by [`thread_id`] under `std` or claimed
-//!   explicitly without it;
-//! - [`bag`]: retired objects batched into bags tagged with a grace-period value;
-//! - [`wait`]: spin, then yield, then park;
-//! - [`seq`]: wrap-safe sequence comparisons;
-//! - [`sync`]: the atomics shim that swaps in loom's types under `cfg(loom)`;
-//! - [`membarrier`] and [`cpu`]: the operating-system calls (with `std`);
-//! - [`debug`]: debug-build detection of waiting inside one's own read section;
+//! Write code against [`Reclaim`] once and run it on any scheme (and on the peers the benches
+//! wrap):
+//!
+//! ```
+//! use reclaim::Reclaim;
+//! use std::sync::atomic::{AtomicPtr, Ordering};
+//!
+//! fn read<R: Reclaim>(domain: &R, shared: &AtomicPtr<u64>) -> u64 {
+//!     let _guard = domain.enter();
+//!     // SAFETY: the guard keeps whatever we load alive until it drops.
+//!     unsafe { *shared.load(Ordering::Acquire) }
+//! }
+//!
+//! fn replace<R: Reclaim>(domain: &R, shared: &AtomicPtr<u64>, value: u64) {
+//!     let old = shared.swap(Box::into_raw(Box::new(value)), Ordering::AcqRel);
+//!     // SAFETY: `old` is unlinked; sections that still see it began before the swap.
+//!     domain.retire(unsafe { Box::from_raw(old) });
+//! }
+//! # let domain = reclaim::__doc::Never;
+//! # let shared = AtomicPtr::new(Box::into_raw(Box::new(1)));
+//! # replace(&domain, &shared, 2);
+//! # assert_eq!(read(&domain, &shared), 2);
+//! # unsafe { drop(Box::from_raw(shared.load(Ordering::Relaxed))) };
+//! ```
+//!
+//! # What is here
+//! For users:
+//! - [`Reclaim`], the interface data structures, benches and tests are written against, with
+//!   polled grace periods ([`Reclaim::start_poll`], [`Reclaim::poll`]);
+//! - [`wait`]: the strategies a waiting call may use (spin, then yield, then park);
+//! - [`sync`]: the atomics shim that swaps in loom's types under `cfg(loom)`, for data
+//!   structures that want their loom models to run the code that ships;
+//! - [`SlotsFull`], the error a fixed-size domain returns when it has no room for a reader;
 //! - `testing` (feature `testing`): poisoned objects, a drop ledger and a generic stress run.
+//!
+//! For scheme authors, [`scheme`]: reader slots, the shared retire path and its clock
+//! abstraction, wrap-safe sequences, `membarrier`, and the debug-build misuse checks.
 //!
 //! # Features
 //! - `std` (default): thread-id slot lookup, parking, `membarrier`. Implies `alloc`.
 //! - `alloc`: boxed retire, growable slot arrays.
 //! - neither: `#![no_std]` core with fixed slot arrays, spin waiting and raw retire.
-//!
-//! [`srcu::Srcu`]: https://docs.rs/srcu
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -32,20 +57,67 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
-pub mod bag;
-#[cfg(feature = "std")]
-pub mod cpu;
-pub mod debug;
-#[cfg(feature = "std")]
-pub mod membarrier;
-pub mod seq;
-pub mod slots;
+pub mod scheme;
 pub mod sync;
 #[cfg(all(feature = "testing", feature = "std", not(loom)))]
 pub mod testing;
-#[cfg(feature = "std")]
-pub mod thread_id;
 pub mod wait;
+
+pub use scheme::slots::SlotsFull;
+
+/// What a domain reports about itself. Every scheme uses these names for these facts; a scheme
+/// with more to say offers it through its own methods.
+///
+/// ```
+/// let stats = reclaim::Stats::new(3, 10, 640);
+/// assert_eq!((stats.grace_periods, stats.pending, stats.pending_bytes), (3, 10, 640));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Grace periods completed since the domain was built (for GUS: read-clock advances; for
+    /// epochs: epoch advances).
+    pub grace_periods: u64,
+    /// Objects retired (and callbacks queued) and not yet freed (or run).
+    pub pending: usize,
+    /// The size of those objects, where it is known (boxes; not raw pointers).
+    pub pending_bytes: usize,
+}
+
+impl Stats {
+    /// Statistics with these values.
+    ///
+    /// ```
+    /// assert_eq!(reclaim::Stats::new(0, 0, 0), reclaim::Stats::default());
+    /// ```
+    pub const fn new(grace_periods: u64, pending: usize, pending_bytes: usize) -> Self {
+        Self {
+            grace_periods,
+            pending,
+            pending_bytes,
+        }
+    }
+}
+
+/// Picks the shipped code, or, in a build with `--cfg reclaim_mutant="NAME"`, a *mutant* that
+/// brings back a known bug so that a loom model (or litmus test) can prove it would catch it.
+/// Mutants are compiler flags, not Cargo features: no dependent crate can turn one on, and the
+/// shipped code has one body per choice point.
+///
+/// ```
+/// let half = reclaim::mutant!("example_half" => 1, else 2);
+/// assert_eq!(half, 2);
+/// ```
+#[macro_export]
+macro_rules! mutant {
+    ($name:literal => $mutated:expr, else $shipped:expr) => {{
+        #[cfg(reclaim_mutant = $name)]
+        let chosen = $mutated;
+        #[cfg(not(reclaim_mutant = $name))]
+        let chosen = $shipped;
+        chosen
+    }};
+}
 
 /// A grace-period reclamation domain.
 ///
@@ -114,7 +186,7 @@ pub unsafe trait Reclaim: Send + Sync {
     #[cfg(feature = "alloc")]
     #[track_caller]
     fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
-        let retired = bag::Retired::from_box(boxed);
+        let retired = scheme::bag::Retired::from_box(boxed);
         let (ptr, free) = retired.into_parts();
         // SAFETY: `Retired::from_box` built a matching pointer and deleter for a `Send` box.
         unsafe { self.retire_raw(ptr, free) }
@@ -200,9 +272,36 @@ pub unsafe trait Reclaim: Send + Sync {
     fn poll(&self, cookie: &Self::Cookie) -> bool;
 }
 
-/// A do-nothing domain for the trait's examples; not part of the API.
+/// Stand-ins for the examples in this crate's docs; not part of the API.
 #[doc(hidden)]
 pub mod __doc {
+    /// A clock whose grace periods end whenever it is stepped: right only for examples that
+    /// have no concurrent readers.
+    #[derive(Debug, Default)]
+    pub struct InstantClock(core::sync::atomic::AtomicU64);
+
+    // SAFETY: used only in examples without concurrent readers.
+    unsafe impl crate::scheme::Clock for InstantClock {
+        type Tag = u64;
+        const SCHEME: &'static str = "instant";
+        fn tag(&self) -> u64 {
+            self.0.load(core::sync::atomic::Ordering::SeqCst) + 1
+        }
+        fn request(&self, _: u64) {}
+        fn frontier(&self) -> u64 {
+            self.0.load(core::sync::atomic::Ordering::Acquire)
+        }
+        fn step(&self) {
+            self.0.fetch_add(1, core::sync::atomic::Ordering::AcqRel);
+        }
+        fn le(a: u64, b: u64) -> bool {
+            a <= b
+        }
+        fn bits(tag: u64) -> u64 {
+            tag
+        }
+    }
+
     /// A domain with no readers: every grace period is over at once.
     pub struct Never;
     // SAFETY: `Never` has no sections, so there is never a reader to wait for.

@@ -19,17 +19,17 @@
 
 #[cfg(not(loom))]
 pub use core::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
 };
 #[cfg(loom)]
 pub use loom::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
 };
 
 /// The reader half of an asymmetric fence.
 ///
 /// In real builds this only stops the compiler from moving memory accesses across it; the
-/// writer makes up for the missing hardware fence with [`crate::membarrier::heavy`]. Under loom,
+/// writer makes up for the missing hardware fence with [`crate::scheme::membarrier::heavy`]. Under loom,
 /// which cannot model `membarrier`, it is a real `fence(SeqCst)`, so the models check the
 /// algorithm with symmetric fences only.
 ///
@@ -110,6 +110,69 @@ impl<T> UnsafeCell<T> {
 
 #[cfg(loom)]
 pub use loom::cell::UnsafeCell;
+
+/// A value that only the owner of the slot it sits in reads and writes.
+///
+/// Slots have one owner at a time (a thread through its id, or a registered handle), and
+/// ownership passes with synchronization (the id pool's lock, a claim flag, moving the handle),
+/// so plain accesses never race. The cell is built on this module's [`UnsafeCell`], so under
+/// loom every access is checked for exactly that.
+///
+/// ```
+/// let cell = reclaim::sync::OwnerCell::new(1u32);
+/// // SAFETY: this example is the only owner.
+/// unsafe { cell.set(cell.get() + 1) };
+/// assert_eq!(unsafe { cell.get() }, 2);
+/// ```
+#[derive(Debug)]
+pub struct OwnerCell<T: Copy>(UnsafeCell<T>);
+
+// SAFETY: accesses are confined to the slot's owner by the `unsafe` contracts of `get`/`set`.
+unsafe impl<T: Copy + Send> Sync for OwnerCell<T> {}
+
+impl<T: Copy> OwnerCell<T> {
+    crate::const_fn_unless_loom! {
+        /// A cell holding `value`.
+        ///
+        /// ```
+        /// let _ = reclaim::sync::OwnerCell::new(0u8);
+        /// ```
+        pub fn new(value: T) -> Self {
+            Self(UnsafeCell::new(value))
+        }
+    }
+
+    /// The value.
+    ///
+    /// # Safety
+    /// The caller owns the slot the cell belongs to.
+    ///
+    /// ```
+    /// let cell = reclaim::sync::OwnerCell::new(5u8);
+    /// assert_eq!(unsafe { cell.get() }, 5);
+    /// ```
+    #[inline(always)]
+    pub unsafe fn get(&self) -> T {
+        // SAFETY: the owner is the only thread touching the cell.
+        self.0.with(|p| unsafe { *p })
+    }
+
+    /// Replaces the value.
+    ///
+    /// # Safety
+    /// The caller owns the slot the cell belongs to.
+    ///
+    /// ```
+    /// let cell = reclaim::sync::OwnerCell::new(5u8);
+    /// unsafe { cell.set(6) };
+    /// assert_eq!(unsafe { cell.get() }, 6);
+    /// ```
+    #[inline(always)]
+    pub unsafe fn set(&self, value: T) {
+        // SAFETY: the owner is the only thread touching the cell.
+        self.0.with_mut(|p| unsafe { *p = value })
+    }
+}
 
 /// Declares a constructor that is `const` in real builds and a plain `fn` under loom, whose
 /// atomics cannot be built in a constant.

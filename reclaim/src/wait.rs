@@ -50,6 +50,20 @@ impl WaitStrategy for Spin {
     }
 }
 
+/// The strategy a wait uses when the caller gives none: [`Adaptive`] with `std`, [`Spin`]
+/// without it.
+///
+/// ```
+/// use reclaim::wait::{Event, WaitStrategy};
+/// reclaim::wait::default_strategy().pause(&Event::new(), 0);
+/// ```
+pub fn default_strategy() -> impl WaitStrategy {
+    #[cfg(feature = "std")]
+    return Adaptive::new();
+    #[cfg(not(feature = "std"))]
+    return Spin;
+}
+
 /// Spins, then yields, then parks with a growing timeout (5 µs up to 1 ms).
 ///
 /// ```

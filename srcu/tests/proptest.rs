@@ -63,7 +63,7 @@ fn check(domain: &Srcu<4>, ops: &[Op]) -> Result<(), TestCaseError> {
                 next_id += 1;
             }
             Op::LockOn(slot) if shared_slots => {
-                open.push((next_id, Section::Guard(domain.read_lock_on(*slot).unwrap())));
+                open.push((next_id, Section::Guard(domain.enter_on(*slot).unwrap())));
                 next_id += 1;
             }
             Op::LockOn(_) => {}
@@ -138,17 +138,13 @@ proptest! {
     fn poll_matches_the_model((flavor, choice) in options(), ops in prop::collection::vec(op(), 1..60)) {
         check(&Srcu::fixed_with_options(flavor, choice), &ops)?;
     }
-
-    #[test]
-    fn poll_matches_the_model_across_the_wrap((flavor, choice) in options(), ops in prop::collection::vec(op(), 1..60)) {
-        check(&Srcu::__near_wrap(flavor, choice), &ops)?;
-    }
 }
 
-/// Runs one long sequence near the wrap so the counter really crosses it.
+/// Runs one long sequence; in a `--cfg reclaim_near_wrap` build (where every domain starts just
+/// below the wrap, and the proptest above runs there too) the counter really crosses it.
 #[test]
 fn long_sequence_crosses_the_wrap() {
-    let domain = Srcu::<4>::__near_wrap(Flavor::Fenced, SlotChoice::Cpu);
+    let domain = Srcu::<4>::fixed_with_options(Flavor::Fenced, SlotChoice::Cpu);
     let mut ops = Vec::new();
     for i in 0..600 {
         ops.extend([
@@ -160,5 +156,5 @@ fn long_sequence_crosses_the_wrap() {
         ]);
     }
     check(&domain, &ops).unwrap();
-    assert!(domain.stats().completed_grace_periods >= 300);
+    assert!(domain.stats().grace_periods >= 300);
 }

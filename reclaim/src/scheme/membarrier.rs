@@ -7,13 +7,14 @@
 //!
 //! The process must register once; [`available`] probes and registers on first use and caches
 //! the answer. Where the kernel refuses (old kernels, some seccomp profiles, gVisor, non-Linux),
-//! it returns false and schemes fall back to real fences in their readers. Setting the
-//! environment variable `RECLAIM_NO_MEMBARRIER` before the first probe forces that fallback, for
-//! tests. Under loom [`heavy`] is a plain `fence(SeqCst)`, since loom cannot model membarrier.
+//! it returns false and schemes fall back to real fences in their readers. Building with
+//! `RUSTFLAGS="--cfg reclaim_no_membarrier"` forces that fallback, for tests (a compiler flag,
+//! not an environment variable: a shipped program never consults anything at run time). Under
+//! loom [`heavy`] is a plain `fence(SeqCst)`, since loom cannot model membarrier.
 //!
 //! ```
-//! if reclaim::membarrier::available() {
-//!     reclaim::membarrier::heavy();
+//! if reclaim::scheme::membarrier::available() {
+//!     reclaim::scheme::membarrier::heavy();
 //! }
 //! ```
 
@@ -33,8 +34,8 @@ static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
 /// True when this process may use [`heavy`]; registers the process on first call.
 ///
 /// ```
-/// let first = reclaim::membarrier::available();
-/// assert_eq!(first, reclaim::membarrier::available());
+/// let first = reclaim::scheme::membarrier::available();
+/// assert_eq!(first, reclaim::scheme::membarrier::available());
 /// ```
 pub fn available() -> bool {
     #[cfg(loom)]
@@ -44,7 +45,7 @@ pub fn available() -> bool {
         YES => true,
         NO => false,
         _ => {
-            let ok = std::env::var_os("RECLAIM_NO_MEMBARRIER").is_none() && register();
+            let ok = !cfg!(reclaim_no_membarrier) && register();
             STATE.store(if ok { YES } else { NO }, Ordering::Relaxed);
             ok
         }
@@ -77,14 +78,14 @@ fn register() -> bool {
 /// ordering its readers rely on.
 ///
 /// ```
-/// if reclaim::membarrier::available() {
-///     reclaim::membarrier::heavy();
+/// if reclaim::scheme::membarrier::available() {
+///     reclaim::scheme::membarrier::heavy();
 /// }
 /// ```
 pub fn heavy() {
-    #[cfg(loom)]
+    #[cfg(any(loom, reclaim_mutant = "plain_heavy"))]
     crate::sync::fence(crate::sync::Ordering::SeqCst);
-    #[cfg(all(not(loom), target_os = "linux"))]
+    #[cfg(all(not(loom), not(reclaim_mutant = "plain_heavy"), target_os = "linux"))]
     {
         assert!(
             available(),
@@ -98,6 +99,10 @@ pub fn heavy() {
             "membarrier(PRIVATE_EXPEDITED) failed after registration"
         );
     }
-    #[cfg(all(not(loom), not(target_os = "linux")))]
+    #[cfg(all(
+        not(loom),
+        not(reclaim_mutant = "plain_heavy"),
+        not(target_os = "linux")
+    ))]
     panic!("membarrier is only available on Linux");
 }

@@ -1,0 +1,629 @@
+//! Retired objects, and the small bag each reader slot fills with them.
+//!
+//! # Invariant
+//! **Every [`Retired`] pushed into a [`LocalBag`] is taken out exactly once**, by whoever wins
+//! the compare-and-swap that moves the bag's `head` past it: the owner sealing its full bag, or
+//! any other thread stealing it (a sweep, `barrier`, a background reclaimer). Nothing is ever
+//! freed from here directly: a taker seals what it took with a grace-period tag read *after* the
+//! take (see [`Core`](super::Core)).
+//!
+//! # Why a ring with a compare-and-swap on one side only
+//! The common path of `retire` must take no lock and do no atomic read-modify-write, yet
+//! `barrier` and the sweeps that bound free latency must be able to empty the bag of a thread
+//! that never calls in again. So the bag is a single-producer ring: only the slot's owner writes
+//! entries and `tail` (plain stores), and every consumer, the owner included, claims a range
+//! `head..tail` with one compare-and-swap of `head`, after copying the entries out. A consumer
+//! that lost the race drops its copy. Entries are atomics, so a copy that races with the owner
+//! reusing an entry (possible only after `head` moved, which makes the copier's
+//! compare-and-swap fail) is not a data race.
+//!
+//! ```
+//! use reclaim::scheme::bag::{LocalBag, Retired, Taken};
+//! let bag = LocalBag::new();
+//! // SAFETY: this example is the bag's only owner.
+//! unsafe { bag.push(Retired::from_box(Box::new(1u32))).unwrap() };
+//! let mut taken = Taken::new();
+//! assert_eq!(bag.take(&mut taken), 1);
+//! // SAFETY: nothing else can reach the object.
+//! unsafe { taken.free_all() };
+//! ```
+
+use crate::sync::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+use core::mem::MaybeUninit;
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+/// How many objects a slot's local bag holds before it is sealed.
+///
+/// Small on purpose: a slot, its scheme's reader state and this bag together fit in 256 bytes,
+/// and a thread that retires slowly has at most this many objects waiting for a seal.
+pub const LOCAL_CAPACITY: usize = 8;
+
+/// One object waiting to be freed: a pointer, the function that frees it, and its size in bytes
+/// when known (0 otherwise).
+#[derive(Debug)]
+pub struct Retired {
+    ptr: *mut (),
+    free: unsafe fn(*mut ()),
+    bytes: usize,
+}
+
+// SAFETY: `Retired::new`'s contract makes the pointer safe to free from any thread.
+unsafe impl Send for Retired {}
+
+impl Retired {
+    /// Wraps `ptr` and the function that frees it; its size is unknown.
+    ///
+    /// # Safety
+    /// `free(ptr)` must be safe to call once, from any thread, after the grace period.
+    ///
+    /// ```
+    /// unsafe fn nothing(_: *mut ()) {}
+    /// let r = unsafe { reclaim::scheme::bag::Retired::new(core::ptr::null_mut(), nothing) };
+    /// unsafe { r.free() };
+    /// ```
+    pub unsafe fn new(ptr: *mut (), free: unsafe fn(*mut ())) -> Self {
+        Self {
+            ptr,
+            free,
+            bytes: 0,
+        }
+    }
+
+    /// Wraps a box, to be dropped after the grace period; its size is `size_of::<T>()`.
+    ///
+    /// ```
+    /// let r = reclaim::scheme::bag::Retired::from_box(Box::new([0u8; 40]));
+    /// assert_eq!(r.bytes(), 40);
+    /// unsafe { r.free() };
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn from_box<T: Send + 'static>(boxed: alloc::boxed::Box<T>) -> Self {
+        unsafe fn drop_box<T>(ptr: *mut ()) {
+            // SAFETY: `ptr` came from `Box::into_raw` in `from_box` and is freed once.
+            drop(unsafe { alloc::boxed::Box::from_raw(ptr.cast::<T>()) });
+        }
+        let ptr = alloc::boxed::Box::into_raw(boxed).cast();
+        // SAFETY: `drop_box::<T>` frees exactly the box `into_raw` leaked, and `T: Send`.
+        let retired = unsafe { Self::new(ptr, drop_box::<T>) };
+        retired.with_bytes(core::mem::size_of::<T>())
+    }
+
+    /// The same object, recorded as `bytes` long (for the pending-bytes statistics and limits).
+    ///
+    /// ```
+    /// unsafe fn nothing(_: *mut ()) {}
+    /// let r = unsafe { reclaim::scheme::bag::Retired::new(core::ptr::null_mut(), nothing) };
+    /// assert_eq!(r.with_bytes(64).bytes(), 64);
+    /// ```
+    pub fn with_bytes(mut self, bytes: usize) -> Self {
+        self.bytes = bytes;
+        self
+    }
+
+    /// The object's size in bytes, or 0 when unknown.
+    ///
+    /// ```
+    /// assert_eq!(reclaim::scheme::bag::Retired::from_box(Box::new(0u64)).bytes(), 8);
+    /// ```
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Splits into the pointer and the function that frees it.
+    ///
+    /// ```
+    /// let (ptr, free) = reclaim::scheme::bag::Retired::from_box(Box::new(1u8)).into_parts();
+    /// unsafe { free(ptr) };
+    /// ```
+    pub fn into_parts(self) -> (*mut (), unsafe fn(*mut ())) {
+        (self.ptr, self.free)
+    }
+
+    /// Frees the object now.
+    ///
+    /// # Safety
+    /// The object's grace period has ended: no reader can still hold a reference to it.
+    ///
+    /// ```
+    /// let r = reclaim::scheme::bag::Retired::from_box(Box::new(1u8));
+    /// unsafe { r.free() };
+    /// ```
+    pub unsafe fn free(self) {
+        // SAFETY: as `new`'s and this function's callers promised.
+        unsafe { (self.free)(self.ptr) }
+    }
+}
+
+/// A slot's bag of retired objects: a ring of [`LOCAL_CAPACITY`] entries that only the slot's
+/// owner fills, and that anyone may empty (see the module docs).
+pub struct LocalBag {
+    /// The next entry to take. Moved forward by compare-and-swap, by whoever takes.
+    head: AtomicUsize,
+    /// The next entry to fill. Written by the owner only.
+    tail: AtomicUsize,
+    /// `head` as the previous sweep saw it: a bag whose head has not moved between two sweeps
+    /// is idle, and the next sweep takes it.
+    swept: AtomicUsize,
+    ptrs: [AtomicPtr<()>; LOCAL_CAPACITY],
+    frees: [AtomicPtr<()>; LOCAL_CAPACITY],
+    bytes: [AtomicU32; LOCAL_CAPACITY],
+}
+
+impl core::fmt::Debug for LocalBag {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LocalBag")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl Default for LocalBag {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Objects taken out of bags, not yet sealed or freed: the unit that gets one grace-period tag.
+pub struct Taken {
+    items: [MaybeUninit<Retired>; LOCAL_CAPACITY],
+    len: usize,
+}
+
+impl Default for Taken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for Taken {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Taken").field("len", &self.len).finish()
+    }
+}
+
+impl Taken {
+    /// An empty batch.
+    ///
+    /// ```
+    /// assert!(reclaim::scheme::bag::Taken::new().is_empty());
+    /// ```
+    pub const fn new() -> Self {
+        Self {
+            items: [const { MaybeUninit::uninit() }; LOCAL_CAPACITY],
+            len: 0,
+        }
+    }
+
+    /// How many objects the batch holds.
+    ///
+    /// ```
+    /// assert_eq!(reclaim::scheme::bag::Taken::new().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the batch holds nothing.
+    ///
+    /// ```
+    /// assert!(reclaim::scheme::bag::Taken::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// True when the batch cannot take another object.
+    ///
+    /// ```
+    /// assert!(!reclaim::scheme::bag::Taken::new().is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.len == LOCAL_CAPACITY
+    }
+
+    /// Adds `item`, or gives it back when the batch is full.
+    ///
+    /// ```
+    /// let mut taken = reclaim::scheme::bag::Taken::new();
+    /// taken.push(reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap();
+    /// unsafe { taken.free_all() };
+    /// ```
+    pub fn push(&mut self, item: Retired) -> Result<(), Retired> {
+        if self.is_full() {
+            return Err(item);
+        }
+        self.items[self.len].write(item);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The total size of the objects whose size is known.
+    ///
+    /// ```
+    /// let mut taken = reclaim::scheme::bag::Taken::new();
+    /// taken.push(reclaim::scheme::bag::Retired::from_box(Box::new(1u16))).unwrap();
+    /// assert_eq!(taken.bytes(), 2);
+    /// unsafe { taken.free_all() };
+    /// ```
+    pub fn bytes(&self) -> usize {
+        self.items[..self.len]
+            .iter()
+            // SAFETY: the first `len` items are initialised.
+            .map(|item| unsafe { item.assume_init_ref() }.bytes)
+            .sum()
+    }
+
+    /// Forgets what was copied in without freeing it (the copy lost a race; the objects belong
+    /// to whoever won).
+    fn forget(&mut self) {
+        self.len = 0;
+    }
+
+    /// Frees every object, even when one of their destructors panics: the others are still
+    /// freed, and the first panic is resumed afterwards (with `std`; without it a second panic
+    /// during the unwind aborts). Returns how many objects were freed.
+    ///
+    /// # Safety
+    /// The batch's grace period has ended.
+    ///
+    /// ```
+    /// let mut taken = reclaim::scheme::bag::Taken::new();
+    /// taken.push(reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap();
+    /// assert_eq!(unsafe { taken.free_all() }, 1);
+    /// assert!(taken.is_empty());
+    /// ```
+    pub unsafe fn free_all(&mut self) -> usize {
+        let len = core::mem::replace(&mut self.len, 0);
+        let items = &mut self.items[..len];
+        // SAFETY: the first `len` items are initialised, and `len` was reset above, so each is
+        // read out once; the caller vouches for the grace period.
+        unsafe { free_each(items) };
+        len
+    }
+}
+
+impl Drop for Taken {
+    fn drop(&mut self) {
+        // A batch is always sealed or freed before it is dropped; reaching this with objects
+        // still inside is a bug in a scheme, and leaking is safer than freeing early.
+        debug_assert_eq!(
+            self.len, 0,
+            "a batch of retired objects was dropped unfreed"
+        );
+    }
+}
+
+/// Frees every item, going on past a panicking destructor.
+///
+/// # Safety
+/// Every item is initialised, is read out here once, and its grace period has ended.
+pub(crate) unsafe fn free_each(items: &mut [MaybeUninit<Retired>]) {
+    #[cfg(feature = "std")]
+    {
+        let mut first_panic = None;
+        for item in items {
+            // SAFETY: as the caller promised.
+            let item = unsafe { item.assume_init_read() };
+            // SAFETY: as the caller promised.
+            let freed =
+                std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| unsafe { item.free() }));
+            if let Err(payload) = freed {
+                first_panic.get_or_insert(payload);
+            }
+        }
+        if let Some(payload) = first_panic {
+            std::panic::resume_unwind(payload);
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        /// Frees what is left if a destructor unwinds.
+        struct Rest<'a>(core::slice::IterMut<'a, MaybeUninit<Retired>>);
+        impl Drop for Rest<'_> {
+            fn drop(&mut self) {
+                for item in self.0.by_ref() {
+                    // SAFETY: as `free_each`'s caller promised.
+                    unsafe { item.assume_init_read().free() };
+                }
+            }
+        }
+        let mut rest = Rest(items.iter_mut());
+        while let Some(item) = rest.0.next() {
+            // SAFETY: as the caller promised.
+            unsafe { item.assume_init_read().free() };
+        }
+    }
+}
+
+fn free_to_ptr(free: unsafe fn(*mut ())) -> *mut () {
+    free as *mut ()
+}
+
+/// # Safety
+/// `ptr` came from [`free_to_ptr`].
+unsafe fn ptr_to_free(ptr: *mut ()) -> unsafe fn(*mut ()) {
+    // SAFETY: function and data pointers have the same size on every supported target, and the
+    // value came from a function pointer of exactly this type.
+    unsafe { core::mem::transmute::<*mut (), unsafe fn(*mut ())>(ptr) }
+}
+
+impl LocalBag {
+    crate::const_fn_unless_loom! {
+        /// An empty bag.
+        ///
+        /// ```
+        /// assert_eq!(reclaim::scheme::bag::LocalBag::new().len(), 0);
+        /// ```
+        pub fn new() -> Self {
+            Self {
+                head: AtomicUsize::new(0),
+                tail: AtomicUsize::new(0),
+                swept: AtomicUsize::new(0),
+                #[cfg(not(loom))]
+                ptrs: [const { AtomicPtr::new(core::ptr::null_mut()) }; LOCAL_CAPACITY],
+                #[cfg(not(loom))]
+                frees: [const { AtomicPtr::new(core::ptr::null_mut()) }; LOCAL_CAPACITY],
+                #[cfg(not(loom))]
+                bytes: [const { AtomicU32::new(0) }; LOCAL_CAPACITY],
+                #[cfg(loom)]
+                ptrs: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
+                #[cfg(loom)]
+                frees: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
+                #[cfg(loom)]
+                bytes: core::array::from_fn(|_| AtomicU32::new(0)),
+            }
+        }
+    }
+
+    /// How many objects wait in the bag (a snapshot; exact for the owner).
+    ///
+    /// ```
+    /// let bag = reclaim::scheme::bag::LocalBag::new();
+    /// // SAFETY: the only owner.
+    /// unsafe { bag.push(reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap() };
+    /// assert_eq!(bag.len(), 1);
+    /// # let mut t = reclaim::scheme::bag::Taken::new(); bag.take(&mut t); unsafe { t.free_all() };
+    /// ```
+    pub fn len(&self) -> usize {
+        let head = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed);
+        tail.wrapping_sub(head).min(LOCAL_CAPACITY)
+    }
+
+    /// True when the bag holds nothing.
+    ///
+    /// ```
+    /// assert!(reclaim::scheme::bag::LocalBag::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds `item`, or gives it back when the bag is full (the owner then takes the bag, seals
+    /// it, and pushes again).
+    ///
+    /// # Safety
+    /// The caller owns the slot this bag belongs to: no other thread pushes concurrently.
+    ///
+    /// ```
+    /// use reclaim::scheme::bag::{LocalBag, Retired, LOCAL_CAPACITY};
+    /// let bag = LocalBag::new();
+    /// for i in 0..LOCAL_CAPACITY {
+    ///     // SAFETY: the only owner.
+    ///     unsafe { bag.push(Retired::from_box(Box::new(i))).unwrap() };
+    /// }
+    /// // SAFETY: the only owner.
+    /// let back = unsafe { bag.push(Retired::from_box(Box::new(0))) }.unwrap_err();
+    /// # unsafe { back.free() };
+    /// # let mut t = reclaim::scheme::bag::Taken::new(); bag.take(&mut t); unsafe { t.free_all() };
+    /// ```
+    #[inline]
+    pub unsafe fn push(&self, item: Retired) -> Result<(), Retired> {
+        // Only the owner writes `tail`.
+        let tail = self.tail.load(Ordering::Relaxed);
+        // T: Acquire pairs with the AcqRel compare-and-swap of `take` (W): a taker that moved
+        // `head` past an entry has copied it out before the owner reuses the entry.
+        let head = self.head.load(Ordering::Acquire);
+        if tail.wrapping_sub(head) >= LOCAL_CAPACITY {
+            return Err(item);
+        }
+        let at = tail % LOCAL_CAPACITY;
+        self.ptrs[at].store(item.ptr, Ordering::Relaxed);
+        self.frees[at].store(free_to_ptr(item.free), Ordering::Relaxed);
+        let bytes = u32::try_from(item.bytes).unwrap_or(u32::MAX);
+        self.bytes[at].store(bytes, Ordering::Relaxed);
+        // P: Release publishes the entry, and everything the owner did before retiring it (the
+        // unlink), to a taker's Acquire load of `tail` (Q).
+        self.tail.store(tail.wrapping_add(1), Ordering::Release);
+        Ok(())
+    }
+
+    /// Moves every object in the bag into `into` (which must be empty), and returns how many.
+    /// Any thread may take; whoever wins the race owns the objects. The objects' retires (and
+    /// whatever their callers did before) happen before this returns.
+    ///
+    /// ```
+    /// use reclaim::scheme::bag::{LocalBag, Retired, Taken};
+    /// let bag = LocalBag::new();
+    /// // SAFETY: the only owner.
+    /// unsafe { bag.push(Retired::from_box(Box::new(1))).unwrap() };
+    /// let mut taken = Taken::new();
+    /// assert_eq!(std::thread::scope(|s| s.spawn(|| bag.take(&mut taken)).join().unwrap()), 1);
+    /// assert_eq!(bag.take(&mut Taken::new()), 0);
+    /// unsafe { taken.free_all() };
+    /// ```
+    pub fn take(&self, into: &mut Taken) -> usize {
+        debug_assert!(into.is_empty(), "take needs an empty batch");
+        loop {
+            let head = self.head.load(Ordering::Acquire);
+            // Q: Acquire pairs with P: the entries up to `tail`, and the owner's unlinks before
+            // it retired them, are visible from here on.
+            let tail = self.tail.load(Ordering::Acquire);
+            let len = tail.wrapping_sub(head);
+            if len == 0 {
+                return 0;
+            }
+            if len > LOCAL_CAPACITY {
+                // `head` moved between the two loads; read both again.
+                crate::sync::spin_hint();
+                continue;
+            }
+            for i in 0..len {
+                let at = head.wrapping_add(i) % LOCAL_CAPACITY;
+                let ptr = self.ptrs[at].load(Ordering::Relaxed);
+                // SAFETY: entries hold function pointers stored by `push`; a stale value can
+                // only be read when `head` moved, and then the compare-and-swap below fails and
+                // the copy is forgotten unused.
+                let free = unsafe { ptr_to_free(self.frees[at].load(Ordering::Relaxed)) };
+                let bytes = self.bytes[at].load(Ordering::Relaxed) as usize;
+                let _ = into.push(Retired { ptr, free, bytes });
+            }
+            // W: AcqRel. Release pairs with T (the owner sees the entries copied before it
+            // reuses them); Acquire orders this taker after the previous one.
+            if self
+                .head
+                .compare_exchange(head, tail, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return len;
+            }
+            into.forget();
+        }
+    }
+
+    /// For sweeps: true when the bag holds objects and its `head` has not moved since the
+    /// previous call, which then records the current `head`. A bag that stays idle across two
+    /// sweeps has waited at least one sweep interval, and gets taken.
+    ///
+    /// ```
+    /// use reclaim::scheme::bag::{LocalBag, Retired, Taken};
+    /// let bag = LocalBag::new();
+    /// // SAFETY: the only owner.
+    /// unsafe { bag.push(Retired::from_box(Box::new(1))).unwrap() };
+    /// assert!(bag.idle_since_last_sweep());
+    /// # let mut t = Taken::new(); bag.take(&mut t); unsafe { t.free_all() };
+    /// ```
+    pub fn idle_since_last_sweep(&self) -> bool {
+        let head = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed);
+        if head == tail {
+            return false;
+        }
+        let seen = self.swept.load(Ordering::Relaxed);
+        if seen == head {
+            return true;
+        }
+        self.swept.store(head, Ordering::Relaxed);
+        false
+    }
+
+    /// Frees whatever is left. Used when the domain drops.
+    ///
+    /// # Safety
+    /// No reader of the domain remains, so every grace period is over.
+    ///
+    /// ```
+    /// let mut bag = reclaim::scheme::bag::LocalBag::new();
+    /// // SAFETY: the only owner.
+    /// unsafe { bag.push(reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap() };
+    /// assert_eq!(unsafe { bag.free_all() }, 1);
+    /// ```
+    pub unsafe fn free_all(&mut self) -> usize {
+        let mut taken = Taken::new();
+        let n = self.take(&mut taken);
+        // SAFETY: as the caller promised.
+        unsafe { taken.free_all() };
+        n
+    }
+}
+
+#[cfg(all(test, not(loom), feature = "std"))]
+mod tests {
+    use super::*;
+    use std::prelude::rust_2024::*;
+    use std::sync::atomic::AtomicUsize as StdUsize;
+
+    static FREED: StdUsize = StdUsize::new(0);
+    unsafe fn count(_: *mut ()) {
+        FREED.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[test]
+    fn owner_and_thieves_take_each_object_exactly_once() {
+        let bag = LocalBag::new();
+        let total = 200_000usize;
+        let taken = StdUsize::new(0);
+        let done = core::sync::atomic::AtomicBool::new(false);
+        let before = FREED.load(core::sync::atomic::Ordering::Relaxed);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    while !done.load(core::sync::atomic::Ordering::Acquire) {
+                        let mut batch = Taken::new();
+                        let n = bag.take(&mut batch);
+                        assert_eq!(n, batch.len());
+                        taken.fetch_add(n, core::sync::atomic::Ordering::Relaxed);
+                        // SAFETY: no readers in this test.
+                        unsafe { batch.free_all() };
+                    }
+                });
+            }
+            for _ in 0..total {
+                // SAFETY: `count` accepts any pointer.
+                let mut item = unsafe { Retired::new(core::ptr::null_mut(), count) };
+                loop {
+                    // SAFETY: this thread is the only pusher.
+                    match unsafe { bag.push(item) } {
+                        Ok(()) => break,
+                        Err(back) => {
+                            item = back;
+                            let mut batch = Taken::new();
+                            let n = bag.take(&mut batch);
+                            taken.fetch_add(n, core::sync::atomic::Ordering::Relaxed);
+                            // SAFETY: no readers in this test.
+                            unsafe { batch.free_all() };
+                        }
+                    }
+                }
+            }
+            done.store(true, core::sync::atomic::Ordering::Release);
+        });
+        let mut rest = Taken::new();
+        taken.fetch_add(bag.take(&mut rest), core::sync::atomic::Ordering::Relaxed);
+        // SAFETY: no readers in this test.
+        unsafe { rest.free_all() };
+        assert_eq!(taken.load(core::sync::atomic::Ordering::Relaxed), total);
+        assert_eq!(
+            FREED.load(core::sync::atomic::Ordering::Relaxed) - before,
+            total
+        );
+    }
+
+    #[test]
+    fn a_panicking_destructor_does_not_stop_the_rest() {
+        static OK: StdUsize = StdUsize::new(0);
+        struct Boom(bool);
+        impl Drop for Boom {
+            fn drop(&mut self) {
+                if self.0 {
+                    std::panic!("boom");
+                }
+                OK.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let mut taken = Taken::new();
+        for i in 0..LOCAL_CAPACITY {
+            taken
+                .push(Retired::from_box(Box::new(Boom(i % 3 == 1))))
+                .unwrap();
+        }
+        let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| unsafe {
+            taken.free_all()
+        }));
+        assert!(result.is_err());
+        assert_eq!(OK.load(core::sync::atomic::Ordering::Relaxed), 5);
+        assert!(taken.is_empty());
+    }
+}

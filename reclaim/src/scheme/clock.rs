@@ -1,0 +1,85 @@
+//! A scheme's grace-period clock, as the shared retire path sees it.
+//!
+//! Every scheme in this workspace keeps some clock that only moves forward: SRCU's grace-period
+//! sequence, GUS's write and read sequences, the epoch counter. The retire path needs four things
+//! from it, and nothing else:
+//! - a **tag** for a batch of objects just unlinked ([`Clock::tag`]);
+//! - a way to ask that a grace period covering a tag will run ([`Clock::request`]);
+//! - the **frontier**: every tag at or before it has expired ([`Clock::frontier`]);
+//! - a non-blocking **step** that moves grace periods along ([`Clock::step`]).
+//!
+//! With these, [`Core`](super::Core) writes retire, collection, back-pressure, `barrier` and the
+//! waits once for every scheme.
+//!
+//! ```
+//! use reclaim::scheme::Clock;
+//! use std::sync::atomic::{AtomicU64, Ordering, fence};
+//!
+//! /// A clock whose grace periods end as soon as someone steps it: right for a domain whose
+//! /// readers never run concurrently with writers (a toy, for the example).
+//! struct Instant(AtomicU64);
+//!
+//! // SAFETY: no reader ever runs concurrently with a writer in this toy's domain.
+//! unsafe impl Clock for Instant {
+//!     type Tag = u64;
+//!     const SCHEME: &'static str = "instant";
+//!     fn tag(&self) -> u64 {
+//!         fence(Ordering::SeqCst);
+//!         self.0.load(Ordering::Relaxed) + 1
+//!     }
+//!     fn request(&self, _: u64) {}
+//!     fn frontier(&self) -> u64 {
+//!         self.0.load(Ordering::Acquire)
+//!     }
+//!     fn step(&self) {
+//!         self.0.fetch_add(1, Ordering::Release);
+//!     }
+//!     fn le(a: u64, b: u64) -> bool {
+//!         a <= b
+//!     }
+//!     fn bits(tag: u64) -> u64 {
+//!         tag
+//!     }
+//! }
+//!
+//! let clock = Instant(AtomicU64::new(0));
+//! let tag = clock.tag();
+//! assert!(!Instant::le(tag, clock.frontier()));
+//! clock.step();
+//! assert!(Instant::le(tag, clock.frontier()));
+//! ```
+
+/// A scheme's grace-period clock (see the module docs).
+///
+/// # Safety
+/// The implementation must keep this promise: **once `le(tag, frontier())` is true, every read
+/// section that began before the `tag()` call that returned `tag` has ended, and the frontier
+/// load synchronizes with the end of those sections** (everything they did happens before
+/// whatever the caller does next). The shared retire path frees memory on that basis.
+pub unsafe trait Clock {
+    /// A point on the clock. Compared only with [`le`](Clock::le), so it may wrap.
+    type Tag: Copy + core::fmt::Debug + Send + Sync + 'static;
+
+    /// The scheme's name, for messages.
+    const SCHEME: &'static str;
+
+    /// A tag for everything the calling thread unlinked before this call, and everything that
+    /// happens before it: the tag expires once every section that began before this call has
+    /// ended. Starts with the scheme's write-side fence.
+    fn tag(&self) -> Self::Tag;
+
+    /// Makes sure that stepping the clock will eventually expire `tag`. Never waits.
+    fn request(&self, tag: Self::Tag);
+
+    /// The latest tag known to have expired (acquire ordering, see the trait's safety).
+    fn frontier(&self) -> Self::Tag;
+
+    /// Moves grace periods forward as far as possible without waiting.
+    fn step(&self);
+
+    /// True when `a` comes before or equals `b`.
+    fn le(a: Self::Tag, b: Self::Tag) -> bool;
+
+    /// The tag as 64 bits, for cheap "has the frontier moved" checks.
+    fn bits(tag: Self::Tag) -> u64;
+}

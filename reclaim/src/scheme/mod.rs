@@ -1,0 +1,40 @@
+//! The toolkit for writing a reclamation scheme: not needed to *use* one.
+//!
+//! Users of this workspace need only the crate root ([`Reclaim`](crate::Reclaim),
+//! [`wait`](crate::wait), [`sync`](crate::sync)) and a scheme crate. This module is for the
+//! authors of schemes: SRCU, GUS and epochs are each little more than a [`Clock`] and a read
+//! side built from these parts.
+//!
+//! - [`Core`] ([`domain`]): reader slots, retire bags, collection, `barrier` and waiting,
+//!   written once for every scheme, against the scheme's [`Clock`] ([`clock`]);
+//! - [`slots`]: cache-padded reader slots; the calling thread's own slot in one lookup;
+//!   ownership as a type ([`slots::Owned`]);
+//! - [`bag`]: retired objects and each slot's lock-free local bag;
+//! - [`seq`]: wrap-safe sequence comparisons;
+//! - [`membarrier`] and [`cpu`]: the operating-system calls (with `std`);
+//! - [`debug`]: debug-build detection of waiting inside one's own read section.
+//!
+//! Thread ids, which decide slot ownership, are private to this crate: safe code can neither
+//! take nor give one back.
+//!
+//! ```compile_fail
+//! let id = reclaim::scheme::thread::acquire();
+//! ```
+
+pub mod bag;
+pub mod clock;
+#[cfg(feature = "std")]
+pub mod cpu;
+pub mod debug;
+pub mod domain;
+#[cfg(feature = "std")]
+pub mod membarrier;
+mod sealed;
+pub mod seq;
+pub mod slots;
+#[cfg(feature = "std")]
+pub(crate) mod thread;
+
+pub use clock::Clock;
+pub use domain::{Core, Pending};
+pub use sealed::POOL_NODES;

@@ -1,0 +1,428 @@
+//! Sealed bags: batches of retired objects tagged with the grace period they wait for, shared
+//! by the whole domain.
+//!
+//! # Invariants
+//! - A sealed bag (a [`Node`]) holds objects taken out of exactly one [`LocalBag`] take, and a
+//!   tag read after that take. It is freed only when the scheme's clock says the tag expired.
+//! - Sealing is lock-free: a bag is pushed onto the `incoming` stack with a compare-and-swap.
+//!   Only collection takes a lock, and it is a try-lock: a retiring thread that finds another
+//!   collecting goes on without waiting. `barrier` is the one caller that waits for it.
+//! - The holder of the lock owns the queue. It moves `incoming` into the queue (oldest first),
+//!   frees every bag whose tag expired, and releases the lock even when a destructor panics.
+//! - Counters: `objects` and `bytes` count what sealed bags hold, from the push to the free.
+//!
+//! Without `alloc`, bags come from a small pool inline in the domain ([`POOL_NODES`]); when the
+//! pool is empty the sealing thread must wait for a grace period (see [`Core`](super::Core)).
+//!
+//! [`LocalBag`]: super::bag::LocalBag
+
+use super::bag::Taken;
+use crate::sync::{AtomicPtr, AtomicUsize, Ordering, UnsafeCell};
+use core::ptr::NonNull;
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+/// How many sealed bags a domain without `alloc` keeps inline.
+pub const POOL_NODES: usize = 4;
+
+/// A sealed bag.
+pub(crate) struct Node<T> {
+    /// The next bag on the `incoming` stack, then in the queue.
+    next: AtomicPtr<Node<T>>,
+    /// Written by `publish`; every node reachable from `incoming` or the queue has it.
+    tag: core::mem::MaybeUninit<T>,
+    items: Taken,
+    bytes: usize,
+}
+
+impl<T: Copy> Node<T> {
+    fn empty() -> Self {
+        Self {
+            next: AtomicPtr::new(core::ptr::null_mut()),
+            tag: core::mem::MaybeUninit::uninit(),
+            items: Taken::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The tag of a published node.
+    fn tag(&self) -> T {
+        // SAFETY: only published nodes are reachable from the queue (see the field).
+        unsafe { self.tag.assume_init() }
+    }
+}
+
+/// An empty bag reserved for one seal: fill its batch, then publish or give it back.
+pub(crate) struct Reserved<T> {
+    node: NonNull<Node<T>>,
+}
+
+impl<T> Reserved<T> {
+    /// The batch to take objects into.
+    pub(crate) fn items(&mut self) -> &mut Taken {
+        // SAFETY: a reserved node belongs to its holder.
+        unsafe { &mut self.node.as_mut().items }
+    }
+}
+
+/// The queue of sealed bags, owned by the holder of the collection lock.
+struct Queue<T> {
+    head: *mut Node<T>,
+    tail: *mut Node<T>,
+}
+
+#[cfg(not(feature = "alloc"))]
+struct Pooled<T> {
+    busy: crate::sync::AtomicBool,
+    node: core::cell::UnsafeCell<core::mem::MaybeUninit<Node<T>>>,
+}
+
+/// The sealed bags of one domain.
+pub(crate) struct Sealed<T> {
+    incoming: AtomicPtr<Node<T>>,
+    /// 0 when nobody collects; otherwise the collector's mark (see `Core`).
+    lock: AtomicUsize,
+    queue: UnsafeCell<Queue<T>>,
+    objects: AtomicUsize,
+    bytes: AtomicUsize,
+    #[cfg(not(feature = "alloc"))]
+    pool: [Pooled<T>; POOL_NODES],
+}
+
+// SAFETY: the queue is only touched by the lock holder; nodes carry `Send` objects and tags.
+unsafe impl<T: Send> Sync for Sealed<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Send for Sealed<T> {}
+
+/// Bags popped from the queue by a collection, to be freed.
+pub(crate) struct Expired<T> {
+    head: *mut Node<T>,
+}
+
+impl<T: Copy> Sealed<T> {
+    crate::const_fn_unless_loom! {
+        pub(crate) fn new() -> Self {
+            Self {
+                incoming: AtomicPtr::new(core::ptr::null_mut()),
+                lock: AtomicUsize::new(0),
+                queue: UnsafeCell::new(Queue {
+                    head: core::ptr::null_mut(),
+                    tail: core::ptr::null_mut(),
+                }),
+                objects: AtomicUsize::new(0),
+                bytes: AtomicUsize::new(0),
+                #[cfg(not(feature = "alloc"))]
+                pool: [const {
+                    Pooled {
+                        busy: crate::sync::AtomicBool::new(false),
+                        node: core::cell::UnsafeCell::new(core::mem::MaybeUninit::uninit()),
+                    }
+                }; POOL_NODES],
+            }
+        }
+    }
+
+    /// Objects and bytes in sealed bags, not yet freed.
+    pub(crate) fn pending(&self) -> (usize, usize) {
+        (
+            self.objects.load(Ordering::Relaxed),
+            self.bytes.load(Ordering::Relaxed),
+        )
+    }
+
+    /// An empty bag for one seal; `None` only without `alloc`, when every pooled bag waits for
+    /// its grace period (the caller must wait for one and collect).
+    pub(crate) fn reserve(&self) -> Option<Reserved<T>> {
+        #[cfg(feature = "alloc")]
+        {
+            let node = alloc::boxed::Box::new(Node::empty());
+            Some(Reserved {
+                node: NonNull::from(alloc::boxed::Box::leak(node)),
+            })
+        }
+        #[cfg(not(feature = "alloc"))]
+        {
+            for pooled in &self.pool {
+                // Acquire pairs with the Release in `release`: the previous use is over.
+                if pooled
+                    .busy
+                    .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    // SAFETY: the flag gives this thread the pooled node until `release`.
+                    let slot = unsafe { &mut *pooled.node.get() };
+                    return Some(Reserved {
+                        node: NonNull::from(slot.write(Node::empty())),
+                    });
+                }
+            }
+            None
+        }
+    }
+
+    /// Gives back a reserved bag that got nothing to seal.
+    pub(crate) fn unreserve(&self, reserved: Reserved<T>) {
+        // SAFETY: the reserved node is empty and was never published.
+        unsafe { self.release(reserved.node.as_ptr()) };
+    }
+
+    /// Seals the reserved bag with `tag` and hands it to the domain. Returns how many objects
+    /// were pending in sealed bags before.
+    pub(crate) fn publish(&self, mut reserved: Reserved<T>, tag: T) -> usize {
+        // SAFETY: a reserved node belongs to its holder until the push below publishes it.
+        let node = unsafe { reserved.node.as_mut() };
+        node.tag.write(tag);
+        node.bytes = node.items.bytes();
+        let len = node.items.len();
+        self.bytes.fetch_add(node.bytes, Ordering::Relaxed);
+        let before = self.objects.fetch_add(len, Ordering::Relaxed);
+        let node = reserved.node.as_ptr();
+        let mut head = self.incoming.load(Ordering::Relaxed);
+        loop {
+            // SAFETY: the node is ours until the compare-and-swap publishes it.
+            unsafe { &*node }.next.store(head, Ordering::Relaxed);
+            // S: Release publishes the node's contents (and the objects' retires before it) to
+            // the collector's Acquire swap (G).
+            match self.incoming.compare_exchange_weak(
+                head,
+                node,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return before,
+                Err(now) => head = now,
+            }
+        }
+    }
+
+    /// Gives a freed bag's memory back.
+    ///
+    /// # Safety
+    /// `node` came from `alloc`, is empty, and is no longer reachable.
+    unsafe fn release(&self, node: *mut Node<T>) {
+        #[cfg(feature = "alloc")]
+        // SAFETY: `alloc` leaked exactly this box.
+        drop(unsafe { alloc::boxed::Box::from_raw(node) });
+        #[cfg(not(feature = "alloc"))]
+        for pooled in &self.pool {
+            if core::ptr::eq(pooled.node.get().cast::<Node<T>>(), node) {
+                // SAFETY: the node was written by `alloc` and is dropped once here.
+                unsafe { core::ptr::drop_in_place(node) };
+                // Release pairs with the Acquire in `alloc`.
+                pooled.busy.store(false, Ordering::Release);
+            }
+        }
+    }
+
+    /// Takes the collection lock with `mark` if nobody holds it.
+    pub(crate) fn try_lock(&self, mark: usize) -> bool {
+        // Acquire pairs with the Release in `unlock`: the previous holder's queue updates are
+        // visible to this one.
+        self.lock.load(Ordering::Relaxed) == 0
+            && self
+                .lock
+                .compare_exchange(0, mark, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    /// Who holds the collection lock (0: nobody).
+    pub(crate) fn holder(&self) -> usize {
+        self.lock.load(Ordering::Relaxed)
+    }
+
+    /// Releases the collection lock.
+    ///
+    /// # Safety
+    /// The caller holds it.
+    pub(crate) unsafe fn unlock(&self) {
+        self.lock.store(0, Ordering::Release);
+    }
+
+    /// Moves the incoming bags into the queue, oldest first.
+    ///
+    /// # Safety
+    /// The caller holds the collection lock.
+    pub(crate) unsafe fn drain_incoming(&self) {
+        // G: Acquire pairs with S: every bag's contents are visible.
+        let mut stack = self.incoming.swap(core::ptr::null_mut(), Ordering::Acquire);
+        if stack.is_null() {
+            return;
+        }
+        // The stack is newest first; reverse it so the queue stays in sealing order.
+        let last = stack;
+        let mut reversed: *mut Node<T> = core::ptr::null_mut();
+        while !stack.is_null() {
+            // SAFETY: drained nodes belong to the lock holder.
+            let next = unsafe { &*stack }.next.load(Ordering::Relaxed);
+            // SAFETY: as above.
+            unsafe { &*stack }.next.store(reversed, Ordering::Relaxed);
+            reversed = stack;
+            stack = next;
+        }
+        self.queue.with_mut(|queue| {
+            // SAFETY: the caller holds the lock, which owns the queue.
+            let queue = unsafe { &mut *queue };
+            if queue.tail.is_null() {
+                queue.head = reversed;
+            } else {
+                // SAFETY: the tail is a live queued node.
+                unsafe { &*queue.tail }
+                    .next
+                    .store(reversed, Ordering::Relaxed);
+            }
+            queue.tail = last;
+        });
+    }
+
+    /// The latest tag in the queue (by `le`), if the queue holds anything.
+    ///
+    /// # Safety
+    /// The caller holds the collection lock.
+    pub(crate) unsafe fn latest_tag(&self, le: impl Fn(T, T) -> bool) -> Option<T> {
+        self.queue.with(|queue| {
+            // SAFETY: the lock owns the queue.
+            let mut node = unsafe { &*queue }.head;
+            let mut latest = None;
+            while !node.is_null() {
+                // SAFETY: queued nodes are live while the lock is held.
+                let n = unsafe { &*node };
+                latest = Some(match latest {
+                    Some(l) if le(n.tag(), l) => l,
+                    _ => n.tag(),
+                });
+                node = n.next.load(Ordering::Relaxed);
+            }
+            latest
+        })
+    }
+
+    /// Unlinks every queued bag whose tag `expired` accepts.
+    ///
+    /// # Safety
+    /// The caller holds the collection lock.
+    pub(crate) unsafe fn pop_expired(&self, expired: impl Fn(T) -> bool) -> Expired<T> {
+        let mut out = Expired {
+            head: core::ptr::null_mut(),
+        };
+        self.queue.with_mut(|queue| {
+            // SAFETY: the lock owns the queue.
+            let queue = unsafe { &mut *queue };
+            let mut prev: *mut Node<T> = core::ptr::null_mut();
+            let mut node = queue.head;
+            while !node.is_null() {
+                // SAFETY: queued nodes are live while the lock is held.
+                let n = unsafe { &*node };
+                let next = n.next.load(Ordering::Relaxed);
+                if expired(n.tag()) {
+                    if prev.is_null() {
+                        queue.head = next;
+                    } else {
+                        // SAFETY: `prev` is a live queued node.
+                        unsafe { &*prev }.next.store(next, Ordering::Relaxed);
+                    }
+                    if queue.tail == node {
+                        queue.tail = prev;
+                    }
+                    n.next.store(out.head, Ordering::Relaxed);
+                    out.head = node;
+                } else {
+                    prev = node;
+                }
+                node = next;
+            }
+        });
+        out
+    }
+
+    /// Frees the objects of `expired` bags and their memory. Every object is freed even when a
+    /// destructor panics; the first panic is resumed after all are done. Returns how many
+    /// objects were freed.
+    ///
+    /// # Safety
+    /// Every bag's grace period has ended.
+    pub(crate) unsafe fn free(&self, expired: Expired<T>) -> usize {
+        /// Finishes the walk if a destructor unwinds out of it.
+        struct Walk<'a, T: Copy> {
+            sealed: &'a Sealed<T>,
+            node: *mut Node<T>,
+            freed: usize,
+        }
+        impl<T: Copy> Walk<'_, T> {
+            fn step(&mut self) -> bool {
+                if self.node.is_null() {
+                    return false;
+                }
+                let node = self.node;
+                // SAFETY: expired nodes belong to this walk.
+                let n = unsafe { &mut *node };
+                self.node = n.next.load(Ordering::Relaxed);
+                let len = n.items.len();
+                let bytes = n.bytes;
+                self.sealed.objects.fetch_sub(len, Ordering::Relaxed);
+                self.sealed.bytes.fetch_sub(bytes, Ordering::Relaxed);
+                self.freed += len;
+                /// Releases the node even if a destructor in it unwinds.
+                struct Release<'a, T: Copy>(&'a Sealed<T>, *mut Node<T>);
+                impl<T: Copy> Drop for Release<'_, T> {
+                    fn drop(&mut self) {
+                        // SAFETY: the node is empty (or its objects were read out) and
+                        // unreachable.
+                        unsafe { self.0.release(self.1) };
+                    }
+                }
+                let _release = Release(self.sealed, node);
+                // SAFETY: the walk's caller vouched for the grace period.
+                unsafe { n.items.free_all() };
+                true
+            }
+        }
+        impl<T: Copy> Drop for Walk<'_, T> {
+            fn drop(&mut self) {
+                while self.step() {}
+            }
+        }
+        let mut walk = Walk {
+            sealed: self,
+            node: expired.head,
+            freed: 0,
+        };
+        // With `std`, a panic from one bag's destructors is caught so that the walk goes on
+        // outside of any unwind (a second panic during an unwind would abort), and the first
+        // one is resumed at the end. Without `std`, `Walk`'s `Drop` finishes the walk.
+        #[cfg(feature = "std")]
+        {
+            let mut first_panic = None;
+            loop {
+                let step = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| walk.step()));
+                match step {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(payload) => {
+                        first_panic.get_or_insert(payload);
+                    }
+                }
+            }
+            if let Some(payload) = first_panic {
+                drop(walk);
+                std::panic::resume_unwind(payload);
+            }
+        }
+        #[cfg(not(feature = "std"))]
+        while walk.step() {}
+        walk.freed
+    }
+
+    /// Frees every bag, queued or incoming. For the domain's `Drop`.
+    ///
+    /// # Safety
+    /// No reader of the domain remains, and nobody else touches `self`.
+    pub(crate) unsafe fn free_everything(&self) -> usize {
+        // SAFETY: exclusive access stands in for the lock.
+        unsafe { self.drain_incoming() };
+        // SAFETY: as above.
+        let all = unsafe { self.pop_expired(|_| true) };
+        // SAFETY: no reader remains.
+        unsafe { self.free(all) }
+    }
+}

@@ -1,0 +1,211 @@
+//! Small, dense thread ids, and the one-entry cache that makes a read section's slot lookup
+//! one thread-local load and one compare.
+//!
+//! Crate-private on purpose: a thread id *is* the right to write a slot without atomic
+//! read-modify-writes, so only this crate hands ids out and takes them back. Safe code outside
+//! the crate cannot obtain, return or forge one (see the `compile_fail` example in
+//! [`scheme`](crate::scheme)).
+//!
+//! # Ids
+//! The lowest free id is handed out first, so a slot array grows only as far as the number of
+//! threads alive at once. An id goes back to the pool when its thread exits (the destructor of
+//! a thread-local). Reuse is safe: the exiting thread's last write to its slots happens before
+//! it returns the id (program order, then the pool's lock), and the next owner takes the id under
+//! the same lock.
+//!
+//! # The slot cache
+//! Each thread remembers the last `(slot array key, slot)` pair it looked up. A slot array's key
+//! is unique for the life of the process and is only cached for slots that live in heap segments,
+//! which never move and live as long as the array: a hit can therefore never point at freed or
+//! moved memory, and the slot belongs to this thread because the cache dies with the thread (it
+//! is cleared before the id is returned).
+
+extern crate alloc;
+use alloc::collections::BinaryHeap;
+use core::cell::Cell;
+use core::cmp::Reverse;
+
+struct Pool {
+    next: usize,
+    free: BinaryHeap<Reverse<usize>>,
+}
+
+static POOL: parking_lot::Mutex<Pool> = parking_lot::Mutex::new(Pool {
+    next: 0,
+    free: BinaryHeap::new(),
+});
+
+const UNSET: usize = usize::MAX;
+/// The key of an empty cache entry: slot arrays never get this key (see `next_key`).
+const NO_KEY: u64 = u64::MAX;
+
+/// Takes the lowest free id out of the pool.
+pub(crate) fn acquire() -> usize {
+    let mut pool = POOL.lock();
+    match pool.free.pop() {
+        Some(Reverse(id)) => id,
+        None => {
+            pool.next += 1;
+            pool.next - 1
+        }
+    }
+}
+
+/// Returns `id` to the pool.
+///
+/// # Safety
+/// The caller owns `id` (it came from [`acquire`] and was not released since) and neither it nor
+/// anyone it handed the id to uses it afterwards.
+pub(crate) unsafe fn release(id: usize) {
+    POOL.lock().free.push(Reverse(id));
+}
+
+/// A fresh slot-array key: unique for the life of the process, never 0 (the "not assigned yet"
+/// value) and never [`NO_KEY`].
+pub(crate) fn next_key() -> u64 {
+    static NEXT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+}
+
+/// What a thread keeps: its id and its last slot lookup. No destructor, so reading it is a
+/// plain thread-local load with no state check.
+struct Local {
+    id: Cell<usize>,
+    key: Cell<u64>,
+    slot: Cell<*const ()>,
+}
+
+/// Gives the id back when the thread exits.
+struct Owner(Cell<usize>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let id = self.0.get();
+        if id == UNSET {
+            return;
+        }
+        // When a loom model fails, its threads' locals are dropped while the panic unwinds and
+        // loom's execution state is already gone: touching another loom thread-local then
+        // aborts the process instead of reporting the failure.
+        #[cfg(loom)]
+        let forget = !std::thread::panicking();
+        #[cfg(not(loom))]
+        let forget = true;
+        if forget {
+            let _ = LOCAL.try_with(|local| {
+                local.id.set(UNSET);
+                local.key.set(NO_KEY);
+                local.slot.set(core::ptr::null());
+            });
+        }
+        // SAFETY: this thread took `id` in `register` and, with the cache cleared above, no
+        // longer uses it.
+        unsafe { release(id) };
+    }
+}
+
+#[cfg(not(loom))]
+std::thread_local! {
+    static LOCAL: Local = const {
+        Local { id: Cell::new(UNSET), key: Cell::new(NO_KEY), slot: Cell::new(core::ptr::null()) }
+    };
+    static OWNER: Owner = const { Owner(Cell::new(UNSET)) };
+}
+#[cfg(loom)]
+loom::thread_local! {
+    static LOCAL: Local = Local {
+        id: Cell::new(UNSET),
+        key: Cell::new(NO_KEY),
+        slot: Cell::new(core::ptr::null()),
+    };
+    static OWNER: Owner = Owner(Cell::new(UNSET));
+}
+
+/// The calling thread's id.
+///
+/// A thread that first asks for its id from a thread-local destructor that runs after this
+/// module's own keeps that id for good: nothing is left to give it back.
+#[inline]
+pub(crate) fn current() -> usize {
+    let id = LOCAL.with(|local| local.id.get());
+    if id != UNSET { id } else { register() }
+}
+
+#[cold]
+fn register() -> usize {
+    let id = acquire();
+    #[cfg(not(loom))]
+    let _owned = OWNER.try_with(|owner| owner.0.set(id)).is_ok();
+    #[cfg(loom)]
+    OWNER.with(|owner| owner.0.set(id));
+    LOCAL.with(|local| local.id.set(id));
+    id
+}
+
+/// The slot this thread last remembered for the slot array with key `key`, if any.
+#[inline(always)]
+pub(crate) fn cached(key: u64) -> Option<*const ()> {
+    LOCAL.with(|local| (local.key.get() == key).then(|| local.slot.get()))
+}
+
+/// Remembers `slot` as this thread's slot in the array with key `key`.
+///
+/// # Safety
+/// `slot` belongs to this thread's id in that array, and stays valid, at the same address, for
+/// as long as the array lives.
+#[inline]
+pub(crate) unsafe fn remember(key: u64, slot: *const ()) {
+    LOCAL.with(|local| {
+        local.key.set(key);
+        local.slot.set(slot);
+    });
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::prelude::rust_2024::*;
+
+    #[test]
+    fn ids_stay_dense_across_thread_exits() {
+        let first = std::thread::spawn(current).join().unwrap();
+        let second = std::thread::spawn(current).join().unwrap();
+        // Other tests run in parallel and may take the freed id first, so only check density.
+        assert!(
+            first < 64 && second < 64,
+            "ids stay dense: {first}, {second}"
+        );
+    }
+
+    #[test]
+    fn live_threads_get_distinct_ids() {
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    let id = current();
+                    barrier.wait();
+                    id
+                })
+            })
+            .collect();
+        let mut ids: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 8);
+    }
+
+    #[test]
+    fn the_cache_forgets_at_thread_exit_and_never_matches_an_unassigned_key() {
+        assert_eq!(cached(0), None);
+        std::thread::spawn(|| {
+            let key = next_key();
+            // SAFETY: the pointer is never dereferenced in this test.
+            unsafe { remember(key, 8 as *const ()) };
+            assert_eq!(cached(key), Some(8 as *const ()));
+        })
+        .join()
+        .unwrap();
+    }
+}
