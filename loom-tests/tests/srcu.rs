@@ -8,7 +8,8 @@
 //! causality violation), fails the model.
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release -p loom-tests --test srcu`. The mutants
-//! listed in `mutants/srcu.txt` must each make at least one model fail.
+//! listed in `mutants/srcu.txt` must each make at least one model fail (built with
+//! `RUSTFLAGS='--cfg loom --cfg reclaim_mutant="NAME"'`).
 #![cfg(loom)]
 
 use loom::sync::atomic::{AtomicPtr, Ordering};
@@ -236,6 +237,35 @@ fn grace_period_driven_by_another_caller() {
         old.poison();
         reader.join().unwrap();
         helper.join().unwrap();
+        release_domain(domain);
+        shared.release();
+    });
+}
+
+/// (7) Two readers share one slot (per-CPU slots; under loom every thread is on "CPU 0") with
+/// overlapping sections. Their increments must not lose counts: with a plain load and store
+/// instead of `fetch_add` (the `srcu_plain_shared` mutant), one reader's lock can vanish and the
+/// grace period end while it is inside.
+#[test]
+fn readers_sharing_a_slot_do_not_lose_counts() {
+    check(2, || {
+        let domain = leak_domain(SlotChoice::Cpu);
+        let shared = Shared::new();
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                thread::spawn(move || {
+                    let guard = domain.read_lock();
+                    shared.load().read();
+                    drop(guard);
+                })
+            })
+            .collect();
+        let old = shared.swap();
+        domain.synchronize();
+        old.poison();
+        for reader in readers {
+            reader.join().unwrap();
+        }
         release_domain(domain);
         shared.release();
     });

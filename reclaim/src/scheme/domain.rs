@@ -384,10 +384,20 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         // Announced before the take (its AcqRel compare-and-swap carries this to a barrier
         // whose take sees the bag emptied), withdrawn after the hand-over.
         self.thieves.fetch_add(1, Ordering::Relaxed);
+        // The `core_early_tag` mutant reads the tag before the take, when the owner's unlinks
+        // of the objects it is about to take may not have happened yet.
+        let early_tag = crate::mutant!("core_early_tag" => Some(clock.tag()), else None);
         if slot.bag().take(reserved.items()) == 0 {
             self.sealed.unreserve(reserved);
+        } else if crate::mutant!("core_free_stolen_untagged" => true, else false) {
+            // The mutant frees what it took from another (say, exited) thread at once.
+            // SAFETY: none; this is the bug the mutant brings back.
+            unsafe { reserved.items().free_all() };
+            self.sealed.unreserve(reserved);
         } else {
-            self.publish(clock, reserved);
+            let tag = early_tag.unwrap_or_else(|| clock.tag());
+            self.sealed.publish(reserved, tag);
+            clock.request(tag);
         }
         // Release pairs with the Acquire load in `barrier`: the hand-over happens before.
         self.thieves.fetch_sub(1, Ordering::Release);
@@ -413,7 +423,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     #[track_caller]
     pub fn barrier<C: Clock<Tag = T>>(&self, clock: &C, strategy: &mut impl WaitStrategy) {
         assert!(
-            !cfg!(feature = "std") || self.sealed.holder() != lock_mark(),
+            !self.collecting_here(),
             "{}: `barrier` called from a destructor or callback that this domain is running; \
              it would wait for itself. Retire from there instead, or call `barrier` later",
             C::SCHEME
@@ -476,9 +486,23 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     }
 
     fn try_lock(&self) -> Option<LockGuard<'_, T>> {
-        self.sealed
-            .try_lock(lock_mark())
-            .then_some(LockGuard(&self.sealed))
+        if !self.sealed.try_lock() {
+            return None;
+        }
+        Some(LockGuard {
+            sealed: &self.sealed,
+            #[cfg(feature = "std")]
+            outer: super::thread::set_collecting(self.addr()),
+        })
+    }
+
+    /// True when this thread is freeing this domain's objects right now (so a destructor or
+    /// callback is calling in).
+    fn collecting_here(&self) -> bool {
+        #[cfg(feature = "std")]
+        return super::thread::is_collecting(self.addr());
+        #[cfg(not(feature = "std"))]
+        return false;
     }
 }
 
@@ -502,21 +526,19 @@ unsafe fn free_bag(bag: &LocalBag) {
     unsafe { taken.free_all() };
 }
 
-/// Releases the collection lock, also when a destructor unwinds.
-struct LockGuard<'a, T: Copy>(&'a Sealed<T>);
+/// Releases the collection lock, also when a destructor unwinds, and (with `std`) restores
+/// this thread's record of which domain it is collecting.
+struct LockGuard<'a, T: Copy> {
+    sealed: &'a Sealed<T>,
+    #[cfg(feature = "std")]
+    outer: usize,
+}
 
 impl<T: Copy> Drop for LockGuard<'_, T> {
     fn drop(&mut self) {
+        #[cfg(feature = "std")]
+        super::thread::set_collecting(self.outer);
         // SAFETY: the guard exists only while its holder has the lock.
-        unsafe { self.0.unlock() };
+        unsafe { self.sealed.unlock() };
     }
-}
-
-/// What a collector writes into the lock: its thread id plus one with `std`, so that `barrier`
-/// can tell it is being called from its own collection; 1 otherwise.
-fn lock_mark() -> usize {
-    #[cfg(feature = "std")]
-    return super::thread::current() + 1;
-    #[cfg(not(feature = "std"))]
-    return 1;
 }

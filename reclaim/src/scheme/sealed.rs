@@ -17,7 +17,7 @@
 //! [`LocalBag`]: super::bag::LocalBag
 
 use super::bag::Taken;
-use crate::sync::{AtomicPtr, AtomicUsize, Ordering, UnsafeCell};
+use crate::sync::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, UnsafeCell};
 use core::ptr::NonNull;
 
 #[cfg(feature = "alloc")]
@@ -74,15 +74,15 @@ struct Queue<T> {
 
 #[cfg(not(feature = "alloc"))]
 struct Pooled<T> {
-    busy: crate::sync::AtomicBool,
+    busy: AtomicBool,
     node: core::cell::UnsafeCell<core::mem::MaybeUninit<Node<T>>>,
 }
 
 /// The sealed bags of one domain.
 pub(crate) struct Sealed<T> {
     incoming: AtomicPtr<Node<T>>,
-    /// 0 when nobody collects; otherwise the collector's mark (see `Core`).
-    lock: AtomicUsize,
+    /// The collection lock: held by whoever drains and frees the queue.
+    lock: AtomicBool,
     queue: UnsafeCell<Queue<T>>,
     objects: AtomicUsize,
     bytes: AtomicUsize,
@@ -105,7 +105,7 @@ impl<T: Copy> Sealed<T> {
         pub(crate) fn new() -> Self {
             Self {
                 incoming: AtomicPtr::new(core::ptr::null_mut()),
-                lock: AtomicUsize::new(0),
+                lock: AtomicBool::new(false),
                 queue: UnsafeCell::new(Queue {
                     head: core::ptr::null_mut(),
                     tail: core::ptr::null_mut(),
@@ -115,7 +115,7 @@ impl<T: Copy> Sealed<T> {
                 #[cfg(not(feature = "alloc"))]
                 pool: [const {
                     Pooled {
-                        busy: crate::sync::AtomicBool::new(false),
+                        busy: AtomicBool::new(false),
                         node: core::cell::UnsafeCell::new(core::mem::MaybeUninit::uninit()),
                     }
                 }; POOL_NODES],
@@ -215,20 +215,15 @@ impl<T: Copy> Sealed<T> {
         }
     }
 
-    /// Takes the collection lock with `mark` if nobody holds it.
-    pub(crate) fn try_lock(&self, mark: usize) -> bool {
+    /// Takes the collection lock if nobody holds it.
+    pub(crate) fn try_lock(&self) -> bool {
         // Acquire pairs with the Release in `unlock`: the previous holder's queue updates are
         // visible to this one.
-        self.lock.load(Ordering::Relaxed) == 0
+        !self.lock.load(Ordering::Relaxed)
             && self
                 .lock
-                .compare_exchange(0, mark, Ordering::Acquire, Ordering::Relaxed)
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
-    }
-
-    /// Who holds the collection lock (0: nobody).
-    pub(crate) fn holder(&self) -> usize {
-        self.lock.load(Ordering::Relaxed)
     }
 
     /// Releases the collection lock.
@@ -236,7 +231,7 @@ impl<T: Copy> Sealed<T> {
     /// # Safety
     /// The caller holds it.
     pub(crate) unsafe fn unlock(&self) {
-        self.lock.store(0, Ordering::Release);
+        self.lock.store(false, Ordering::Release);
     }
 
     /// Moves the incoming bags into the queue, oldest first.

@@ -73,6 +73,9 @@ struct Local {
     id: Cell<usize>,
     key: Cell<u64>,
     slot: Cell<*const ()>,
+    /// The domain (its core's address) whose retired objects this thread is freeing right now,
+    /// or 0.
+    collecting: Cell<usize>,
 }
 
 /// Gives the id back when the thread exits.
@@ -107,7 +110,12 @@ impl Drop for Owner {
 #[cfg(not(loom))]
 std::thread_local! {
     static LOCAL: Local = const {
-        Local { id: Cell::new(UNSET), key: Cell::new(NO_KEY), slot: Cell::new(core::ptr::null()) }
+        Local {
+            id: Cell::new(UNSET),
+            key: Cell::new(NO_KEY),
+            slot: Cell::new(core::ptr::null()),
+            collecting: Cell::new(0),
+        }
     };
     static OWNER: Owner = const { Owner(Cell::new(UNSET)) };
 }
@@ -117,6 +125,7 @@ loom::thread_local! {
         id: Cell::new(UNSET),
         key: Cell::new(NO_KEY),
         slot: Cell::new(core::ptr::null()),
+        collecting: Cell::new(0),
     };
     static OWNER: Owner = Owner(Cell::new(UNSET));
 }
@@ -159,6 +168,21 @@ pub(crate) unsafe fn remember(key: u64, slot: *const ()) {
         local.key.set(key);
         local.slot.set(slot);
     });
+}
+
+/// Records that this thread now frees the retired objects of the domain at `domain` (0: none),
+/// and returns what it recorded before (collections of different domains may nest).
+pub(crate) fn set_collecting(domain: usize) -> usize {
+    LOCAL
+        .try_with(|local| local.collecting.replace(domain))
+        .unwrap_or(0)
+}
+
+/// True while this thread frees the retired objects of the domain at `domain`.
+pub(crate) fn is_collecting(domain: usize) -> bool {
+    LOCAL
+        .try_with(|local| local.collecting.get() == domain)
+        .unwrap_or(false)
 }
 
 #[cfg(all(test, not(loom)))]
