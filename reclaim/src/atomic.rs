@@ -155,6 +155,9 @@ impl<'d, R: Reclaim> Section<'d, R> {
     /// Hands `unlinked` (its tag ignored) to this section's domain, to be dropped once every
     /// section that began before this call has ended.
     ///
+    /// Under `cfg(loom)` the object is dropped in place and its memory kept, so that a model
+    /// reading it too late finds its poisoned contents rather than reused memory.
+    ///
     /// # Safety
     /// - `unlinked` is not null and came from an [`Owned`] (a `Box<T>`);
     /// - it is no longer reachable from the structure, so no section that begins after this
@@ -178,9 +181,35 @@ impl<'d, R: Reclaim> Section<'d, R> {
     #[track_caller]
     pub unsafe fn retire<T: Send + 'static>(&self, unlinked: Shared<'_, T>) {
         debug_assert!(!unlinked.is_null(), "retire of a null pointer");
+        let raw = unlinked.as_raw().cast_mut();
+        #[cfg(not(loom))]
         // SAFETY: the caller promises the pointer came from a `Box<T>` and is retired once.
-        let boxed = unsafe { Box::from_raw(unlinked.as_raw().cast_mut()) };
+        let boxed = unsafe { Box::from_raw(raw) };
+        #[cfg(loom)]
+        let boxed = Box::new(loom_free::DropInPlace(raw));
         self.domain.retire(boxed);
+    }
+}
+
+/// What a retire frees under `cfg(loom)`.
+///
+/// A model that reads an object after its free must report it, not read reused memory: loom
+/// keeps its own bookkeeping inside each loom cell and atomic, and garbage there makes loom
+/// itself fail with a meaningless index error. So under loom, "freeing" a retired object drops
+/// it in place (its destructor runs, which is where poisoning happens) and keeps its memory.
+/// The few bytes per execution are never given back.
+#[cfg(all(loom, feature = "alloc"))]
+mod loom_free {
+    pub(super) struct DropInPlace<T>(pub(super) *mut T);
+
+    // SAFETY: it carries a `T: Send` from the retiring thread to the one that drops it.
+    unsafe impl<T: Send> Send for DropInPlace<T> {}
+
+    impl<T> Drop for DropInPlace<T> {
+        fn drop(&mut self) {
+            // SAFETY: `Section::retire`'s caller handed over sole ownership of a live `T`.
+            unsafe { core::ptr::drop_in_place(self.0) }
+        }
     }
 }
 
