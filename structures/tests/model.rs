@@ -1,5 +1,6 @@
 //! Sequential model checks: random operation sequences run on each structure and on the
 //! matching `std` collection must give the same answers and leave the same contents.
+#![cfg(not(loom))]
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, VecDeque};

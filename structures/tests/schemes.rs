@@ -3,6 +3,7 @@
 //! structure, so that a failure names both.
 //!
 //! The same suite runs on the peer adapters from the `benches` crate.
+#![cfg(not(loom))]
 
 use gus::{Gus, Mode};
 use srcu::{Flavor, SlotChoice, Srcu};
