@@ -272,7 +272,11 @@ unsafe impl<R: Reclaim> Reclaim for Counting<R> {
 const THREADS: usize = 4;
 /// Operations per thread in each run: more where they are cheap (release builds check values
 /// but not node canaries).
-const OPS: u64 = if cfg!(debug_assertions) { 4_000 } else { 25_000 };
+const OPS: u64 = if cfg!(debug_assertions) {
+    4_000
+} else {
+    25_000
+};
 /// Keys of the map-like structures: few, so that operations collide.
 const KEYS: u64 = 32;
 
@@ -303,28 +307,58 @@ impl Rng {
     }
 }
 
-/// The list, the map and the tree, as the suite drives them.
-trait MapLike<R: Reclaim>: Sync + Sized {
+/// What the suite needs of every structure.
+trait Structure<R: Reclaim>: Sync + Sized {
     const NAME: &'static str;
+    fn build(domain: R) -> Self;
+    fn reclaim(&self) -> &R;
+}
+
+/// Waits until everything retired is freed, drops `structure` (and with it, its domain), then
+/// checks that every retired node was freed and every value dropped, exactly once.
+fn tear_down<S: Structure<R>, R: Reclaim>(
+    structure: S,
+    ledger: &Ledger,
+    counts: Option<&RetireCounts>,
+) {
+    structure.reclaim().barrier();
+    drop(structure);
+    if let Some(counts) = counts {
+        assert_eq!(
+            counts.freed(),
+            counts.retired(),
+            "{}: every retired node must be freed once the structure and its domain are gone",
+            S::NAME
+        );
+    }
+    ledger.assert_balanced();
+}
+
+/// The list, the map and the tree, as the suite drives them.
+trait MapLike<R: Reclaim>: Structure<R> {
     /// Nodes a successful remove unlinks.
     const NODES_PER_REMOVE: usize;
-    fn build(domain: R) -> Self;
     fn put(&self, key: u64, value: Tracked) -> bool;
     fn take(&self, key: u64) -> bool;
     /// Reads `key`'s value, running `hold` while the value is borrowed.
     fn read(&self, key: u64, hold: impl FnOnce()) -> Option<u64>;
     fn size(&self) -> usize;
-    fn reclaim(&self) -> &R;
 }
 
 macro_rules! map_like {
     ($ty:ident, $name:literal, $nodes:literal, $build:expr) => {
-        impl<R: Reclaim> MapLike<R> for $ty<u64, Tracked, R> {
+        impl<R: Reclaim> Structure<R> for $ty<u64, Tracked, R> {
             const NAME: &'static str = $name;
-            const NODES_PER_REMOVE: usize = $nodes;
             fn build(domain: R) -> Self {
                 $build(domain)
             }
+            fn reclaim(&self) -> &R {
+                self.domain()
+            }
+        }
+
+        impl<R: Reclaim> MapLike<R> for $ty<u64, Tracked, R> {
+            const NODES_PER_REMOVE: usize = $nodes;
             fn put(&self, key: u64, value: Tracked) -> bool {
                 self.insert(key, value).is_ok()
             }
@@ -338,9 +372,6 @@ macro_rules! map_like {
             }
             fn size(&self) -> usize {
                 self.len()
-            }
-            fn reclaim(&self) -> &R {
-                self.domain()
             }
         }
     };
@@ -434,14 +465,7 @@ fn exactly_once_map<S: MapLike<Counting<R>>, R: Reclaim>(make: &impl Fn() -> R) 
         run.removed,
         S::NODES_PER_REMOVE
     );
-    map.reclaim().barrier();
-    drop(map);
-    assert_eq!(
-        counts.freed(),
-        counts.retired(),
-        "{name}: every retired node must be freed once the structure and its domain are gone"
-    );
-    ledger.assert_balanced();
+    tear_down(map, ledger, Some(&counts));
 }
 
 fn poisoned_map<S: MapLike<R>, R: Reclaim>(make: &impl Fn() -> R) {
@@ -449,38 +473,36 @@ fn poisoned_map<S: MapLike<R>, R: Reclaim>(make: &impl Fn() -> R) {
     let map = S::build(make());
     let run = churn_map(&map, ledger, 6);
     assert!(run.reads > 0, "{}: no read found a value", S::NAME);
-    map.reclaim().barrier();
-    drop(map);
-    ledger.assert_balanced();
+    tear_down(map, ledger, None);
 }
 
 /// The stack and the queue, as the suite drives them.
-trait PoolLike<R: Reclaim>: Sync + Sized {
-    const NAME: &'static str;
+trait PoolLike<R: Reclaim>: Structure<R> {
     /// Whether values of one producer leave in the order they came in.
     const FIFO: bool;
-    fn build(domain: R) -> Self;
     fn put(&self, value: Tracked);
     fn take(&self) -> Option<Tracked>;
-    fn reclaim(&self) -> &R;
 }
 
 macro_rules! pool_like {
     ($ty:ident, $name:literal, $fifo:literal) => {
-        impl<R: Reclaim> PoolLike<R> for $ty<Tracked, R> {
+        impl<R: Reclaim> Structure<R> for $ty<Tracked, R> {
             const NAME: &'static str = $name;
-            const FIFO: bool = $fifo;
             fn build(domain: R) -> Self {
                 $ty::new(domain)
             }
+            fn reclaim(&self) -> &R {
+                self.domain()
+            }
+        }
+
+        impl<R: Reclaim> PoolLike<R> for $ty<Tracked, R> {
+            const FIFO: bool = $fifo;
             fn put(&self, value: Tracked) {
                 self.push(value)
             }
             fn take(&self) -> Option<Tracked> {
                 self.pop()
-            }
-            fn reclaim(&self) -> &R {
-                self.domain()
             }
         }
     };
@@ -548,14 +570,7 @@ fn exactly_once_pool<S: PoolLike<Counting<R>>, R: Reclaim>(make: &impl Fn() -> R
         pops,
         "{name}: each pop should have retired exactly one node"
     );
-    pool.reclaim().barrier();
-    drop(pool);
-    assert_eq!(
-        counts.freed(),
-        counts.retired(),
-        "{name}: every retired node must be freed once the structure and its domain are gone"
-    );
-    ledger.assert_balanced();
+    tear_down(pool, ledger, Some(&counts));
 }
 
 fn poisoned_pool<S: PoolLike<R>, R: Reclaim>(make: &impl Fn() -> R) {
@@ -565,7 +580,5 @@ fn poisoned_pool<S: PoolLike<R>, R: Reclaim>(make: &impl Fn() -> R) {
     assert!(pops > 0, "{}: nothing was popped", S::NAME);
     // Left inside on purpose: the structure's drop must free them.
     assert!(pushes >= pops);
-    pool.reclaim().barrier();
-    drop(pool);
-    ledger.assert_balanced();
+    tear_down(pool, ledger, None);
 }
