@@ -477,6 +477,20 @@ impl<T> fmt::Debug for Atomic<T> {
 }
 
 /// What [`Atomic::compare_exchange`] returns on failure.
+///
+/// ```
+/// use reclaim::atomic::{Atomic, Owned, Section, Shared};
+/// use reclaim::sync::Ordering::{AcqRel, Acquire};
+/// # let domain = reclaim::__doc::Never;
+/// let link = Atomic::new(1u8);
+/// let section = Section::new(&domain);
+/// let err = link
+///     .compare_exchange(Shared::null(), Owned::new(2), AcqRel, Acquire, &section)
+///     .unwrap_err();
+/// assert_eq!(unsafe { *err.current.deref() }, 1);
+/// assert_eq!(*err.new, 2);
+/// # unsafe { section.retire(err.current) };
+/// ```
 pub struct CompareExchangeError<'g, T, P: Pointer<T>> {
     /// The value the link held instead of the expected one.
     pub current: Shared<'g, T>,

@@ -26,6 +26,14 @@
 //! `AcqRel` (unlinking: the successor they install was itself acquired, and is handed on).
 //! Their failure orderings are `Relaxed` wherever the value found is not dereferenced (the
 //! operation reloads with `Acquire` before use).
+//!
+//! ```
+//! let list = structures::List::new(srcu::Srcu::new());
+//! list.insert(2, "b").unwrap();
+//! list.insert(1, "a").unwrap();
+//! assert!(list.remove(&2));
+//! assert_eq!(list.len(), 1);
+//! ```
 
 use core::fmt;
 
@@ -189,7 +197,8 @@ impl<K: Ord + Send + Sync + 'static, V: Send + Sync + 'static> Chain<K, V> {
         }
     }
 
-    /// The value of `key`, if present and not marked. Wait-free: it does not help unlink.
+    /// The value of `key`, if present and not marked. It never writes and never restarts: it
+    /// does not help unlink.
     pub(crate) fn get<'g, R: Reclaim>(
         &'g self,
         key: &K,

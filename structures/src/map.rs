@@ -10,6 +10,12 @@
 //! The default hasher, [`FxBuildHasher`], is a fast multiplicative hash with no secret: give
 //! [`HashMap::with_hasher`] a keyed hasher (such as `std`'s `RandomState`) for keys an
 //! adversary chooses.
+//!
+//! ```
+//! let map = structures::HashMap::new(gus::Gus::new(), 16);
+//! map.insert("k", 1).unwrap();
+//! assert_eq!(*map.get(&"k").unwrap(), 1);
+//! ```
 
 use core::fmt;
 use core::hash::{BuildHasher, Hash, Hasher};

@@ -21,6 +21,13 @@
 //! node in a link, in `head` or in `tail` is `Release`, so whoever acquires the pointer sees the
 //! node's value and link. A pop's `Acquire` load of `head` thereby also sees the `tail` value
 //! that the previous pop checked, which is what the tail fix above relies on.
+//!
+//! ```
+//! let queue = structures::Queue::new(srcu::Srcu::new());
+//! queue.push(1);
+//! queue.push(2);
+//! assert_eq!((queue.pop(), queue.pop(), queue.pop()), (Some(1), Some(2), None));
+//! ```
 
 use core::fmt;
 use core::mem::MaybeUninit;

@@ -19,6 +19,13 @@
 //! needs no `Release` for the node it installs as the new head: it is a read-modify-write, so
 //! it continues the release sequence of the push that stored that node, and the next pop's
 //! `Acquire` load still synchronizes with that push.
+//!
+//! ```
+//! let stack = structures::Stack::new(srcu::Srcu::new());
+//! stack.push(1);
+//! stack.push(2);
+//! assert_eq!((stack.pop(), stack.pop(), stack.pop()), (Some(2), Some(1), None));
+//! ```
 
 use core::fmt;
 use core::mem::ManuallyDrop;

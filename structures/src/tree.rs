@@ -39,6 +39,15 @@
 //!
 //! The tree is not balanced: keys inserted in sorted order make it a list. Operations are
 //! iterative, so a deep tree is slow but never overflows the stack.
+//!
+//! ```
+//! let tree = structures::Tree::new(srcu::Srcu::new());
+//! for k in [5, 3, 8] {
+//!     tree.insert(k, ()).unwrap();
+//! }
+//! assert!(tree.remove(&3));
+//! assert!(!tree.contains(&3));
+//! ```
 
 use core::fmt;
 use core::ops::ControlFlow;
