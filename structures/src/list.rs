@@ -8,9 +8,11 @@
 //! 2. *unlink* it: compare-and-swap its predecessor's link from the node to its successor.
 //!
 //! Every search (`Chain::find`) unlinks the marked nodes it meets, so a remover whose own
-//! unlink failed leaves the job to the next search. This is Michael's variant: a search that
-//! fails to unlink restarts from the head instead of following marked nodes, which is what
-//! makes it safe with any grace-period scheme.
+//! unlink failed leaves the job to the next search. This is Michael's variant: a search unlinks
+//! marked nodes one at a time and restarts from the head when an unlink fails, where Harris's
+//! original cut out a whole run of marked nodes with one compare-and-swap. One node per unlink
+//! means one retire per winning compare-and-swap, which keeps "who retires what" trivial (and
+//! the list would also suit hazard pointers, which Harris's original does not).
 //!
 //! # Reclamation
 //! - Every operation runs inside one [`Section`] of the list's domain: a node reached by the
