@@ -36,6 +36,8 @@
 //! For users:
 //! - [`Reclaim`], the interface data structures, benches and tests are written against, with
 //!   polled grace periods ([`Reclaim::start_poll`], [`Reclaim::poll`]);
+//! - [`atomic`]: typed atomic pointers whose loads are tied to a read section, for writing
+//!   lock-free structures over any domain (the `structures` crate is built on them);
 //! - [`wait`]: the strategies a waiting call may use (spin, then yield, then park);
 //! - [`sync`]: the atomics shim that swaps in loom's types under `cfg(loom)`, for data
 //!   structures that want their loom models to run the code that ships;
@@ -57,6 +59,7 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod atomic;
 pub mod scheme;
 pub mod sync;
 #[cfg(all(feature = "testing", feature = "std", not(loom)))]
@@ -321,3 +324,60 @@ pub mod __doc {
         }
     }
 }
+
+// A shared reference or an `Arc` to a domain is a domain: several structures can share one
+// (for instance a `static` one) while each holds "its" domain by value.
+macro_rules! forward_reclaim {
+    ($(#[$cfg:meta])* $pointer:ty) => {
+        // SAFETY: every method forwards to the pointed-to domain, which keeps the guarantee.
+        $(#[$cfg])*
+        unsafe impl<R: Reclaim> Reclaim for $pointer {
+            type Guard<'a>
+                = R::Guard<'a>
+            where
+                Self: 'a;
+            type Cookie = R::Cookie;
+
+            #[inline]
+            #[track_caller]
+            fn enter(&self) -> Self::Guard<'_> {
+                (**self).enter()
+            }
+
+            #[cfg(feature = "alloc")]
+            #[inline]
+            #[track_caller]
+            fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
+                (**self).retire(boxed)
+            }
+
+            #[inline]
+            #[track_caller]
+            unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+                // SAFETY: the caller's promise, forwarded.
+                unsafe { (**self).retire_raw(ptr, free) }
+            }
+
+            #[track_caller]
+            fn synchronize(&self) {
+                (**self).synchronize()
+            }
+
+            #[track_caller]
+            fn barrier(&self) {
+                (**self).barrier()
+            }
+
+            fn start_poll(&self) -> Self::Cookie {
+                (**self).start_poll()
+            }
+
+            fn poll(&self, cookie: &Self::Cookie) -> bool {
+                (**self).poll(cookie)
+            }
+        }
+    };
+}
+
+forward_reclaim!(&R);
+forward_reclaim!(#[cfg(feature = "alloc")] alloc::sync::Arc<R>);

@@ -1,0 +1,894 @@
+//! Typed atomic pointers for lock-free structures written over any [`Reclaim`] domain.
+//!
+//! A lock-free structure links nodes through atomic pointers, reads them inside read-side
+//! sections, marks links with spare low bits (Harris's "logically deleted" bit, Natarajan and
+//! Mittal's flag and tag), and retires the nodes it unlinks. Done with raw `AtomicPtr`s, each of
+//! those steps is a hand-written cast, mask or `Box::from_raw`. This module gives them types:
+//!
+//! - [`Atomic<T>`]: an atomic, possibly null, possibly tagged pointer to a heap `T`, the link
+//!   field of a node;
+//! - [`Section<'d, R>`]: a read-side section of the domain `R` that remembers its domain, so that
+//!   whatever it retires goes to the domain that protects the reads;
+//! - [`Shared<'g, T>`]: a pointer loaded inside a section; it cannot outlive the borrow of that
+//!   section, so it cannot be used after the section has ended;
+//! - [`Owned<T>`]: a node not yet published (a `Box` with a tag), handed back intact when a
+//!   compare-and-swap fails.
+//!
+//! The atomics come from [`crate::sync`], so a loom model of a structure built on this module
+//! checks the structure's real code.
+//!
+//! # What is and is not checked by the compiler
+//! A [`Shared`] is tied to the lifetime of the [`Section`] it was loaded in: it cannot escape
+//! the section. Dereferencing it stays `unsafe` ([`Shared::deref`], [`Shared::as_ref`]): the
+//! compiler cannot tell which domain protects a given link. Domains are independent instances;
+//! a section of one `Srcu` does not protect nodes retired to another. The contract is the one
+//! structure authors already keep: *every node reachable through this link is freed only by
+//! [`Section::retire`] (or [`Reclaim::retire`]) on the domain whose section did the load, after
+//! it was unlinked, or by an owner with exclusive access*. Structures in the `structures` crate
+//! keep this contract behind a safe API by owning their domain.
+//!
+//! # Tags
+//! A pointer to `T` has `align_of::<T>() - 1` spare low bits (see [`Atomic::TAG_MASK`]).
+//! Setting a tag that does not fit panics.
+//!
+//! # Example
+//! A one-slot register whose readers see the value inside a section and whose writer retires
+//! the value it replaced:
+//! ```
+//! use reclaim::atomic::{Atomic, Owned, Section};
+//! use reclaim::sync::Ordering;
+//! use reclaim::Reclaim;
+//!
+//! struct Register<R: Reclaim> {
+//!     value: Atomic<u64>,
+//!     domain: R,
+//! }
+//!
+//! impl<R: Reclaim> Register<R> {
+//!     fn read(&self) -> u64 {
+//!         let section = Section::new(&self.domain);
+//!         let current = self.value.load(Ordering::Acquire, &section);
+//!         // SAFETY: values are retired only through `self.domain`, and never while linked.
+//!         *unsafe { current.deref() }
+//!     }
+//!
+//!     fn write(&self, value: u64) {
+//!         let section = Section::new(&self.domain);
+//!         let old = self.value.swap(Owned::new(value), Ordering::AcqRel, &section);
+//!         // SAFETY: `old` is unlinked by the swap, and only this call got it back.
+//!         unsafe { section.retire(old) };
+//!     }
+//! }
+//!
+//! # use reclaim::__doc::Never;
+//! let register = Register { value: Atomic::new(1), domain: Never };
+//! register.write(2);
+//! assert_eq!(register.read(), 2);
+//! # let section = Section::new(&register.domain);
+//! # unsafe { section.retire(register.value.load(Ordering::Relaxed, &section)) };
+//! ```
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use crate::Reclaim;
+use crate::sync::{AtomicPtr, Ordering};
+
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
+
+/// The low bits of a `*mut T` that alignment leaves free for a tag.
+const fn tag_mask<T>() -> usize {
+    core::mem::align_of::<T>() - 1
+}
+
+/// Panics unless `tag` fits in the spare bits of a `*mut T`.
+#[inline]
+#[track_caller]
+fn check_tag<T>(tag: usize) {
+    assert!(
+        tag & !tag_mask::<T>() == 0,
+        "tag {tag:#x} does not fit in the {} spare low bits of a pointer to a type aligned to {} \
+         bytes; use a smaller tag or raise the type's alignment",
+        tag_mask::<T>().count_ones(),
+        core::mem::align_of::<T>(),
+    );
+}
+
+#[inline]
+fn compose<T>(ptr: *mut T, tag: usize) -> *mut T {
+    ptr.map_addr(|addr| addr | tag)
+}
+
+#[inline]
+fn untagged<T>(ptr: *mut T) -> *mut T {
+    ptr.map_addr(|addr| addr & !tag_mask::<T>())
+}
+
+/// A read-side section of the domain `R` that remembers its domain.
+///
+/// It begins at [`Section::new`] and ends when dropped. Pointers loaded through it
+/// ([`Atomic::load`]) live no longer than a borrow of it, and what it retires
+/// ([`Section::retire`]) goes to the same domain that protects its reads.
+///
+/// ```
+/// use reclaim::atomic::Section;
+/// # let domain = reclaim::__doc::Never;
+/// let section = Section::new(&domain);
+/// assert!(core::ptr::eq(section.domain(), &domain));
+/// ```
+pub struct Section<'d, R: Reclaim + 'd> {
+    domain: &'d R,
+    _guard: R::Guard<'d>,
+}
+
+impl<'d, R: Reclaim> Section<'d, R> {
+    /// Enters a read-side section of `domain`.
+    ///
+    /// ```
+    /// # let domain = reclaim::__doc::Never;
+    /// let section = reclaim::atomic::Section::new(&domain);
+    /// drop(section); // the section ends here
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn new(domain: &'d R) -> Self {
+        Self {
+            _guard: domain.enter(),
+            domain,
+        }
+    }
+
+    /// The domain this section belongs to.
+    ///
+    /// ```
+    /// use reclaim::Reclaim;
+    /// # let domain = reclaim::__doc::Never;
+    /// let section = reclaim::atomic::Section::new(&domain);
+    /// let _cookie = section.domain().start_poll();
+    /// ```
+    #[inline]
+    pub fn domain(&self) -> &'d R {
+        self.domain
+    }
+
+    /// Hands `unlinked` (its tag ignored) to this section's domain, to be dropped once every
+    /// section that began before this call has ended.
+    ///
+    /// Under `cfg(loom)` the object is dropped in place and its memory kept, so that a model
+    /// reading it too late finds its poisoned contents rather than reused memory.
+    ///
+    /// # Safety
+    /// - `unlinked` is not null and came from an [`Owned`] (a `Box<T>`);
+    /// - it is no longer reachable from the structure, so no section that begins after this
+    ///   call can load it;
+    /// - nobody else retires or frees it (typically: the caller won the compare-and-swap
+    ///   that unlinked it).
+    ///
+    /// ```
+    /// use reclaim::atomic::{Atomic, Owned, Section};
+    /// use reclaim::sync::Ordering;
+    /// # let domain = reclaim::__doc::Never;
+    /// let link = Atomic::new(7u32);
+    /// let section = Section::new(&domain);
+    /// let old = link.swap(Owned::new(8), Ordering::AcqRel, &section);
+    /// // SAFETY: the swap unlinked `old` and gave it to this thread alone.
+    /// unsafe { section.retire(old) };
+    /// # unsafe { section.retire(link.load(Ordering::Relaxed, &section)) };
+    /// ```
+    #[cfg(feature = "alloc")]
+    #[inline]
+    #[track_caller]
+    pub unsafe fn retire<T: Send + 'static>(&self, unlinked: Shared<'_, T>) {
+        debug_assert!(!unlinked.is_null(), "retire of a null pointer");
+        let raw = unlinked.as_raw().cast_mut();
+        #[cfg(not(loom))]
+        // SAFETY: the caller promises the pointer came from a `Box<T>` and is retired once.
+        let boxed = unsafe { Box::from_raw(raw) };
+        #[cfg(loom)]
+        let boxed = Box::new(loom_free::DropInPlace(raw));
+        self.domain.retire(boxed);
+    }
+}
+
+/// What a retire frees under `cfg(loom)`.
+///
+/// A model that reads an object after its free must report it, not read reused memory: loom
+/// keeps its own bookkeeping inside each loom cell and atomic, and garbage there makes loom
+/// itself fail with a meaningless index error. So under loom, "freeing" a retired object drops
+/// it in place (its destructor runs, which is where poisoning happens) and keeps its memory.
+/// The few bytes per execution are never given back.
+#[cfg(all(loom, feature = "alloc"))]
+mod loom_free {
+    pub(super) struct DropInPlace<T>(pub(super) *mut T);
+
+    // SAFETY: it carries a `T: Send` from the retiring thread to the one that drops it.
+    unsafe impl<T: Send> Send for DropInPlace<T> {}
+
+    impl<T> Drop for DropInPlace<T> {
+        fn drop(&mut self) {
+            // SAFETY: `Section::retire`'s caller handed over sole ownership of a live `T`.
+            unsafe { core::ptr::drop_in_place(self.0) }
+        }
+    }
+}
+
+impl<R: Reclaim> fmt::Debug for Section<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Section").finish_non_exhaustive()
+    }
+}
+
+/// An atomic pointer to a heap `T`, possibly null, with a tag in its spare low bits.
+///
+/// It does not own its pointee: dropping an `Atomic` frees nothing. The structure that holds
+/// it decides who frees what (see the [module docs](self)).
+///
+/// ```
+/// use reclaim::atomic::{Atomic, Section};
+/// use reclaim::sync::Ordering;
+/// # let domain = reclaim::__doc::Never;
+/// let link = Atomic::new(5u64);
+/// let section = Section::new(&domain);
+/// let p = link.load(Ordering::Acquire, &section);
+/// // SAFETY: nothing frees the value while the section lasts.
+/// assert_eq!(unsafe { *p.deref() }, 5);
+/// # unsafe { section.retire(p) };
+/// ```
+pub struct Atomic<T> {
+    ptr: AtomicPtr<T>,
+    _marker: PhantomData<*mut T>,
+}
+
+// SAFETY: sharing an `Atomic<T>` lets other threads read the `T` (`Sync`) and take ownership of
+// it through a swap (`Send`); exactly what `T: Send + Sync` permits.
+unsafe impl<T: Send + Sync> Send for Atomic<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for Atomic<T> {}
+
+impl<T> Atomic<T> {
+    /// The mask of the tag bits: `align_of::<T>() - 1`.
+    ///
+    /// ```
+    /// assert_eq!(reclaim::atomic::Atomic::<u64>::TAG_MASK, 7);
+    /// ```
+    pub const TAG_MASK: usize = tag_mask::<T>();
+
+    crate::const_fn_unless_loom! {
+        /// A null pointer with tag 0.
+        ///
+        /// ```
+        /// use reclaim::atomic::{Atomic, Section};
+        /// use reclaim::sync::Ordering;
+        /// # let domain = reclaim::__doc::Never;
+        /// let link = Atomic::<u64>::null();
+        /// assert!(link.load(Ordering::Relaxed, &Section::new(&domain)).is_null());
+        /// ```
+        pub fn null() -> Self {
+            Self {
+                ptr: AtomicPtr::new(core::ptr::null_mut()),
+                _marker: PhantomData,
+            }
+        }
+    }
+
+    /// A pointer to a new heap copy of `value`, with tag 0.
+    ///
+    /// ```
+    /// let link = reclaim::atomic::Atomic::new(String::from("node"));
+    /// # use reclaim::sync::Ordering;
+    /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn new(value: T) -> Self {
+        Self::from(Owned::new(value))
+    }
+
+    /// Loads the pointer. The result lives no longer than the borrow of `section`.
+    ///
+    /// ```
+    /// use reclaim::atomic::{Atomic, Section};
+    /// use reclaim::sync::Ordering;
+    /// # let domain = reclaim::__doc::Never;
+    /// let link = Atomic::<u8>::null();
+    /// let section = Section::new(&domain);
+    /// assert!(link.load(Ordering::Acquire, &section).is_null());
+    /// ```
+    #[inline]
+    pub fn load<'g, R: Reclaim>(
+        &self,
+        order: Ordering,
+        _section: &'g Section<'_, R>,
+    ) -> Shared<'g, T> {
+        Shared::from_raw(self.ptr.load(order))
+    }
+
+    /// Loads the pointer outside any section.
+    ///
+    /// # Safety
+    /// Nothing may free the pointee while the result is in use, for instance because the
+    /// caller has exclusive access to the structure (its `Drop`).
+    ///
+    /// ```
+    /// use reclaim::atomic::Atomic;
+    /// use reclaim::sync::Ordering;
+    /// let link = Atomic::new(3u8);
+    /// // SAFETY: `link` is ours alone.
+    /// let owned = unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() };
+    /// assert_eq!(*owned, 3);
+    /// ```
+    #[inline]
+    pub unsafe fn load_unprotected<'a>(&self, order: Ordering) -> Shared<'a, T> {
+        Shared::from_raw(self.ptr.load(order))
+    }
+
+    /// Stores `new` (an [`Owned`] to publish, or a [`Shared`] to link again).
+    ///
+    /// ```
+    /// use reclaim::atomic::{Atomic, Owned};
+    /// use reclaim::sync::Ordering;
+    /// let link = Atomic::<u8>::null();
+    /// link.store(Owned::new(4), Ordering::Release);
+    /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
+    /// ```
+    #[inline]
+    pub fn store<P: Pointer<T>>(&self, new: P, order: Ordering) {
+        self.ptr.store(new.into_raw(), order);
+    }
+
+    /// Stores `new` and returns the previous pointer.
+    ///
+    /// ```
+    /// use reclaim::atomic::{Atomic, Owned, Section};
+    /// use reclaim::sync::Ordering;
+    /// # let domain = reclaim::__doc::Never;
+    /// let link = Atomic::new(1u8);
+    /// let section = Section::new(&domain);
+    /// let old = link.swap(Owned::new(2), Ordering::AcqRel, &section);
+    /// assert_eq!(unsafe { *old.deref() }, 1);
+    /// # unsafe { section.retire(old); section.retire(link.load(Ordering::Relaxed, &section)) };
+    /// ```
+    #[inline]
+    pub fn swap<'g, P: Pointer<T>, R: Reclaim>(
+        &self,
+        new: P,
+        order: Ordering,
+        _section: &'g Section<'_, R>,
+    ) -> Shared<'g, T> {
+        Shared::from_raw(self.ptr.swap(new.into_raw(), order))
+    }
+
+    /// Replaces `current` (pointer and tag) by `new` if the link still holds `current`.
+    ///
+    /// On success returns the pointer now stored (`new` as a [`Shared`]); on failure returns
+    /// the value found and gives `new` back, so an [`Owned`] node is never lost.
+    ///
+    /// ```
+    /// use reclaim::atomic::{Atomic, Owned, Section, Shared};
+    /// use reclaim::sync::Ordering::{Acquire, Relaxed, Release};
+    /// # let domain = reclaim::__doc::Never;
+    /// let link = Atomic::<u8>::null();
+    /// let section = Section::new(&domain);
+    /// let stored = link
+    ///     .compare_exchange(Shared::null(), Owned::new(9), Release, Relaxed, &section)
+    ///     .unwrap();
+    /// let failed = link
+    ///     .compare_exchange(Shared::null(), Owned::new(10), Release, Acquire, &section)
+    ///     .unwrap_err();
+    /// assert_eq!(failed.current, stored);
+    /// assert_eq!(*failed.new, 10); // given back, still owned
+    /// # unsafe { section.retire(stored) };
+    /// ```
+    #[inline]
+    pub fn compare_exchange<'g, P: Pointer<T>, R: Reclaim>(
+        &self,
+        current: Shared<'_, T>,
+        new: P,
+        success: Ordering,
+        failure: Ordering,
+        _section: &'g Section<'_, R>,
+    ) -> Result<Shared<'g, T>, CompareExchangeError<'g, T, P>> {
+        let new = new.into_raw();
+        match self
+            .ptr
+            .compare_exchange(current.raw, new, success, failure)
+        {
+            Ok(_) => Ok(Shared::from_raw(new)),
+            Err(found) => Err(CompareExchangeError {
+                current: Shared::from_raw(found),
+                // SAFETY: `new` came from `into_raw` just above and was not stored.
+                new: unsafe { P::from_raw(new) },
+            }),
+        }
+    }
+
+    /// Sets the bits of `tag` on the stored pointer, whatever it is, and returns the previous
+    /// value. Used to mark a link that must not change any more (Natarajan and Mittal's tag).
+    ///
+    /// It is a compare-and-swap loop (loom has no `fetch_or` on pointers); it never fails.
+    ///
+    /// # Panics
+    /// If `tag` does not fit in [`TAG_MASK`](Self::TAG_MASK).
+    ///
+    /// ```
+    /// use reclaim::atomic::{Atomic, Section};
+    /// use reclaim::sync::Ordering;
+    /// # let domain = reclaim::__doc::Never;
+    /// let link = Atomic::<u64>::null();
+    /// let section = Section::new(&domain);
+    /// assert_eq!(link.fetch_or(2, Ordering::AcqRel, &section).tag(), 0);
+    /// assert_eq!(link.load(Ordering::Relaxed, &section).tag(), 2);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn fetch_or<'g, R: Reclaim>(
+        &self,
+        tag: usize,
+        order: Ordering,
+        _section: &'g Section<'_, R>,
+    ) -> Shared<'g, T> {
+        check_tag::<T>(tag);
+        let failure = match order {
+            Ordering::AcqRel => Ordering::Acquire,
+            Ordering::Release => Ordering::Relaxed,
+            other => other,
+        };
+        let mut current = self.ptr.load(failure);
+        loop {
+            match self.ptr.compare_exchange_weak(
+                current,
+                current.map_addr(|a| a | tag),
+                order,
+                failure,
+            ) {
+                Ok(previous) => return Shared::from_raw(previous),
+                Err(found) => current = found,
+            }
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> From<Owned<T>> for Atomic<T> {
+    /// Publishes `owned` in a new link.
+    ///
+    /// ```
+    /// use reclaim::atomic::{Atomic, Owned};
+    /// let link = Atomic::from(Owned::new(1u8));
+    /// # use reclaim::sync::Ordering;
+    /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
+    /// ```
+    fn from(owned: Owned<T>) -> Self {
+        Self {
+            ptr: AtomicPtr::new(owned.into_raw()),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Atomic<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let raw = self.ptr.load(Ordering::Relaxed);
+        f.debug_struct("Atomic")
+            .field("ptr", &untagged(raw))
+            .field("tag", &(raw.addr() & tag_mask::<T>()))
+            .finish()
+    }
+}
+
+/// What [`Atomic::compare_exchange`] returns on failure.
+///
+/// ```
+/// use reclaim::atomic::{Atomic, Owned, Section, Shared};
+/// use reclaim::sync::Ordering::{AcqRel, Acquire};
+/// # let domain = reclaim::__doc::Never;
+/// let link = Atomic::new(1u8);
+/// let section = Section::new(&domain);
+/// let err = link
+///     .compare_exchange(Shared::null(), Owned::new(2), AcqRel, Acquire, &section)
+///     .unwrap_err();
+/// assert_eq!(unsafe { *err.current.deref() }, 1);
+/// assert_eq!(*err.new, 2);
+/// # unsafe { section.retire(err.current) };
+/// ```
+pub struct CompareExchangeError<'g, T, P: Pointer<T>> {
+    /// The value the link held instead of the expected one.
+    pub current: Shared<'g, T>,
+    /// The value that was to be stored, given back.
+    pub new: P,
+}
+
+impl<T, P: Pointer<T> + fmt::Debug> fmt::Debug for CompareExchangeError<'_, T, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompareExchangeError")
+            .field("current", &self.current)
+            .field("new", &self.new)
+            .finish()
+    }
+}
+
+/// A pointer loaded inside a [`Section`], with its tag; valid while the section's borrow `'g`
+/// lasts. `Copy`, and never frees anything.
+///
+/// ```
+/// use reclaim::atomic::Shared;
+/// let p = Shared::<u64>::null().with_tag(1);
+/// assert!(p.is_null());
+/// assert_eq!(p.tag(), 1);
+/// ```
+pub struct Shared<'g, T> {
+    raw: *mut T,
+    _marker: PhantomData<(&'g (), *const T)>,
+}
+
+impl<T> Clone for Shared<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Shared<'_, T> {}
+
+impl<T> PartialEq for Shared<'_, T> {
+    /// Equal when both pointer and tag are.
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl<T> Eq for Shared<'_, T> {}
+
+impl<T> fmt::Debug for Shared<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("ptr", &self.as_raw())
+            .field("tag", &self.tag())
+            .finish()
+    }
+}
+
+impl<'g, T> Shared<'g, T> {
+    #[inline]
+    fn from_raw(raw: *mut T) -> Self {
+        Self {
+            raw,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The null pointer, tag 0.
+    ///
+    /// ```
+    /// assert!(reclaim::atomic::Shared::<u8>::null().is_null());
+    /// ```
+    #[inline]
+    pub fn null() -> Self {
+        Self::from_raw(core::ptr::null_mut())
+    }
+
+    /// Whether the pointer (ignoring the tag) is null.
+    ///
+    /// ```
+    /// assert!(reclaim::atomic::Shared::<u64>::null().with_tag(3).is_null());
+    /// ```
+    #[inline]
+    pub fn is_null(self) -> bool {
+        self.as_raw().is_null()
+    }
+
+    /// The tag bits.
+    ///
+    /// ```
+    /// assert_eq!(reclaim::atomic::Shared::<u64>::null().with_tag(5).tag(), 5);
+    /// ```
+    #[inline]
+    pub fn tag(self) -> usize {
+        self.raw.addr() & tag_mask::<T>()
+    }
+
+    /// The same pointer with its tag replaced by `tag`.
+    ///
+    /// # Panics
+    /// If `tag` does not fit in the spare bits ([`Atomic::TAG_MASK`]).
+    ///
+    /// ```
+    /// let p = reclaim::atomic::Shared::<u32>::null().with_tag(3);
+    /// assert_eq!(p.with_tag(1).tag(), 1);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn with_tag(self, tag: usize) -> Self {
+        check_tag::<T>(tag);
+        Self::from_raw(compose(untagged(self.raw), tag))
+    }
+
+    /// The pointer without its tag.
+    ///
+    /// ```
+    /// assert!(reclaim::atomic::Shared::<u32>::null().with_tag(1).as_raw().is_null());
+    /// ```
+    #[inline]
+    pub fn as_raw(self) -> *const T {
+        untagged(self.raw)
+    }
+
+    /// A reference to the pointee, for as long as the section lasts.
+    ///
+    /// # Safety
+    /// The pointer is not null, and its pointee is protected by the section it was loaded in:
+    /// it is freed only through that section's domain, after being unlinked (see the
+    /// [module docs](self)).
+    ///
+    /// ```
+    /// use reclaim::atomic::{Atomic, Section};
+    /// use reclaim::sync::Ordering;
+    /// # let domain = reclaim::__doc::Never;
+    /// let link = Atomic::new(11u32);
+    /// let section = Section::new(&domain);
+    /// // SAFETY: not null, and freed only through `domain`.
+    /// assert_eq!(*unsafe { link.load(Ordering::Acquire, &section).deref() }, 11);
+    /// # unsafe { section.retire(link.load(Ordering::Relaxed, &section)) };
+    /// ```
+    #[inline]
+    pub unsafe fn deref(self) -> &'g T {
+        // SAFETY: the caller's promise.
+        unsafe { &*self.as_raw() }
+    }
+
+    /// As [`deref`](Self::deref), or `None` for a null pointer.
+    ///
+    /// # Safety
+    /// As [`deref`](Self::deref), except that the pointer may be null.
+    ///
+    /// ```
+    /// use reclaim::atomic::Shared;
+    /// assert!(unsafe { Shared::<u8>::null().as_ref() }.is_none());
+    /// ```
+    #[inline]
+    pub unsafe fn as_ref(self) -> Option<&'g T> {
+        // SAFETY: the caller's promise.
+        unsafe { self.as_raw().as_ref() }
+    }
+
+    /// Takes ownership of the pointee, keeping the tag.
+    ///
+    /// # Safety
+    /// The pointer is not null, came from an [`Owned`], and nobody else can reach the pointee
+    /// any more (or will, once the caller is done): no section still holds it, and nobody
+    /// else frees it.
+    ///
+    /// ```
+    /// use reclaim::atomic::Atomic;
+    /// use reclaim::sync::Ordering;
+    /// let link = Atomic::new(vec![1, 2]);
+    /// // SAFETY: the link is ours alone and dropped right after.
+    /// let owned = unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() };
+    /// assert_eq!(owned.len(), 2);
+    /// ```
+    #[cfg(feature = "alloc")]
+    #[inline]
+    pub unsafe fn into_owned(self) -> Owned<T> {
+        debug_assert!(!self.is_null(), "into_owned of a null pointer");
+        Owned {
+            // SAFETY: the caller's promise.
+            boxed: unsafe { Box::from_raw(self.as_raw().cast_mut()) },
+            tag: self.tag(),
+        }
+    }
+}
+
+/// A heap `T` not shared with anyone yet: a `Box` with a tag. Publish it with
+/// [`Atomic::store`], [`Atomic::swap`] or [`Atomic::compare_exchange`].
+///
+/// ```
+/// let mut owned = reclaim::atomic::Owned::new(1u32);
+/// *owned += 1;
+/// assert_eq!(*owned, 2);
+/// ```
+#[cfg(feature = "alloc")]
+pub struct Owned<T> {
+    boxed: Box<T>,
+    tag: usize,
+}
+
+#[cfg(feature = "alloc")]
+impl<T> Owned<T> {
+    /// Moves `value` to the heap, with tag 0.
+    ///
+    /// ```
+    /// assert_eq!(*reclaim::atomic::Owned::new('x'), 'x');
+    /// ```
+    pub fn new(value: T) -> Self {
+        Self::from(Box::new(value))
+    }
+
+    /// The tag bits.
+    ///
+    /// ```
+    /// assert_eq!(reclaim::atomic::Owned::new(0u64).with_tag(4).tag(), 4);
+    /// ```
+    pub fn tag(&self) -> usize {
+        self.tag
+    }
+
+    /// The same box with its tag replaced by `tag`.
+    ///
+    /// # Panics
+    /// If `tag` does not fit in the spare bits ([`Atomic::TAG_MASK`]).
+    ///
+    /// ```
+    /// assert_eq!(reclaim::atomic::Owned::new(0u64).with_tag(1).tag(), 1);
+    /// ```
+    #[track_caller]
+    pub fn with_tag(self, tag: usize) -> Self {
+        check_tag::<T>(tag);
+        Self { tag, ..self }
+    }
+
+    /// Gives the box back, dropping the tag.
+    ///
+    /// ```
+    /// let b: Box<u8> = reclaim::atomic::Owned::new(3).into_box();
+    /// assert_eq!(*b, 3);
+    /// ```
+    pub fn into_box(self) -> Box<T> {
+        self.boxed
+    }
+
+    /// Publishes nothing but gives up ownership: the node is now reachable only through the
+    /// returned pointer, valid while `section` is borrowed. Used to link a node that was
+    /// already stored by other means, or to keep a pointer to a node about to be published.
+    ///
+    /// ```
+    /// use reclaim::atomic::{Atomic, Owned, Section};
+    /// use reclaim::sync::Ordering;
+    /// # let domain = reclaim::__doc::Never;
+    /// let section = Section::new(&domain);
+    /// let node = Owned::new(5u8).into_shared(&section);
+    /// let link = Atomic::<u8>::null();
+    /// link.store(node, Ordering::Release);
+    /// # unsafe { section.retire(node) };
+    /// ```
+    pub fn into_shared<'g, R: Reclaim>(self, _section: &'g Section<'_, R>) -> Shared<'g, T> {
+        Shared::from_raw(self.into_raw())
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> From<Box<T>> for Owned<T> {
+    /// Takes over `boxed`, with tag 0.
+    ///
+    /// ```
+    /// let owned = reclaim::atomic::Owned::from(Box::new(1u8));
+    /// assert_eq!(owned.tag(), 0);
+    /// ```
+    fn from(boxed: Box<T>) -> Self {
+        Self { boxed, tag: 0 }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> core::ops::Deref for Owned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.boxed
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> core::ops::DerefMut for Owned<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.boxed
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: fmt::Debug> fmt::Debug for Owned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Owned")
+            .field("value", &*self.boxed)
+            .field("tag", &self.tag)
+            .finish()
+    }
+}
+
+/// A pointer an [`Atomic`] can store: an [`Owned`] (published by the store) or a [`Shared`]
+/// (linked again). Sealed.
+///
+/// ```
+/// use reclaim::atomic::{Atomic, Owned, Pointer, Shared};
+/// fn takes<P: Pointer<u8>>(_: P) {}
+/// takes(Shared::<u8>::null());
+/// takes(Owned::new(1u8));
+/// ```
+pub trait Pointer<T>: sealed::Sealed {
+    /// The tagged raw pointer; ownership (if any) passes to the caller.
+    #[doc(hidden)]
+    fn into_raw(self) -> *mut T;
+
+    /// Rebuilds the pointer from [`into_raw`](Pointer::into_raw)'s result.
+    ///
+    /// # Safety
+    /// `raw` came from `into_raw` of the same type and was not stored or rebuilt since.
+    #[doc(hidden)]
+    unsafe fn from_raw(raw: *mut T) -> Self;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    #[cfg(feature = "alloc")]
+    impl<T> Sealed for super::Owned<T> {}
+    impl<T> Sealed for super::Shared<'_, T> {}
+}
+
+impl<T> Pointer<T> for Shared<'_, T> {
+    fn into_raw(self) -> *mut T {
+        self.raw
+    }
+    unsafe fn from_raw(raw: *mut T) -> Self {
+        Shared::from_raw(raw)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> Pointer<T> for Owned<T> {
+    fn into_raw(self) -> *mut T {
+        compose(Box::into_raw(self.boxed), self.tag)
+    }
+    unsafe fn from_raw(raw: *mut T) -> Self {
+        Owned {
+            // SAFETY: `raw` came from `into_raw` above, which took it from a box.
+            boxed: unsafe { Box::from_raw(untagged(raw)) },
+            tag: raw.addr() & tag_mask::<T>(),
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::__doc::Never;
+
+    #[derive(Debug)]
+    #[repr(align(8))]
+    struct Aligned(u64);
+
+    #[test]
+    fn tags_round_trip_through_every_operation() {
+        let link = Atomic::new(Aligned(1));
+        let section = Section::new(&Never);
+        let first = link.load(Ordering::Acquire, &section);
+        assert_eq!(first.tag(), 0);
+        let marked = link.fetch_or(1, Ordering::AcqRel, &section);
+        assert_eq!(marked, first);
+        let now = link.load(Ordering::Acquire, &section);
+        assert_eq!((now.tag(), now.as_raw()), (1, first.as_raw()));
+        // A compare-and-swap expecting the unmarked pointer fails and gives the node back.
+        let err = link
+            .compare_exchange(
+                first,
+                Owned::new(Aligned(2)).with_tag(6),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+                &section,
+            )
+            .unwrap_err();
+        assert_eq!(err.current, now);
+        assert_eq!((err.new.tag(), err.new.0), (6, 2));
+        let stored = link
+            .compare_exchange(now, err.new, Ordering::AcqRel, Ordering::Acquire, &section)
+            .unwrap();
+        assert_eq!(stored.tag(), 6);
+        assert_eq!(unsafe { stored.deref() }.0, 2);
+        unsafe {
+            section.retire(now);
+            section.retire(stored);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "does not fit")]
+    fn a_tag_too_wide_panics_with_a_clear_message() {
+        let _ = Shared::<u16>::null().with_tag(2);
+    }
+}
