@@ -32,24 +32,17 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use reclaim::Reclaim;
 
+type Group<'c> = BenchmarkGroup<'c, WallTime>;
+
 /// What one group measures on one scheme.
 trait PerScheme {
-    fn bench<R: Reclaim + 'static>(
-        &self,
-        group: &mut BenchmarkGroup<'_, WallTime>,
-        scheme: &Scheme,
-        make: &dyn Fn() -> R,
-    );
+    fn bench<R: Reclaim + 'static>(&self, g: &mut Group<'_>, s: &Scheme, make: &dyn Fn() -> R);
 }
 
 /// Runs `per` on every scheme of the list, in one criterion group named `name`.
-fn group<'c>(
-    c: &'c mut Criterion,
-    name: &str,
-    per: impl PerScheme,
-) -> BenchmarkGroup<'c, WallTime> {
+fn group<'c>(c: &'c mut Criterion, name: &str, per: impl PerScheme) -> Group<'c> {
     struct Visit<'g, 'c, P> {
-        group: &'g mut BenchmarkGroup<'c, WallTime>,
+        group: &'g mut Group<'c>,
         per: P,
     }
     impl<P: PerScheme> SchemeVisitor for Visit<'_, '_, P> {
@@ -69,19 +62,33 @@ fn group<'c>(
     group
 }
 
+/// Defines the criterion target `$name`: a group of that name in which `$body` runs once per
+/// scheme, with `$g` the group, `$s` the scheme's description and `$make` its constructor.
+macro_rules! per_scheme_group {
+    ($name:ident, |$g:ident, $s:ident, $make:ident| $body:block) => {
+        fn $name(c: &mut Criterion) {
+            struct Per;
+            impl PerScheme for Per {
+                fn bench<R: Reclaim + 'static>(
+                    &self,
+                    $g: &mut Group<'_>,
+                    $s: &Scheme,
+                    $make: &dyn Fn() -> R,
+                ) $body
+            }
+            group(c, stringify!($name), Per).finish();
+        }
+    };
+}
+
 struct ReadLockUnlock;
 
 impl PerScheme for ReadLockUnlock {
-    fn bench<R: Reclaim + 'static>(
-        &self,
-        g: &mut BenchmarkGroup<'_, WallTime>,
-        scheme: &Scheme,
-        make: &dyn Fn() -> R,
-    ) {
+    fn bench<R: Reclaim + 'static>(&self, g: &mut Group<'_>, s: &Scheme, make: &dyn Fn() -> R) {
         let domain = make();
-        g.bench_function(&scheme.name, |b| b.iter(|| drop(black_box(domain.enter()))));
-        if let Some(native) = &scheme.native_read_side {
-            g.bench_function(format!("{} (inline C)", scheme.name), |b| {
+        g.bench_function(&s.name, |b| b.iter(|| drop(black_box(domain.enter()))));
+        if let Some(native) = &s.native_read_side {
+            g.bench_function(format!("{} (inline C)", s.name), |b| {
                 b.iter_custom(|iters| native(iters))
             });
         }
@@ -103,46 +110,20 @@ fn read_lock_unlock(c: &mut Criterion) {
 /// How many idle reader threads `synchronize_idle` keeps around.
 const IDLE_READERS: usize = 4;
 
-struct SynchronizeIdle;
+per_scheme_group!(synchronize_idle, |g, s, make| {
+    let domain = make();
+    with_idle_readers(&domain, IDLE_READERS, || {
+        g.bench_function(&s.name, |b| b.iter(|| domain.synchronize()));
+    });
+});
 
-impl PerScheme for SynchronizeIdle {
-    fn bench<R: Reclaim + 'static>(
-        &self,
-        g: &mut BenchmarkGroup<'_, WallTime>,
-        scheme: &Scheme,
-        make: &dyn Fn() -> R,
-    ) {
-        let domain = make();
-        with_idle_readers(&domain, IDLE_READERS, || {
-            g.bench_function(&scheme.name, |b| b.iter(|| domain.synchronize()));
-        });
-    }
-}
-
-fn synchronize_idle(c: &mut Criterion) {
-    group(c, "synchronize_idle", SynchronizeIdle).finish();
-}
-
-struct SynchronizeBusyReader;
-
-impl PerScheme for SynchronizeBusyReader {
-    fn bench<R: Reclaim + 'static>(
-        &self,
-        g: &mut BenchmarkGroup<'_, WallTime>,
-        scheme: &Scheme,
-        make: &dyn Fn() -> R,
-    ) {
-        let domain = make();
-        with_busy_reader(
-            || drop(black_box(domain.enter())),
-            || g.bench_function(&scheme.name, |b| b.iter(|| domain.synchronize())),
-        );
-    }
-}
-
-fn synchronize_busy_reader(c: &mut Criterion) {
-    group(c, "synchronize_busy_reader", SynchronizeBusyReader).finish();
-}
+per_scheme_group!(synchronize_busy_reader, |g, s, make| {
+    let domain = make();
+    with_busy_reader(
+        || drop(black_box(domain.enter())),
+        || g.bench_function(&s.name, |b| b.iter(|| domain.synchronize())),
+    );
+});
 
 /// A pool of `n` threads that each call `domain.synchronize()` once per round.
 struct Callers {
@@ -200,102 +181,50 @@ impl Drop for Callers {
     }
 }
 
-struct SynchronizeConcurrent;
-
-impl PerScheme for SynchronizeConcurrent {
-    fn bench<R: Reclaim + 'static>(
-        &self,
-        g: &mut BenchmarkGroup<'_, WallTime>,
-        scheme: &Scheme,
-        make: &dyn Fn() -> R,
-    ) {
-        let domain = Arc::new(make());
-        for n in [1, 4] {
-            let callers = Callers::new(&domain, n);
-            g.bench_function(format!("{} {n} callers", scheme.name), |b| {
-                b.iter_custom(|iters| (0..iters).map(|_| callers.round()).sum())
-            });
-        }
-    }
-}
-
-fn synchronize_concurrent(c: &mut Criterion) {
-    group(c, "synchronize_concurrent", SynchronizeConcurrent).finish();
-}
-
-struct StartPoll;
-
-impl PerScheme for StartPoll {
-    fn bench<R: Reclaim + 'static>(
-        &self,
-        g: &mut BenchmarkGroup<'_, WallTime>,
-        scheme: &Scheme,
-        make: &dyn Fn() -> R,
-    ) {
-        let domain = make();
-        g.bench_function(&scheme.name, |b| b.iter(|| black_box(domain.start_poll())));
-        domain.barrier();
-    }
-}
-
-fn start_poll(c: &mut Criterion) {
-    group(c, "start_poll", StartPoll).finish();
-}
-
-struct PollFastPath;
-
-impl PerScheme for PollFastPath {
-    fn bench<R: Reclaim + 'static>(
-        &self,
-        g: &mut BenchmarkGroup<'_, WallTime>,
-        scheme: &Scheme,
-        make: &dyn Fn() -> R,
-    ) {
-        let domain = make();
-        let cookie = domain.start_poll();
-        while !domain.poll(&cookie) {
-            std::thread::yield_now();
-        }
-        g.bench_function(&scheme.name, |b| {
-            b.iter(|| assert!(domain.poll(black_box(&cookie))))
+per_scheme_group!(synchronize_concurrent, |g, s, make| {
+    let domain = Arc::new(make());
+    for n in [1, 4] {
+        let callers = Callers::new(&domain, n);
+        g.bench_function(format!("{} {n} callers", s.name), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| callers.round()).sum())
         });
     }
-}
+});
 
-fn poll_fast_path(c: &mut Criterion) {
-    group(c, "poll_fast_path", PollFastPath).finish();
-}
+per_scheme_group!(start_poll, |g, s, make| {
+    let domain = make();
+    g.bench_function(&s.name, |b| b.iter(|| black_box(domain.start_poll())));
+    domain.barrier();
+});
 
-struct PollScan;
-
-impl PerScheme for PollScan {
-    fn bench<R: Reclaim + 'static>(
-        &self,
-        g: &mut BenchmarkGroup<'_, WallTime>,
-        scheme: &Scheme,
-        make: &dyn Fn() -> R,
-    ) {
-        for readers in [2usize, 16, 128] {
-            let domain = make();
-            with_idle_readers(&domain, readers, || {
-                g.throughput(Throughput::Elements(readers as u64));
-                g.bench_function(format!("{} {readers} idle readers", scheme.name), |b| {
-                    b.iter(|| {
-                        // A fresh grace period has not ended yet, so the poll must look at
-                        // the readers.
-                        let cookie = domain.start_poll();
-                        black_box(domain.poll(&cookie))
-                    })
-                });
-            });
-            domain.barrier();
-        }
+per_scheme_group!(poll_fast_path, |g, s, make| {
+    let domain = make();
+    let cookie = domain.start_poll();
+    while !domain.poll(&cookie) {
+        std::thread::yield_now();
     }
-}
+    g.bench_function(&s.name, |b| {
+        b.iter(|| assert!(domain.poll(black_box(&cookie))))
+    });
+});
 
-fn poll_scan(c: &mut Criterion) {
-    group(c, "poll_scan", PollScan).finish();
-}
+per_scheme_group!(poll_scan, |g, s, make| {
+    for readers in [2usize, 16, 128] {
+        let domain = make();
+        with_idle_readers(&domain, readers, || {
+            g.throughput(Throughput::Elements(readers as u64));
+            g.bench_function(format!("{} {readers} idle readers", s.name), |b| {
+                b.iter(|| {
+                    // A fresh grace period has not ended yet, so the poll must look at
+                    // the readers.
+                    let cookie = domain.start_poll();
+                    black_box(domain.poll(&cookie))
+                })
+            });
+        });
+        domain.barrier();
+    }
+});
 
 fn config() -> Criterion {
     // Dozens of schemes × configurations: shorter than criterion's defaults, so that the whole

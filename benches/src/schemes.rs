@@ -123,6 +123,12 @@ pub enum Origin {
 
 /// A timed loop over a scheme's read side in its own language: `iters` sections, and the time
 /// they took.
+///
+/// ```
+/// let loop_in_c: benches::schemes::NativeReadSide =
+///     std::sync::Arc::new(|iters| std::time::Duration::from_nanos(iters));
+/// assert_eq!(loop_in_c(5).as_nanos(), 5);
+/// ```
 pub type NativeReadSide = Arc<dyn Fn(u64) -> Duration + Send + Sync>;
 
 /// What the benches need to know about one scheme besides its type.
@@ -301,6 +307,10 @@ pub const SRCU_CONFIGS: [(Flavor, SlotChoice); 4] = [
 ];
 
 /// The `n` of the deferred GUS mode the benches run.
+///
+/// ```
+/// assert!(benches::schemes::GUS_MODES.contains(&gus::Mode::Deferred(benches::schemes::GUS_DEFERRED_N)));
+/// ```
 pub const GUS_DEFERRED_N: u32 = 8;
 
 /// The GUS modes the benches run: default, deferred and lazy.

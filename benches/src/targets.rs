@@ -22,9 +22,20 @@ use reclaim::Reclaim;
 use crate::map::HashMap;
 
 /// The retire-bound workload's stack.
+///
+/// ```
+/// let stack = benches::targets::Stack::new(peers::Sdd);
+/// stack.push(1u64);
+/// assert_eq!(stack.pop(), Some(1));
+/// ```
 pub type Stack<T, R> = crate::stack::TreiberStack<T, R>;
 
 /// The map of the unreclaimed-objects pass, whose values count their drops.
+///
+/// ```
+/// let map = benches::targets::Map::new(peers::CrossbeamEpoch, 8);
+/// assert!(map.insert(1, "one").is_ok());
+/// ```
 pub type Map<V, R> = HashMap<V, R>;
 
 /// The operations of a concurrent set of `u64` keys: what the mixes' workers call.
@@ -78,10 +89,25 @@ pub trait SetOps: Sync {
 /// ```
 pub trait KeySet<R: Reclaim>: SetOps + Send + Sized + 'static {
     /// A short, stable identifier for file names and CSV files.
+    ///
+    /// ```
+    /// use benches::targets::{HashSet, KeySet, ListSet};
+    /// assert_eq!(<HashSet<peers::Sdd> as KeySet<_>>::ID, "hashmap");
+    /// ```
     const ID: &'static str;
     /// The name shown in tables and plots.
+    ///
+    /// ```
+    /// use benches::targets::{HashSet, KeySet, ListSet};
+    /// assert_eq!(<ListSet<peers::Sdd> as KeySet<_>>::NAME, "list");
+    /// ```
     const NAME: &'static str;
     /// The key range the literature runs this structure with (prefilled to half).
+    ///
+    /// ```
+    /// use benches::targets::{HashSet, KeySet, ListSet};
+    /// assert_eq!(<HashSet<peers::Sdd> as KeySet<_>>::KEY_RANGE, 100_000);
+    /// ```
     const KEY_RANGE: u64;
 
     /// An empty set sized for keys in `0..key_range`.
@@ -139,29 +165,7 @@ pub fn for_each_key_set<R: Reclaim + 'static>(visitor: &mut impl KeySetVisitor<R
 /// let set = HashSet::new(peers::Seize::new(), 64);
 /// assert!(set.insert(1) && !set.insert(1));
 /// ```
-pub struct HashSet<R: Reclaim>(HashMap<(), R>);
-
-impl<R: Reclaim + 'static> KeySet<R> for HashSet<R> {
-    const ID: &'static str = "hashmap";
-    const NAME: &'static str = "hash map";
-    const KEY_RANGE: u64 = 100_000;
-
-    fn new(domain: R, key_range: u64) -> Self {
-        Self(HashMap::new(domain, (key_range / 2).max(1) as usize))
-    }
-}
-
-impl<R: Reclaim + 'static> SetOps for HashSet<R> {
-    fn insert(&self, key: u64) -> bool {
-        self.0.insert(key, ()).is_ok()
-    }
-    fn remove(&self, key: u64) -> bool {
-        self.0.remove(key)
-    }
-    fn contains(&self, key: u64) -> bool {
-        self.0.contains(key)
-    }
-}
+pub type HashSet<R> = MapSet<R, false>;
 
 /// The Harris–Michael sorted linked list: the hash map's bucket list, with a single bucket.
 ///
@@ -171,9 +175,29 @@ impl<R: Reclaim + 'static> SetOps for HashSet<R> {
 /// assert!(set.insert(3) && set.insert(1));
 /// assert!(set.remove(3) && !set.contains(3));
 /// ```
-pub struct ListSet<R: Reclaim>(HashMap<(), R>);
+pub type ListSet<R> = MapSet<R, true>;
 
-impl<R: Reclaim + 'static> KeySet<R> for ListSet<R> {
+/// A set over the bench hash map: a hash map ([`HashSet`]), or with `ONE_BUCKET` a single
+/// Harris–Michael list ([`ListSet`]).
+///
+/// ```
+/// use benches::targets::{KeySet, MapSet, SetOps};
+/// let set: MapSet<_, true> = KeySet::new(peers::Sdd, 10);
+/// assert!(set.insert(7));
+/// ```
+pub struct MapSet<R: Reclaim, const ONE_BUCKET: bool>(HashMap<(), R>);
+
+impl<R: Reclaim + 'static> KeySet<R> for MapSet<R, false> {
+    const ID: &'static str = "hashmap";
+    const NAME: &'static str = "hash map";
+    const KEY_RANGE: u64 = 100_000;
+
+    fn new(domain: R, key_range: u64) -> Self {
+        Self(HashMap::new(domain, (key_range / 2).max(1) as usize))
+    }
+}
+
+impl<R: Reclaim + 'static> KeySet<R> for MapSet<R, true> {
     const ID: &'static str = "list";
     const NAME: &'static str = "list";
     const KEY_RANGE: u64 = 1_000;
@@ -183,7 +207,7 @@ impl<R: Reclaim + 'static> KeySet<R> for ListSet<R> {
     }
 }
 
-impl<R: Reclaim + 'static> SetOps for ListSet<R> {
+impl<R: Reclaim + 'static, const ONE_BUCKET: bool> SetOps for MapSet<R, ONE_BUCKET> {
     fn insert(&self, key: u64) -> bool {
         self.0.insert(key, ()).is_ok()
     }

@@ -20,7 +20,8 @@ use crate::{Fidelity, Mapping, Peer};
 /// - `start_poll` and `poll` are the same sentinel, without the wait.
 /// - `barrier` is the same wait. Deferred closures sit in the deferring thread's own lists
 ///   until its epoch moves on, so it covers this thread's retirements, **not** those still held
-///   by another live thread.
+///   by another live thread; what an exited thread left behind is freed by whichever thread
+///   scans next, possibly after the barrier has returned.
 ///
 /// All values share sdd's one collector: this "domain" is not independent.
 ///

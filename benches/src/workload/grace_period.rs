@@ -25,6 +25,11 @@ use crate::measure::{Spread, with_busy_reader};
 use crate::swap::Swap;
 
 /// The pass.
+///
+/// ```
+/// let pass = &benches::workload::grace_period::PASS;
+/// assert!(benches::workload::PASSES.iter().any(|p| p.id == pass.id));
+/// ```
 pub const PASS: Pass = Pass {
     id: "grace-period",
     title: "grace-period latency: mean µs per publish + synchronize + free, one busy reader",

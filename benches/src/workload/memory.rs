@@ -24,6 +24,11 @@ use crate::schemes::{self, Scheme, SchemeVisitor};
 use crate::targets::{HashSet, KeySet};
 
 /// The pass.
+///
+/// ```
+/// let pass = &benches::workload::memory::PASS;
+/// assert!(benches::workload::PASSES.iter().any(|p| p.id == pass.id));
+/// ```
 pub const PASS: Pass = Pass {
     id: "memory",
     title: "peak resident memory of a child process running the hash map 0/50/50, MiB",
@@ -39,6 +44,10 @@ pub const PASS: Pass = Pass {
 
 /// The hidden argument that makes the program a memory-pass child: `CHILD_FLAG SCHEME-ID
 /// MILLISECONDS THREADS KEY-RANGE` (`floor` as the scheme runs nothing).
+///
+/// ```
+/// assert!(benches::workload::memory::CHILD_FLAG.starts_with("--"));
+/// ```
 pub const CHILD_FLAG: &str = "--memory-child";
 
 /// The scheme id of the floor child.

@@ -89,9 +89,19 @@ pub const PASSES: [&Pass; 5] = [
 ];
 
 /// A constructor of fresh domains of one scheme.
+///
+/// ```
+/// let make: benches::workload::Maker<srcu::Srcu> = std::sync::Arc::new(srcu::Srcu::new);
+/// drop(make());
+/// ```
 pub type Maker<R> = Arc<dyn Fn() -> R + Send + Sync>;
 
 /// One measurement's values: the pass's metric first, then its [`Pass::extras`] in order.
+///
+/// ```
+/// let sample: benches::workload::Sample = vec![12.5];
+/// assert_eq!(sample[0], 12.5);
+/// ```
 pub type Sample = Vec<f64>;
 
 /// Whether a larger or a smaller figure is the better one.
@@ -161,6 +171,10 @@ pub struct Label {
 
 impl Label {
     /// No structure or no mix.
+    ///
+    /// ```
+    /// assert_eq!(benches::workload::Label::NONE.name, "-");
+    /// ```
     pub const NONE: Label = Label { id: "-", name: "-" };
 }
 
@@ -229,6 +243,14 @@ pub struct Variant {
 }
 
 /// One measurement of one point on one scheme, ready to run any number of times.
+///
+/// ```
+/// let settings = benches::workload::Settings::quick();
+/// let make: benches::workload::Maker<_> = std::sync::Arc::new(|| peers::CrossbeamEpoch);
+/// let mut job = benches::workload::stack::jobs(&make, &settings).remove(0);
+/// assert!(job.scalable);
+/// assert!(job.run(std::time::Duration::from_millis(2))[0] > 0.0);
+/// ```
 pub struct Job {
     /// What it measures.
     pub point: Point,
@@ -380,7 +402,7 @@ impl Settings {
         }
     }
 
-    /// The literature's run: 10 s points, five interleaved runs, every configuration.
+    /// The literature's run: 10 s points, three interleaved runs, every configuration.
     ///
     /// ```
     /// assert_eq!(benches::workload::Settings::full().point.as_secs(), 10);
@@ -388,7 +410,7 @@ impl Settings {
     pub fn full() -> Self {
         Self {
             mode: Mode::Full,
-            runs: 5,
+            runs: 3,
             point: Duration::from_secs(10),
             budget: None,
             read_batches: 15,

@@ -21,6 +21,11 @@ use crate::measure::{enter_exit_ns, time_per_call};
 use crate::schemes::Scheme;
 
 /// The pass.
+///
+/// ```
+/// let pass = &benches::workload::read_side::PASS;
+/// assert!(benches::workload::PASSES.iter().any(|p| p.id == pass.id));
+/// ```
 pub const PASS: Pass = Pass {
     id: "read-side",
     title: "read-side cost: ns per empty read section (enter + guard drop), one thread",
@@ -36,6 +41,10 @@ pub const PASS: Pass = Pass {
 };
 
 /// The row of a read side timed in the scheme's own language.
+///
+/// ```
+/// assert_eq!(benches::workload::read_side::NATIVE.name, " (inline C)");
+/// ```
 pub const NATIVE: Variant = Variant {
     id: "+inline",
     name: " (inline C)",

@@ -19,12 +19,20 @@ use crate::measure::run_timed;
 use crate::targets::Stack;
 
 /// The structure label in the throughput pass.
+///
+/// ```
+/// assert_eq!(benches::workload::stack::STRUCTURE.id, "treiber-stack");
+/// ```
 pub const STRUCTURE: Label = Label {
     id: "treiber-stack",
     name: "Treiber stack",
 };
 
 /// The operation label: one pop that retires, then one push.
+///
+/// ```
+/// assert_eq!(benches::workload::stack::OPERATION.name, "pop+push");
+/// ```
 pub const OPERATION: Label = Label {
     id: "pop-push",
     name: "pop+push",

@@ -22,6 +22,11 @@ use crate::measure::{Rng, run_timed};
 use crate::targets::{HashSet, KeySet, Map, SetOps};
 
 /// The pass.
+///
+/// ```
+/// let pass = &benches::workload::unreclaimed::PASS;
+/// assert!(benches::workload::PASSES.iter().any(|p| p.id == pass.id));
+/// ```
 pub const PASS: Pass = Pass {
     id: "unreclaimed",
     title: "unreclaimed objects: retired but not yet freed, average over the run",

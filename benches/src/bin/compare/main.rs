@@ -26,9 +26,9 @@ MODES (pick at most one)
     (default)        about three minutes on two cores: every pass, three interleaved runs of
                      every configuration; throughput points are shortened to fit the budget
                      (the preamble says how long they were).
-    --full           the literature's run: 10 s throughput points, five interleaved runs, every
-                     configuration. Hours. For the figures in docs/comparison.md, on a quiet
-                     machine.
+    --full           the literature's run: 10 s throughput points, three interleaved runs, every
+                     configuration. Hours (the start says how many). For the figures in
+                     docs/comparison.md, on a quiet machine.
     --quick          a smoke run of seconds (tiny key ranges, 5 ms points); its figures mean
                      nothing. The tests use it.
 
@@ -40,7 +40,7 @@ SELECTION
     --threads LIST   thread counts of the throughput pass, e.g. 1,2,8 (default: 1, 2, the CPU
                      count and twice it).
     --mix LIST       mixes of the throughput pass: read-only, 90/5/5, 50/25/25, 0/50/50.
-    --runs N         interleaved runs of every configuration (default 3; 5 with --full).
+    --runs N         interleaved runs of every configuration (default 3).
     --seconds S      length of one throughput point, in seconds (turns the budget off).
 
 OUTPUT
@@ -289,22 +289,15 @@ fn context(results: &runner::Results) -> Vec<(&'static str, String)> {
 }
 
 fn run(options: Options) {
-    let Options {
-        settings,
-        filter,
-        markdown,
-        json,
-        csv,
-        plots,
-    } = options;
+    let Options { json, markdown, .. } = options;
     if peers::Liburcu::try_new().is_err() {
         eprintln!(
             "compare: liburcu is not part of this run: {}",
             peers::liburcu::status()
         );
     }
-    let schemes = runner::kept_schemes(&filter);
-    let results = runner::run(settings, &filter);
+    let schemes = runner::kept_schemes(&options.filter);
+    let results = runner::run(options.settings, &options.filter);
     let cells = report::cells(&results);
     let summary = report::summary_lines(&results, &cells, &schemes);
     let context = context(&results);
@@ -335,13 +328,13 @@ fn run(options: Options) {
         }
     }
     let mut said = Vec::new();
-    if let Some(dir) = &csv {
+    if let Some(dir) = &options.csv {
         match files::write_csv(dir, &results, &cells) {
             Ok(written) => said.push(format!("{} CSV files in {}", written.len(), dir.display())),
             Err(e) => eprintln!("compare: cannot write CSV files to {}: {e}", dir.display()),
         }
     }
-    if let Some(dir) = &plots {
+    if let Some(dir) = &options.plots {
         match plot::write_svgs(dir, &results, &cells) {
             Ok(written) => said.push(format!("{} SVG charts in {}", written.len(), dir.display())),
             Err(e) => eprintln!("compare: cannot draw the charts in {}: {e}", dir.display()),

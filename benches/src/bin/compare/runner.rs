@@ -174,6 +174,13 @@ pub fn run(settings: Settings, filter: &Filter) -> Results {
         .map(|p| duration(&p.job, scale))
         .sum::<Duration>()
         * runs as u32;
+    eprintln!(
+        "compare: {} rows x {} configurations x {runs} runs; about {:.0} min of measuring, \
+         plus setup",
+        rows.len(),
+        points.len(),
+        planned_total.as_secs_f64() / 60.0
+    );
     let bar = progress_bar(planned_total);
 
     let mut samples: HashMap<(PointKey, usize), Vec<Sample>> = HashMap::new();
