@@ -121,11 +121,13 @@ fn throughput_chart(path: &Path, results: &Results, group: &[&Cell]) -> Result<(
             .collect();
         chart.draw_series(LineSeries::new(line.clone(), c.stroke_width(2)))?;
         chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, c.filled())))?;
+        // Whiskers side by side rather than on top of each other.
+        let nudge = (i as f64 - (rows.len() as f64 - 1.0) / 2.0) * 0.012;
         chart.draw_series(cells.iter().map(|cell| {
-            let x = x_of(cell.point.threads);
+            let x = x_of(cell.point.threads) + nudge;
             PathElement::new(
                 vec![(x, cell.value.min), (x, cell.value.max)],
-                c.stroke_width(1),
+                c.mix(0.6).stroke_width(1),
             )
         }))?;
     }
