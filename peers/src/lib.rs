@@ -50,10 +50,25 @@ use reclaim::Reclaim;
 /// ```
 pub trait Peer: Reclaim + Sized + 'static {
     /// A short, stable identifier for command lines and CSV files (`crossbeam-epoch`).
+    ///
+    /// ```
+    /// use peers::Peer;
+    /// assert_eq!(peers::CrossbeamEpoch::ID, "crossbeam-epoch");
+    /// ```
     const ID: &'static str;
     /// The name shown in tables.
+    ///
+    /// ```
+    /// use peers::Peer;
+    /// assert_eq!(peers::Liburcu::NAME, "liburcu memb");
+    /// ```
     const NAME: &'static str;
     /// How each operation of the trait maps onto the peer.
+    ///
+    /// ```
+    /// use peers::{Fidelity, Peer};
+    /// assert_eq!(peers::Liburcu::MAPPING.synchronize, Fidelity::Native);
+    /// ```
     const MAPPING: Mapping;
 }
 
