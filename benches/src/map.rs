@@ -14,7 +14,7 @@
 //!
 //! ```
 //! use benches::map::HashMap;
-//! let map = HashMap::new(benches::peers::CrossbeamEpoch, 64);
+//! let map = HashMap::new(peers::CrossbeamEpoch, 64);
 //! assert!(map.insert(1, "one").is_ok());
 //! assert_eq!(map.insert(1, "uno"), Err("uno"));
 //! assert_eq!(map.get(1, |v| *v), Some("one"));
@@ -23,7 +23,7 @@
 //! ```
 
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use crossbeam_utils::CachePadded;
 use reclaim::Reclaim;
@@ -83,7 +83,7 @@ fn unmarked<V>(p: *mut Node<V>) -> *mut Node<V> {
 ///
 /// ```
 /// use benches::map::HashMap;
-/// let map = HashMap::new(benches::peers::Seize::new(), 16);
+/// let map = HashMap::new(peers::Seize::new(), 16);
 /// std::thread::scope(|s| {
 ///     for t in 0..2u64 {
 ///         let map = &map;
@@ -99,8 +99,6 @@ fn unmarked<V>(p: *mut Node<V>) -> *mut Node<V> {
 pub struct HashMap<V, R: Reclaim> {
     buckets: Box<[CachePadded<AtomicPtr<Node<V>>>]>,
     shift: u32,
-    retired: AtomicU64,
-    count_retires: bool,
     domain: R,
 }
 
@@ -121,45 +119,24 @@ impl<V: Send + Sync + 'static, R: Reclaim> HashMap<V, R> {
     /// A map with at least `buckets` buckets (rounded up to a power of two), using `domain`.
     ///
     /// ```
-    /// let map = benches::map::HashMap::<u64, _>::new(benches::peers::CrossbeamEpoch, 100);
+    /// let map = benches::map::HashMap::<u64, _>::new(peers::CrossbeamEpoch, 100);
     /// assert_eq!(map.bucket_count(), 128);
     /// ```
     pub fn new(domain: R, buckets: usize) -> Self {
-        Self::build(domain, buckets, false)
-    }
-
-    fn build(domain: R, buckets: usize, count_retires: bool) -> Self {
         let n = buckets.max(1).next_power_of_two();
         Self {
             buckets: (0..n)
                 .map(|_| CachePadded::new(AtomicPtr::new(ptr::null_mut())))
                 .collect(),
             shift: 64 - n.trailing_zeros(),
-            retired: AtomicU64::new(0),
-            count_retires,
             domain,
         }
-    }
-
-    /// Like [`new`](Self::new), but also counts retired nodes (see [`retired`](Self::retired)).
-    ///
-    /// Counting adds a shared atomic increment to every retire, so the benches measure
-    /// throughput without it and count in a separate pass.
-    ///
-    /// ```
-    /// let map = benches::map::HashMap::counting(benches::peers::CrossbeamEpoch, 8);
-    /// map.insert(3, 3u64).unwrap();
-    /// assert!(map.remove(3));
-    /// assert_eq!(map.retired(), 1);
-    /// ```
-    pub fn counting(domain: R, buckets: usize) -> Self {
-        Self::build(domain, buckets, true)
     }
 
     /// The number of buckets.
     ///
     /// ```
-    /// let map = benches::map::HashMap::<u64, _>::new(benches::peers::CrossbeamEpoch, 8);
+    /// let map = benches::map::HashMap::<u64, _>::new(peers::CrossbeamEpoch, 8);
     /// assert_eq!(map.bucket_count(), 8);
     /// ```
     pub fn bucket_count(&self) -> usize {
@@ -170,24 +147,11 @@ impl<V: Send + Sync + 'static, R: Reclaim> HashMap<V, R> {
     ///
     /// ```
     /// use reclaim::Reclaim;
-    /// let map = benches::map::HashMap::<u64, _>::new(benches::peers::CrossbeamEpoch, 8);
+    /// let map = benches::map::HashMap::<u64, _>::new(peers::CrossbeamEpoch, 8);
     /// map.domain().barrier();
     /// ```
     pub fn domain(&self) -> &R {
         &self.domain
-    }
-
-    /// How many nodes this map has retired so far (always 0 unless built by
-    /// [`counting`](Self::counting)).
-    ///
-    /// ```
-    /// let map = benches::map::HashMap::counting(benches::peers::CrossbeamEpoch, 8);
-    /// map.insert(3, 3u64).unwrap();
-    /// assert!(map.remove(3));
-    /// assert_eq!(map.retired(), 1);
-    /// ```
-    pub fn retired(&self) -> u64 {
-        self.retired.load(Ordering::Relaxed)
     }
 
     #[inline]
@@ -202,9 +166,6 @@ impl<V: Send + Sync + 'static, R: Reclaim> HashMap<V, R> {
     /// Hands an unlinked node to the domain.
     #[inline]
     fn retire(&self, node: *mut Node<V>) {
-        if self.count_retires {
-            self.retired.fetch_add(1, Ordering::Relaxed);
-        }
         // SAFETY: the caller won the CAS that unlinked `node`: no new reader can reach it, and
         // nobody else retires it. It was allocated by `Box` in `insert`.
         self.domain.retire(unsafe { Box::from_raw(node) });
@@ -265,7 +226,7 @@ impl<V: Send + Sync + 'static, R: Reclaim> HashMap<V, R> {
     /// Inserts `key` → `value`; gives the value back if the key is already present.
     ///
     /// ```
-    /// let map = benches::map::HashMap::new(benches::peers::CrossbeamEpoch, 8);
+    /// let map = benches::map::HashMap::new(peers::CrossbeamEpoch, 8);
     /// assert_eq!(map.insert(1, 10u64), Ok(()));
     /// assert_eq!(map.insert(1, 11), Err(11));
     /// ```
@@ -308,7 +269,7 @@ impl<V: Send + Sync + 'static, R: Reclaim> HashMap<V, R> {
     /// Removes `key`; returns whether this call removed it.
     ///
     /// ```
-    /// let map = benches::map::HashMap::new(benches::peers::CrossbeamEpoch, 8);
+    /// let map = benches::map::HashMap::new(peers::CrossbeamEpoch, 8);
     /// map.insert(5, ()).unwrap();
     /// assert!(map.remove(5));
     /// assert!(!map.remove(5));
@@ -350,7 +311,7 @@ impl<V: Send + Sync + 'static, R: Reclaim> HashMap<V, R> {
     /// Calls `f` on the value of `key`, if present, inside a read section.
     ///
     /// ```
-    /// let map = benches::map::HashMap::new(benches::peers::CrossbeamEpoch, 8);
+    /// let map = benches::map::HashMap::new(peers::CrossbeamEpoch, 8);
     /// map.insert(2, 20u64).unwrap();
     /// assert_eq!(map.get(2, |v| v + 1), Some(21));
     /// assert_eq!(map.get(3, |v| v + 1), None);
@@ -374,7 +335,7 @@ impl<V: Send + Sync + 'static, R: Reclaim> HashMap<V, R> {
     /// Whether `key` is present.
     ///
     /// ```
-    /// let map = benches::map::HashMap::new(benches::peers::CrossbeamEpoch, 8);
+    /// let map = benches::map::HashMap::new(peers::CrossbeamEpoch, 8);
     /// assert!(!map.contains(4));
     /// map.insert(4, ()).unwrap();
     /// assert!(map.contains(4));
@@ -386,7 +347,7 @@ impl<V: Send + Sync + 'static, R: Reclaim> HashMap<V, R> {
     /// The number of entries (a racy snapshot under concurrent updates).
     ///
     /// ```
-    /// let map = benches::map::HashMap::new(benches::peers::CrossbeamEpoch, 8);
+    /// let map = benches::map::HashMap::new(peers::CrossbeamEpoch, 8);
     /// map.insert(1, ()).unwrap();
     /// map.insert(9, ()).unwrap();
     /// assert_eq!(map.len(), 2);
@@ -410,7 +371,7 @@ impl<V: Send + Sync + 'static, R: Reclaim> HashMap<V, R> {
     /// Whether the map is empty.
     ///
     /// ```
-    /// let map = benches::map::HashMap::<u64, _>::new(benches::peers::CrossbeamEpoch, 8);
+    /// let map = benches::map::HashMap::<u64, _>::new(peers::CrossbeamEpoch, 8);
     /// assert!(map.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
@@ -436,7 +397,6 @@ impl<V, R: Reclaim> core::fmt::Debug for HashMap<V, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("HashMap")
             .field("buckets", &self.buckets.len())
-            .field("retired", &self.retired.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }

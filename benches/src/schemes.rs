@@ -1,457 +1,373 @@
-//! The schemes the `compare` program runs, and the report it prints.
+//! The one list of schemes that every bench runs: this workspace's schemes, then the peers.
 //!
-//! [`for_each_scheme`] hands every scheme (this workspace's and the peers) to a
-//! [`SchemeVisitor`] as a constructor of a fresh domain; [`run`] uses it to run every workload
-//! of [`workload`] and collects a [`Report`].
+//! [`for_each_scheme`] hands each scheme to a [`SchemeVisitor`] as a description and a
+//! constructor of fresh domains. The `compare` program, the criterion bench and `urcu-test` all
+//! visit this list, so **adding a scheme is one line in [`for_each_scheme`]**:
+//!
+//! ```text
+//! v.visit(&Scheme::ours("epoch", "epoch"), epoch::Epoch::new);
+//! ```
 //!
 //! ```
-//! struct Names(Vec<String>);
-//! impl benches::schemes::SchemeVisitor for Names {
-//!     fn visit<R: reclaim::Reclaim + 'static>(&mut self, name: &str, _make: &dyn Fn() -> R) {
-//!         self.0.push(name.to_owned());
+//! use benches::schemes::{self, Scheme, SchemeVisitor};
+//! struct Ids(Vec<String>);
+//! impl SchemeVisitor for Ids {
+//!     fn visit<R, F>(&mut self, scheme: &Scheme, _make: F)
+//!     where
+//!         R: reclaim::Reclaim + 'static,
+//!         F: Fn() -> R + Send + Sync + 'static,
+//!     {
+//!         self.0.push(scheme.id.clone());
 //!     }
 //! }
-//! let mut names = Names(Vec::new());
-//! benches::schemes::for_each_scheme(&mut names);
-//! assert!(names.0.iter().any(|n| n == "crossbeam-epoch"));
+//! let mut ids = Ids(Vec::new());
+//! schemes::for_each_scheme(&mut ids);
+//! assert!(ids.0.iter().any(|id| id == "srcu-fenced-thread"));
+//! assert!(ids.0.iter().any(|id| id == "crossbeam-epoch"));
 //! ```
 
-use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
 
+use gus::{Gus, Mode};
+use peers::{CrossbeamEpoch, Liburcu, Mapping, Peer, Sdd, Seize};
 use reclaim::Reclaim;
+use srcu::{Flavor, SlotChoice, Srcu};
 
-use crate::baseline::{OwnedSlot, ThreadLocalPair};
-use crate::peers;
-use crate::workload::{self, Mix, Settings, SyncLatency, Unreclaimed};
-
-/// The name of the scheme that (b), (c) and (d) report ratios against.
-pub const PEER_BASELINE: &str = "crossbeam-epoch";
-
-/// Receives each scheme in turn.
+/// Hands every scheme to `visitor`: SRCU's four configurations, GUS's three modes, then the
+/// peers (crossbeam-epoch, seize, sdd, and liburcu when this build found it).
 ///
 /// ```
-/// struct Count(usize);
-/// impl benches::schemes::SchemeVisitor for Count {
-///     fn visit<R: reclaim::Reclaim + 'static>(&mut self, _: &str, _: &dyn Fn() -> R) {
-///         self.0 += 1;
-///     }
-/// }
-/// let mut c = Count(0);
-/// benches::schemes::for_each_scheme(&mut c);
-/// assert!(c.0 >= 2);
-/// ```
-pub trait SchemeVisitor {
-    /// Called once per scheme with its display name and a constructor of fresh domains.
-    fn visit<R: Reclaim + 'static>(&mut self, name: &str, make: &dyn Fn() -> R);
-}
-
-/// Hands every scheme to `visitor`: this workspace's schemes, then the peers (crossbeam-epoch,
-/// seize, and liburcu when it was found at build time).
-///
-/// ```
+/// use benches::schemes::{Scheme, SchemeVisitor};
 /// struct Print;
-/// impl benches::schemes::SchemeVisitor for Print {
-///     fn visit<R: reclaim::Reclaim + 'static>(&mut self, name: &str, _: &dyn Fn() -> R) {
-///         println!("{name}");
+/// impl SchemeVisitor for Print {
+///     fn visit<R, F>(&mut self, scheme: &Scheme, _: F)
+///     where
+///         R: reclaim::Reclaim + 'static,
+///         F: Fn() -> R + Send + Sync + 'static,
+///     {
+///         println!("{} ({})", scheme.name, scheme.id);
 ///     }
 /// }
 /// benches::schemes::for_each_scheme(&mut Print);
 /// ```
-pub fn for_each_scheme(visitor: &mut impl SchemeVisitor) {
-    crate::ours::for_each(visitor);
-    visitor.visit(PEER_BASELINE, &|| peers::CrossbeamEpoch);
-    visitor.visit("seize", &peers::Seize::new);
-    #[cfg(has_liburcu)]
-    visitor.visit("liburcu memb", &|| peers::Liburcu);
-}
-
-/// One scheme's results.
-///
-/// ```
-/// let row = benches::schemes::Row { name: "x".into(), pair_ns: 1.0, throughput: vec![],
-///     sync: None, unreclaimed: None };
-/// assert_eq!(row.name, "x");
-/// ```
-#[derive(Clone, Debug)]
-pub struct Row {
-    /// Display name.
-    pub name: String,
-    /// (a) ns per enter+exit.
-    pub pair_ns: f64,
-    /// (b) (mix, threads, Mops/s).
-    pub throughput: Vec<(Mix, usize, f64)>,
-    /// (c), absent for baselines.
-    pub sync: Option<SyncLatency>,
-    /// (d), absent for baselines.
-    pub unreclaimed: Option<Unreclaimed>,
-}
-
-/// Everything one run measured.
-///
-/// ```
-/// let report = benches::schemes::Report { rows: vec![], quick: true };
-/// assert!(report.text().contains("quick"));
-/// ```
-#[derive(Clone, Debug)]
-pub struct Report {
-    /// One row per scheme, baselines first.
-    pub rows: Vec<Row>,
-    /// Whether this was a quick (smoke) run.
-    pub quick: bool,
-}
-
-/// Runs every workload on every scheme, printing progress to stderr when `progress` is set.
-struct Runner<'a> {
-    settings: &'a Settings,
-    rows: Vec<Row>,
-    progress: bool,
-    only: &'a [String],
-}
-
-impl SchemeVisitor for Runner<'_> {
-    fn visit<R: Reclaim + 'static>(&mut self, name: &str, make: &dyn Fn() -> R) {
-        let wanted = |pattern: &String| name.to_lowercase().contains(&pattern.to_lowercase());
-        if !self.only.is_empty() && !self.only.iter().any(wanted) && name != PEER_BASELINE {
-            return;
-        }
-        if self.progress {
-            eprintln!("compare: {name}");
-        }
-        let s = self.settings;
-        let pair_ns = workload::enter_exit_ns(&make(), s);
-        let mut throughput = Vec::new();
-        for mix in [Mix::ReadMostly, Mix::ReadOnly] {
-            for &t in &s.threads {
-                throughput.push((mix, t, workload::map_throughput(make, t, mix, s)));
-            }
-        }
-        let sync = Some(workload::sync_latency(make, s));
-        let unreclaimed = Some(workload::unreclaimed(make, s));
-        self.rows.push(Row {
-            name: name.to_owned(),
-            pair_ns,
-            throughput,
-            sync,
-            unreclaimed,
+pub fn for_each_scheme(v: &mut impl SchemeVisitor) {
+    for (flavor, choice) in SRCU_CONFIGS {
+        v.visit(&srcu(flavor, choice), move || {
+            Srcu::with_options(flavor, choice)
         });
     }
-}
-
-/// Runs the baselines and every scheme through every workload.
-///
-/// ```no_run
-/// let report = benches::schemes::run(&benches::workload::Settings::quick(), false);
-/// println!("{}", report.text());
-/// ```
-pub fn run(settings: &Settings, progress: bool) -> Report {
-    run_only(settings, progress, &[])
-}
-
-/// Like [`run`], but only the schemes whose names contain one of `only` (case-insensitive),
-/// plus the baselines and [`PEER_BASELINE`]; every scheme when `only` is empty.
-///
-/// ```
-/// let s = benches::workload::Settings::quick();
-/// let report = benches::schemes::run_only(&s, false, &["seize".to_owned()]);
-/// let names: Vec<_> = report.rows.iter().map(|r| r.name.as_str()).collect();
-/// assert!(names.contains(&"seize") && names.contains(&"crossbeam-epoch"));
-/// assert!(!names.iter().any(|n| n.starts_with("GUS")));
-/// ```
-pub fn run_only(settings: &Settings, progress: bool, only: &[String]) -> Report {
-    let baseline_row = |name: &str, pair_ns: f64| Row {
-        name: name.to_owned(),
-        pair_ns,
-        throughput: Vec::new(),
-        sync: None,
-        unreclaimed: None,
-    };
-    let mut rows = vec![baseline_row(
-        "baseline: thread-local pair",
-        workload::time_per_call(settings, || {
-            drop(core::hint::black_box(ThreadLocalPair.enter()))
-        }),
-    )];
-    let slot = OwnedSlot::new();
-    rows.push(baseline_row(
-        "baseline: owned slot",
-        workload::time_per_call(settings, || drop(core::hint::black_box(slot.enter()))),
-    ));
-    let mut runner = Runner {
-        settings,
-        rows,
-        progress,
-        only,
-    };
-    for_each_scheme(&mut runner);
-    Report {
-        rows: runner.rows,
-        quick: settings.point < Settings::full().point,
+    for mode in GUS_MODES {
+        v.visit(&gus(mode), move || Gus::with_mode(mode));
     }
-}
-
-/// The first line of a text file, trimmed.
-fn first_line(path: &str) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    Some(text.lines().next()?.trim().to_owned())
-}
-
-/// The CPU model name from `/proc/cpuinfo`, or "unknown CPU".
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned())
-}
-
-fn ratio(value: f64, base: Option<f64>) -> String {
-    match base {
-        Some(b) if b > 0.0 => format!("{:.2}x", value / b),
-        _ => "-".to_owned(),
-    }
-}
-
-/// A table: header and rows of cells.
-struct Table {
-    title: String,
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn text(&self, out: &mut String) {
-        let cols = self.header.len();
-        let width: Vec<usize> = (0..cols)
-            .map(|c| {
-                self.rows
-                    .iter()
-                    .chain(core::iter::once(&self.header))
-                    .map(|r| r[c].chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let _ = writeln!(out, "{}", self.title);
-        for row in core::iter::once(&self.header).chain(&self.rows) {
-            let line: Vec<String> = row
-                .iter()
-                .enumerate()
-                .map(|(c, cell)| {
-                    if c == 0 {
-                        format!("{cell:<w$}", w = width[c])
-                    } else {
-                        format!("{cell:>w$}", w = width[c])
-                    }
-                })
-                .collect();
-            let _ = writeln!(out, "  {}", line.join("  "));
-        }
-        out.push('\n');
-    }
-
-    fn markdown(&self, out: &mut String) {
-        let _ = writeln!(out, "**{}**\n", self.title);
-        let _ = writeln!(out, "| {} |", self.header.join(" | "));
-        let _ = writeln!(
-            out,
-            "|{}",
-            self.header
-                .iter()
-                .enumerate()
-                .map(|(c, _)| if c == 0 { "---|" } else { "---:|" })
-                .collect::<String>()
+    v.visit(&Scheme::peer::<CrossbeamEpoch>(), || CrossbeamEpoch);
+    v.visit(&Scheme::peer::<Seize>(), Seize::new);
+    v.visit(&Scheme::peer::<Sdd>(), || Sdd);
+    if let Ok(urcu) = Liburcu::try_new() {
+        let inline = move |iters| urcu.time_inline_read_side(iters);
+        v.visit(
+            &Scheme::peer::<Liburcu>().with_native_read_side(inline),
+            move || urcu,
         );
-        for row in &self.rows {
-            let _ = writeln!(out, "| {} |", row.join(" | "));
-        }
-        out.push('\n');
     }
 }
 
-impl Report {
-    fn find(&self, name: &str) -> Option<&Row> {
-        self.rows.iter().find(|r| r.name == name)
-    }
+/// The scheme every ratio is taken against: the most used Rust scheme, always available.
+///
+/// ```
+/// assert_eq!(benches::schemes::RATIO_BASELINE, "crossbeam-epoch");
+/// ```
+pub const RATIO_BASELINE: &str = CrossbeamEpoch::ID;
 
-    fn tables(&self) -> Vec<Table> {
-        let mut tables = Vec::new();
-        let pair_base = self.rows.first().map(|r| r.pair_ns);
-        tables.push(Table {
-            title: "(a) single-thread enter+exit, ns per pair (median of batches); ratio to the \
-                    thread-local pair"
-                .to_owned(),
-            header: vec!["scheme".into(), "ns".into(), "ratio".into()],
-            rows: self
-                .rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.name.clone(),
-                        format!("{:.2}", r.pair_ns),
-                        ratio(r.pair_ns, pair_base),
-                    ]
-                })
-                .collect(),
-        });
-        let peer = self.find(PEER_BASELINE);
-        let schemes: Vec<&Row> = self.rows.iter().filter(|r| r.sync.is_some()).collect();
-        for mix in [Mix::ReadMostly, Mix::ReadOnly] {
-            let points: Vec<usize> = schemes
-                .first()
-                .map(|r| {
-                    r.throughput
-                        .iter()
-                        .filter(|p| p.0 == mix)
-                        .map(|p| p.1)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mut header = vec!["scheme".to_owned()];
-            for t in &points {
-                header.push(format!("{t} thr Mops/s"));
-                header.push("ratio".to_owned());
-            }
-            let get = |r: &Row, t: usize| {
-                r.throughput
-                    .iter()
-                    .find(|p| p.0 == mix && p.1 == t)
-                    .map(|p| p.2)
-            };
-            tables.push(Table {
-                title: format!(
-                    "(b) hash map {}, Mops/s (median of runs); ratio to {PEER_BASELINE}",
-                    mix.label()
-                ),
-                header,
-                rows: schemes
-                    .iter()
-                    .map(|r| {
-                        let mut row = vec![r.name.clone()];
-                        for &t in &points {
-                            let v = get(r, t).unwrap_or(0.0);
-                            row.push(format!("{v:.2}"));
-                            row.push(ratio(v, peer.and_then(|p| get(p, t))));
-                        }
-                        row
-                    })
-                    .collect(),
-            });
-        }
-        let peer_sync = peer.and_then(|p| p.sync).map(|s| s.median_us);
-        tables.push(Table {
-            title: format!(
-                "(c) publish + synchronize + free with one busy reader, µs (median); ratio to \
-                 {PEER_BASELINE}"
-            ),
-            header: vec![
-                "scheme".into(),
-                "µs".into(),
-                "ratio".into(),
-                "samples".into(),
-                "reader Mreads/s".into(),
-            ],
-            rows: schemes
-                .iter()
-                .filter_map(|r| {
-                    let s = r.sync?;
-                    Some(vec![
-                        r.name.clone(),
-                        format!("{:.2}", s.median_us),
-                        ratio(s.median_us, peer_sync),
-                        s.samples.to_string(),
-                        format!("{:.1}", s.reader_mreads),
-                    ])
-                })
-                .collect(),
-        });
-        let peer_u = peer.and_then(|p| p.unreclaimed).map(|u| u.average);
-        tables.push(Table {
-            title: format!(
-                "(d) unreclaimed objects, 50/25/25 map run (counting pass); ratio of averages \
-                 to {PEER_BASELINE}"
-            ),
-            header: vec![
-                "scheme".into(),
-                "peak".into(),
-                "average".into(),
-                "ratio".into(),
-                "retired".into(),
-            ],
-            rows: schemes
-                .iter()
-                .filter_map(|r| {
-                    let u = r.unreclaimed?;
-                    Some(vec![
-                        r.name.clone(),
-                        u.peak.to_string(),
-                        format!("{:.0}", u.average),
-                        ratio(u.average, peer_u),
-                        u.retired.to_string(),
-                    ])
-                })
-                .collect(),
-        });
-        tables
-    }
+/// Receives each scheme of the list in turn.
+///
+/// ```
+/// use benches::schemes::{Scheme, SchemeVisitor};
+/// struct Count(usize);
+/// impl SchemeVisitor for Count {
+///     fn visit<R, F>(&mut self, _: &Scheme, _: F)
+///     where
+///         R: reclaim::Reclaim + 'static,
+///         F: Fn() -> R + Send + Sync + 'static,
+///     {
+///         self.0 += 1;
+///     }
+/// }
+/// let mut count = Count(0);
+/// benches::schemes::for_each_scheme(&mut count);
+/// assert!(count.0 >= 10);
+/// ```
+pub trait SchemeVisitor {
+    /// Called once per scheme with its description and a constructor of fresh domains.
+    fn visit<R, F>(&mut self, scheme: &Scheme, make: F)
+    where
+        R: Reclaim + 'static,
+        F: Fn() -> R + Send + Sync + 'static;
+}
 
-    fn preamble(&self) -> String {
-        format!(
-            "{} run, {} CPUs ({}), kernel {}, membarrier {}, liburcu {}{}",
-            if self.quick {
-                "quick (smoke; figures meaningless)"
-            } else {
-                "full"
-            },
-            num_cpus::get(),
-            cpu_model(),
-            first_line("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".to_owned()),
-            if reclaim::membarrier::available() {
-                "available"
-            } else {
-                "refused (fast/lazy modes fall back)"
-            },
-            if cfg!(has_liburcu) {
-                "linked"
-            } else {
-                "not found at build time"
-            },
-            if cfg!(debug_assertions) {
-                ", DEBUG build (figures meaningless)"
-            } else {
-                ""
-            }
-        )
-    }
+/// Where a row of results comes from.
+///
+/// ```
+/// assert_ne!(benches::schemes::Origin::Ours, benches::schemes::Origin::Peer);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A scheme of this workspace.
+    Ours,
+    /// A well-known peer, through its adapter in the `peers` crate.
+    Peer,
+    /// A floor that protects nothing (a thread-local increment, an idle process), measured in
+    /// the same run so that the figures above it can be read against it.
+    Baseline,
+}
 
-    /// The report as aligned plain-text tables.
+/// A timed loop over a scheme's read side in its own language: `iters` sections, and the time
+/// they took.
+///
+/// ```
+/// let loop_in_c: benches::schemes::NativeReadSide =
+///     std::sync::Arc::new(|iters| std::time::Duration::from_nanos(iters));
+/// assert_eq!(loop_in_c(5).as_nanos(), 5);
+/// ```
+pub type NativeReadSide = Arc<dyn Fn(u64) -> Duration + Send + Sync>;
+
+/// What the benches need to know about one scheme besides its type.
+///
+/// ```
+/// let s = benches::schemes::Scheme::ours("x", "X");
+/// assert_eq!((s.id.as_str(), s.name.as_str()), ("x", "X"));
+/// assert!(s.native_read_side.is_none());
+/// ```
+#[derive(Clone)]
+pub struct Scheme {
+    /// A short, stable identifier for command lines and CSV files.
+    pub id: String,
+    /// The name shown in tables; it says when a configuration fell back to another.
+    pub name: String,
+    /// Ours, a peer, or a baseline.
+    pub origin: Origin,
+    /// How the trait's operations map onto the scheme.
+    pub mapping: Mapping,
+    /// The scheme's read side timed in its own language, where the trait path adds a cost its
+    /// users do not pay (liburcu's inline C fast path behind an FFI call).
+    pub native_read_side: Option<NativeReadSide>,
+}
+
+impl Scheme {
+    /// One of this workspace's schemes: every operation native.
     ///
     /// ```
-    /// let report = benches::schemes::Report { rows: vec![], quick: false };
-    /// assert!(report.text().contains("(a)"));
+    /// let s = benches::schemes::Scheme::ours("gus-default", "GUS default");
+    /// assert_eq!(s.origin, benches::schemes::Origin::Ours);
     /// ```
-    pub fn text(&self) -> String {
-        let mut out = format!("{}\n\n", self.preamble());
-        for t in self.tables() {
-            t.text(&mut out);
+    pub fn ours(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            origin: Origin::Ours,
+            mapping: Mapping::NATIVE,
+            native_read_side: None,
         }
-        out
     }
 
-    /// The report as markdown tables, for `docs/comparison.md`.
+    /// A peer adapter, described by its [`Peer`] constants.
     ///
     /// ```
-    /// let report = benches::schemes::Report { rows: vec![], quick: false };
-    /// assert!(report.markdown().contains("| scheme |"));
+    /// let s = benches::schemes::Scheme::peer::<peers::Sdd>();
+    /// assert_eq!(s.id, "sdd");
     /// ```
-    pub fn markdown(&self) -> String {
-        let mut out = format!("_{}_\n\n", self.preamble());
-        for t in self.tables() {
-            t.markdown(&mut out);
+    pub fn peer<P: Peer>() -> Self {
+        Self {
+            id: P::ID.to_owned(),
+            name: P::NAME.to_owned(),
+            origin: Origin::Peer,
+            mapping: P::MAPPING,
+            native_read_side: None,
         }
-        out
     }
+
+    /// A baseline row.
+    ///
+    /// ```
+    /// let s = benches::schemes::Scheme::baseline("floor", "baseline: floor");
+    /// assert_eq!(s.origin, benches::schemes::Origin::Baseline);
+    /// ```
+    pub fn baseline(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            origin: Origin::Baseline,
+            ..Self::ours(id, name)
+        }
+    }
+
+    /// The same scheme, with its read side also timed by `read_side`.
+    ///
+    /// ```
+    /// let s = benches::schemes::Scheme::ours("x", "X")
+    ///     .with_native_read_side(|n| std::time::Duration::from_nanos(n));
+    /// assert!(s.native_read_side.is_some());
+    /// ```
+    pub fn with_native_read_side(
+        mut self,
+        read_side: impl Fn(u64) -> Duration + Send + Sync + 'static,
+    ) -> Self {
+        self.native_read_side = Some(Arc::new(read_side));
+        self
+    }
+}
+
+impl core::fmt::Debug for Scheme {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Scheme")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Visits only the scheme whose id is `id`; returns whether it exists in this build.
+///
+/// ```
+/// use benches::schemes::{Scheme, SchemeVisitor};
+/// struct Name(String);
+/// impl SchemeVisitor for Name {
+///     fn visit<R, F>(&mut self, scheme: &Scheme, _: F)
+///     where
+///         R: reclaim::Reclaim + 'static,
+///         F: Fn() -> R + Send + Sync + 'static,
+///     {
+///         self.0 = scheme.name.clone();
+///     }
+/// }
+/// let mut name = Name(String::new());
+/// assert!(benches::schemes::visit_one("seize", &mut name));
+/// assert_eq!(name.0, "seize");
+/// assert!(!benches::schemes::visit_one("no-such-scheme", &mut name));
+/// ```
+pub fn visit_one(id: &str, visitor: &mut impl SchemeVisitor) -> bool {
+    struct Only<'a, V> {
+        id: &'a str,
+        inner: &'a mut V,
+        found: bool,
+    }
+    impl<V: SchemeVisitor> SchemeVisitor for Only<'_, V> {
+        fn visit<R, F>(&mut self, scheme: &Scheme, make: F)
+        where
+            R: Reclaim + 'static,
+            F: Fn() -> R + Send + Sync + 'static,
+        {
+            if scheme.id == self.id {
+                self.found = true;
+                self.inner.visit(scheme, make);
+            }
+        }
+    }
+    let mut only = Only {
+        id,
+        inner: visitor,
+        found: false,
+    };
+    for_each_scheme(&mut only);
+    only.found
+}
+
+/// Every scheme of the list, without constructors.
+///
+/// ```
+/// let all = benches::schemes::all();
+/// assert!(all.iter().any(|s| s.id == "sdd"));
+/// ```
+pub fn all() -> Vec<Scheme> {
+    struct Collect(Vec<Scheme>);
+    impl SchemeVisitor for Collect {
+        fn visit<R, F>(&mut self, scheme: &Scheme, _: F)
+        where
+            R: Reclaim + 'static,
+            F: Fn() -> R + Send + Sync + 'static,
+        {
+            self.0.push(scheme.clone());
+        }
+    }
+    let mut all = Collect(Vec::new());
+    for_each_scheme(&mut all);
+    all.0
+}
+
+/// The SRCU configurations the benches run: Fast and Fenced readers, per-thread and per-CPU
+/// slots.
+///
+/// ```
+/// assert_eq!(benches::schemes::SRCU_CONFIGS.len(), 4);
+/// ```
+pub const SRCU_CONFIGS: [(Flavor, SlotChoice); 4] = [
+    (Flavor::Fast, SlotChoice::Thread),
+    (Flavor::Fast, SlotChoice::Cpu),
+    (Flavor::Fenced, SlotChoice::Thread),
+    (Flavor::Fenced, SlotChoice::Cpu),
+];
+
+/// The `n` of the deferred GUS mode the benches run.
+///
+/// ```
+/// assert!(benches::schemes::GUS_MODES.contains(&gus::Mode::Deferred(benches::schemes::GUS_DEFERRED_N)));
+/// ```
+pub const GUS_DEFERRED_N: u32 = 8;
+
+/// The GUS modes the benches run: default, deferred and lazy.
+///
+/// ```
+/// assert_eq!(benches::schemes::GUS_MODES.len(), 3);
+/// ```
+pub const GUS_MODES: [Mode; 3] = [Mode::Default, Mode::Deferred(GUS_DEFERRED_N), Mode::Lazy];
+
+fn flavor_word(flavor: Flavor) -> &'static str {
+    match flavor {
+        Flavor::Fast => "fast",
+        Flavor::Fenced => "fenced",
+    }
+}
+
+/// An SRCU configuration's description; its name says when Fast fell back to Fenced.
+///
+/// ```
+/// use srcu::{Flavor, SlotChoice};
+/// let s = benches::schemes::srcu(Flavor::Fenced, SlotChoice::Cpu);
+/// assert_eq!((s.id.as_str(), s.name.as_str()), ("srcu-fenced-cpu", "SRCU fenced/cpu"));
+/// ```
+pub fn srcu(flavor: Flavor, choice: SlotChoice) -> Scheme {
+    let active = Srcu::with_options(flavor, choice).flavor();
+    let slots = match choice {
+        SlotChoice::Thread => "thread",
+        SlotChoice::Cpu => "cpu",
+    };
+    let asked = flavor_word(flavor);
+    let mut name = format!("SRCU {asked}/{slots}");
+    if active != flavor {
+        name.push_str(&format!(" (runs {})", flavor_word(active)));
+    }
+    Scheme::ours(format!("srcu-{asked}-{slots}"), name)
+}
+
+fn mode_words(mode: Mode) -> (String, String) {
+    match mode {
+        Mode::Default => ("default".into(), "default".into()),
+        Mode::Deferred(n) => (format!("deferred{n}"), format!("deferred({n})")),
+        Mode::Lazy => ("lazy".into(), "lazy".into()),
+    }
+}
+
+/// A GUS mode's description; its name says when the domain fell back to another mode.
+///
+/// ```
+/// let s = benches::schemes::gus(gus::Mode::Deferred(8));
+/// assert_eq!((s.id.as_str(), s.name.as_str()), ("gus-deferred8", "GUS deferred(8)"));
+/// ```
+pub fn gus(mode: Mode) -> Scheme {
+    let active = Gus::with_mode(mode).mode();
+    let (id, asked) = mode_words(mode);
+    let mut name = format!("GUS {asked}");
+    if active != mode {
+        name.push_str(&format!(" (runs {})", mode_words(active).1));
+    }
+    Scheme::ours(format!("gus-{id}"), name)
 }

@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use benches::swap::Swap;
-//! let config = Swap::new(benches::peers::CrossbeamEpoch, 1u64);
+//! let config = Swap::new(peers::CrossbeamEpoch, 1u64);
 //! assert_eq!(config.read(|v| *v), 1);
 //! config.replace(2);
 //! config.replace_sync(3);
@@ -50,7 +50,7 @@ fn boxed<T>(value: T) -> *mut Boxed<T> {
 ///
 /// ```
 /// use benches::swap::Swap;
-/// let config = Swap::new(benches::peers::Seize::new(), String::from("a"));
+/// let config = Swap::new(peers::Seize::new(), String::from("a"));
 /// std::thread::scope(|s| {
 ///     s.spawn(|| config.read(|v| assert!(!v.is_empty())));
 ///     config.replace(String::from("b"));
@@ -71,7 +71,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> Swap<T, R> {
     /// A shared pointer holding `value`.
     ///
     /// ```
-    /// let config = benches::swap::Swap::new(benches::peers::CrossbeamEpoch, 0u8);
+    /// let config = benches::swap::Swap::new(peers::CrossbeamEpoch, 0u8);
     /// # drop(config);
     /// ```
     pub fn new(domain: R, value: T) -> Self {
@@ -85,7 +85,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> Swap<T, R> {
     ///
     /// ```
     /// use reclaim::Reclaim;
-    /// let config = benches::swap::Swap::new(benches::peers::CrossbeamEpoch, 0u8);
+    /// let config = benches::swap::Swap::new(peers::CrossbeamEpoch, 0u8);
     /// config.domain().synchronize();
     /// ```
     pub fn domain(&self) -> &R {
@@ -95,7 +95,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> Swap<T, R> {
     /// Calls `f` on the current value inside a read section.
     ///
     /// ```
-    /// let config = benches::swap::Swap::new(benches::peers::CrossbeamEpoch, 5u32);
+    /// let config = benches::swap::Swap::new(peers::CrossbeamEpoch, 5u32);
     /// assert_eq!(config.read(|v| v * 2), 10);
     /// ```
     #[inline]
@@ -112,7 +112,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> Swap<T, R> {
     /// Publishes `value` and retires the previous one.
     ///
     /// ```
-    /// let config = benches::swap::Swap::new(benches::peers::CrossbeamEpoch, 1u32);
+    /// let config = benches::swap::Swap::new(peers::CrossbeamEpoch, 1u32);
     /// config.replace(2);
     /// assert_eq!(config.read(|v| *v), 2);
     /// ```
@@ -126,7 +126,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> Swap<T, R> {
     /// value itself.
     ///
     /// ```
-    /// let config = benches::swap::Swap::new(benches::peers::CrossbeamEpoch, 1u32);
+    /// let config = benches::swap::Swap::new(peers::CrossbeamEpoch, 1u32);
     /// config.replace_sync(2);
     /// assert_eq!(config.read(|v| *v), 2);
     /// ```

@@ -1,26 +1,18 @@
-//! The bench data structures must be correct before their numbers mean anything: every value
-//! is freed exactly once (no leak, no double free), and concurrent use never reads a freed
-//! node (debug builds poison nodes on drop and check on every traversal).
+//! The bench data structures must be correct before their numbers mean anything, on every
+//! scheme of the list (ours and the peers): sequential behaviour matches a model, every value is
+//! freed exactly once (no leak, no double free), and concurrent use never reads a freed node
+//! (debug builds poison nodes on drop and check on every traversal).
 
 use std::collections::BTreeSet;
 
 use benches::counted::{Counted, Counter};
 use benches::map::HashMap;
-use benches::ours::GUS_MODES;
-use benches::peers::{CrossbeamEpoch, Seize};
+use benches::schemes::{Scheme, SchemeVisitor, for_each_scheme};
+use benches::stack::TreiberStack;
 use benches::swap::Swap;
-use gus::Gus;
 use reclaim::Reclaim;
-use srcu::{Flavor, SlotChoice, Srcu};
 
-const SRCU_CONFIGS: [(Flavor, SlotChoice); 4] = [
-    (Flavor::Fast, SlotChoice::Thread),
-    (Flavor::Fast, SlotChoice::Cpu),
-    (Flavor::Fenced, SlotChoice::Thread),
-    (Flavor::Fenced, SlotChoice::Cpu),
-];
-
-const THREADS: usize = 4;
+const THREADS: u64 = 4;
 const OPS: u64 = if cfg!(debug_assertions) {
     20_000
 } else {
@@ -34,241 +26,187 @@ fn xorshift(x: &mut u64) -> u64 {
     *x
 }
 
-/// Sequential behaviour matches a `BTreeSet`.
-fn sequential<R: Reclaim>(domain: R) {
-    let map = HashMap::new(domain, 8);
-    let mut model = BTreeSet::new();
-    let mut rng = 0x1234_5678u64;
-    for _ in 0..5_000 {
-        let r = xorshift(&mut rng);
-        let key = r % 64;
-        match r >> 62 {
-            0 | 1 => assert_eq!(map.insert(key, key).is_ok(), model.insert(key)),
-            2 => assert_eq!(map.remove(key), model.remove(&key)),
-            _ => assert_eq!(map.get(key, |v| *v), model.get(&key).copied()),
+/// Runs `check` on every scheme in the list, handing it the scheme's constructor.
+fn every_scheme(check: impl Check) {
+    struct Visit<C>(C);
+    impl<C: Check> SchemeVisitor for Visit<C> {
+        fn visit<R, F>(&mut self, scheme: &Scheme, make: F)
+        where
+            R: Reclaim + 'static,
+            F: Fn() -> R + Send + Sync + 'static,
+        {
+            eprintln!("{}", scheme.name);
+            self.0.check(&make);
         }
     }
-    assert_eq!(map.len(), model.len());
+    for_each_scheme(&mut Visit(check));
 }
 
-/// Concurrent inserts and removes on a small key range (lots of contention and helping),
-/// then every value must be dropped exactly once after the map and the domain are done.
-fn concurrent<R: Reclaim>(domain: R, after_drop: impl FnOnce()) {
-    let counter = Counter::new();
-    let map = HashMap::counting(domain, 4);
-    // Threads are joined explicitly: that waits for their thread-locals to be destroyed too
-    // (a scope's implicit join does not), which is where crossbeam flushes a thread's bag.
+trait Check {
+    fn check<R: Reclaim + 'static>(&self, make: &dyn Fn() -> R);
+}
+
+/// Waits until every counted value has been dropped, calling `barrier` on the scheme's domain
+/// meanwhile, and fails if that takes more than a few seconds.
+///
+/// The structure and its domain are gone by now. Where the domain is a value (ours, seize),
+/// dropping it freed everything. Where it is the process (crossbeam-epoch, sdd, liburcu), a
+/// barrier on a fresh handle is a barrier on the same domain; but other tests of this binary
+/// run at the same time, and sdd hands the garbage of an exited thread to whichever thread
+/// scans next, so the last values may be freed a little later, by another thread.
+fn assert_all_freed<R: Reclaim>(make: &dyn Fn() -> R, counter: &Counter) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while counter.live() > 0 && std::time::Instant::now() < deadline {
+        make().barrier();
+        std::thread::yield_now();
+    }
+    assert_eq!(counter.live(), 0, "values leaked");
+    assert_eq!(
+        counter.created(),
+        counter.dropped(),
+        "a value was dropped twice"
+    );
+}
+
+/// Spawns `work(t)` on [`THREADS`] threads and joins each explicitly: a join waits for the
+/// thread's thread-locals to be destroyed (a scope's implicit join does not), which is where
+/// the global-collector peers hand over what the thread retired.
+fn on_threads(work: impl Fn(u64) + Sync) {
     std::thread::scope(|s| {
-        let workers: Vec<_> = (0..THREADS as u64)
+        let workers: Vec<_> = (0..THREADS)
             .map(|t| {
-                let (map, counter) = (&map, &counter);
-                s.spawn(move || {
-                    let mut rng = t + 1;
-                    for _ in 0..OPS {
-                        let r = xorshift(&mut rng);
-                        let key = r % 128;
-                        match r >> 62 {
-                            0 | 1 => drop(map.insert(key, Counted::new(counter))),
-                            2 => {
-                                map.remove(key);
-                            }
-                            _ => {
-                                map.get(key, |v| {
-                                    std::hint::black_box(v);
-                                });
-                            }
-                        }
-                    }
-                })
+                let work = &work;
+                s.spawn(move || work(t))
             })
             .collect();
         for w in workers {
             w.join().expect("worker panicked");
         }
     });
-    assert!(map.retired() > 0);
-    // Values still linked are live; so are retired ones not yet freed.
-    assert!(counter.live() >= map.len() as u64);
-    drop(map);
-    after_drop();
-    assert_eq!(counter.live(), 0, "values leaked");
-    assert_eq!(counter.created(), counter.dropped());
 }
 
-/// Readers dereference the shared value while writers replace it both ways.
-fn swap<R: Reclaim>(domain: R, after_drop: impl FnOnce()) {
-    let counter = Counter::new();
-    let config = Swap::new(domain, Counted::new(&counter));
-    std::thread::scope(|s| {
-        let mut threads: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
+#[test]
+fn map_matches_a_model_sequentially() {
+    struct Sequential;
+    impl Check for Sequential {
+        fn check<R: Reclaim + 'static>(&self, make: &dyn Fn() -> R) {
+            let map = HashMap::new(make(), 8);
+            let mut model = BTreeSet::new();
+            let mut rng = 0x1234_5678u64;
+            for _ in 0..5_000 {
+                let r = xorshift(&mut rng);
+                let key = r % 64;
+                match r >> 62 {
+                    0 | 1 => assert_eq!(map.insert(key, key).is_ok(), model.insert(key)),
+                    2 => assert_eq!(map.remove(key), model.remove(&key)),
+                    _ => assert_eq!(map.get(key, |v| *v), model.get(&key).copied()),
+                }
+            }
+            assert_eq!(map.len(), model.len());
+        }
+    }
+    every_scheme(Sequential);
+}
+
+#[test]
+fn map_frees_every_value_once_under_contention() {
+    struct Concurrent;
+    impl Check for Concurrent {
+        fn check<R: Reclaim + 'static>(&self, make: &dyn Fn() -> R) {
+            let counter = Counter::new();
+            // Few buckets and keys: lots of contention and helping.
+            let map = HashMap::new(make(), 4);
+            on_threads(|t| {
+                let mut rng = t + 1;
+                for _ in 0..OPS {
+                    let r = xorshift(&mut rng);
+                    let key = r % 128;
+                    match r >> 62 {
+                        0 | 1 => {
+                            if let Err(mut v) = map.insert(key, Counted::new(&counter)) {
+                                v.disarm();
+                            }
+                        }
+                        2 => {
+                            map.remove(key);
+                        }
+                        _ => {
+                            map.get(key, |v| {
+                                std::hint::black_box(v);
+                            });
+                        }
+                    }
+                }
+            });
+            // Values still linked are live; so are retired ones not yet freed.
+            assert!(counter.live() >= map.len() as u64);
+            map.domain().barrier();
+            drop(map);
+            assert_all_freed(make, &counter);
+        }
+    }
+    every_scheme(Concurrent);
+}
+
+#[test]
+fn stack_moves_every_value_out_once() {
+    struct Stack;
+    impl Check for Stack {
+        fn check<R: Reclaim + 'static>(&self, make: &dyn Fn() -> R) {
+            let counter = Counter::new();
+            let stack = TreiberStack::new(make());
+            for _ in 0..64 {
+                stack.push(Counted::new(&counter));
+            }
+            on_threads(|_| {
+                for _ in 0..OPS / 4 {
+                    // Every pop retires a node; the value moves out to the popper.
+                    if let Some(v) = stack.pop() {
+                        stack.push(v);
+                    }
+                    if let Some(v) = stack.pop() {
+                        drop(v);
+                        stack.push(Counted::new(&counter));
+                    }
+                }
+            });
+            assert_eq!(counter.live(), 64, "the stack holds as many as were pushed");
+            stack.domain().barrier();
+            drop(stack);
+            assert_all_freed(make, &counter);
+        }
+    }
+    every_scheme(Stack);
+}
+
+#[test]
+fn swap_readers_never_see_a_freed_value() {
+    struct Swapping;
+    impl Check for Swapping {
+        fn check<R: Reclaim + 'static>(&self, make: &dyn Fn() -> R) {
+            let counter = Counter::new();
+            let config = Swap::new(make(), Counted::new(&counter));
+            on_threads(|t| {
+                if t == 0 {
+                    for i in 0..OPS / 20 {
+                        if i % 8 == 0 {
+                            config.replace_sync(Counted::new(&counter));
+                        } else {
+                            config.replace(Counted::new(&counter));
+                        }
+                    }
+                } else {
                     for _ in 0..OPS {
                         config.read(|v| {
                             std::hint::black_box(v);
                         });
                     }
-                })
-            })
-            .collect();
-        threads.push(s.spawn(|| {
-            for i in 0..OPS / 20 {
-                if i % 8 == 0 {
-                    config.replace_sync(Counted::new(&counter));
-                } else {
-                    config.replace(Counted::new(&counter));
                 }
-            }
-        }));
-        // Explicit joins wait for thread-locals to be destroyed (see `concurrent`).
-        for t in threads {
-            t.join().expect("thread panicked");
-        }
-    });
-    drop(config);
-    after_drop();
-    assert_eq!(counter.live(), 0, "values leaked");
-}
-
-#[test]
-fn map_sequential_all_schemes() {
-    for (flavor, choice) in SRCU_CONFIGS {
-        sequential(Srcu::with_options(flavor, choice));
-    }
-    for mode in GUS_MODES {
-        sequential(Gus::with_mode(mode));
-    }
-    sequential(CrossbeamEpoch);
-    sequential(Seize::new());
-    #[cfg(has_liburcu)]
-    sequential(benches::peers::Liburcu);
-}
-
-#[test]
-fn map_concurrent_srcu() {
-    // Our domains free everything still pending when they drop (with the map).
-    for (flavor, choice) in SRCU_CONFIGS {
-        concurrent(Srcu::with_options(flavor, choice), || {});
-    }
-}
-
-#[test]
-fn map_concurrent_gus() {
-    for mode in GUS_MODES {
-        concurrent(Gus::with_mode(mode), || {});
-    }
-}
-
-#[test]
-fn swap_srcu_and_gus() {
-    for (flavor, choice) in SRCU_CONFIGS {
-        swap(Srcu::with_options(flavor, choice), || {});
-    }
-    for mode in GUS_MODES {
-        swap(Gus::with_mode(mode), || {});
-    }
-}
-
-#[test]
-fn retire_raw_runs_each_deleter_once() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static FREED: AtomicUsize = AtomicUsize::new(0);
-    unsafe fn free(ptr: *mut ()) {
-        // SAFETY: every pointer retired below is a leaked `Box<u64>`.
-        drop(unsafe { Box::from_raw(ptr.cast::<u64>()) });
-        FREED.fetch_add(1, Ordering::SeqCst);
-    }
-    fn check<R: Reclaim>(domain: R, after: impl FnOnce(&R)) -> usize {
-        let before = FREED.load(Ordering::SeqCst);
-        for i in 0..100u64 {
-            let p = Box::into_raw(Box::new(i)).cast::<()>();
-            // SAFETY: `free` matches the allocation and each pointer is retired once.
-            unsafe { domain.retire_raw(p, free) };
-        }
-        after(&domain);
-        drop(domain);
-        FREED.load(Ordering::SeqCst) - before
-    }
-    // One test owns FREED, so the counts are exact.
-    assert_eq!(check(Srcu::new(), |d| d.barrier()), 100);
-    assert_eq!(check(Gus::new(), |d| d.barrier()), 100);
-    assert_eq!(check(CrossbeamEpoch, |d| d.barrier()), 100);
-    assert_eq!(check(Seize::new(), |_| {}), 100);
-    #[cfg(has_liburcu)]
-    assert_eq!(check(benches::peers::Liburcu, |d| d.barrier()), 100);
-}
-
-#[test]
-fn map_concurrent_crossbeam() {
-    // Exited threads flushed their bags; the barrier waits behind them in the global queue.
-    concurrent(CrossbeamEpoch, || CrossbeamEpoch.barrier());
-}
-
-#[test]
-fn map_concurrent_seize() {
-    // The domain (and its collector) drops with the map and frees everything.
-    concurrent(Seize::new(), || {});
-}
-
-#[cfg(has_liburcu)]
-#[test]
-fn map_concurrent_liburcu() {
-    concurrent(benches::peers::Liburcu, || {
-        benches::peers::Liburcu.barrier()
-    });
-}
-
-#[test]
-fn swap_crossbeam() {
-    swap(CrossbeamEpoch, || CrossbeamEpoch.barrier());
-}
-
-#[test]
-fn swap_seize() {
-    swap(Seize::new(), || {});
-}
-
-#[cfg(has_liburcu)]
-#[test]
-fn swap_liburcu() {
-    swap(benches::peers::Liburcu, || {
-        benches::peers::Liburcu.barrier()
-    });
-}
-
-#[test]
-fn synchronize_waits_for_a_reader() {
-    fn check<R: Reclaim>(domain: R) {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let inside = AtomicBool::new(false);
-        let leave = AtomicBool::new(false);
-        let synced = AtomicBool::new(false);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                let _guard = domain.enter();
-                inside.store(true, Ordering::SeqCst);
-                while !leave.load(Ordering::SeqCst) {
-                    std::thread::yield_now();
-                }
-                // Still inside the section: synchronize must not have returned.
-                assert!(!synced.load(Ordering::SeqCst), "grace period ended early");
             });
-            while !inside.load(Ordering::SeqCst) {
-                std::thread::yield_now();
-            }
-            s.spawn(|| {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                leave.store(true, Ordering::SeqCst);
-            });
-            domain.synchronize();
-            synced.store(true, Ordering::SeqCst);
-        });
+            config.domain().barrier();
+            drop(config);
+            assert_all_freed(make, &counter);
+        }
     }
-    check(Srcu::with_options(Flavor::Fast, SlotChoice::Thread));
-    check(Srcu::with_options(Flavor::Fenced, SlotChoice::Cpu));
-    check(Gus::with_mode(gus::Mode::Lazy));
-    check(CrossbeamEpoch);
-    check(Seize::new());
-    #[cfg(has_liburcu)]
-    check(benches::peers::Liburcu);
+    every_scheme(Swapping);
 }
