@@ -69,11 +69,12 @@ impl Shared {
     }
 }
 
-/// These models have three threads that each run whole grace periods; a preemption bound of 2
-/// keeps them to seconds (the environment's `LOOM_MAX_PREEMPTIONS` does not raise it).
-fn bounded() -> loom::model::Builder {
+/// These models have three threads that each run whole grace periods; a small preemption bound
+/// keeps them to seconds (the environment's `LOOM_MAX_PREEMPTIONS` does not raise it). Each
+/// bound is the smallest that still catches its mutant.
+fn bounded(preemptions: usize) -> loom::model::Builder {
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(2);
+    builder.preemption_bound = Some(preemptions);
     builder
 }
 
@@ -92,7 +93,7 @@ fn reader(domain: &'static Domain, shared: &'static Shared) -> thread::JoinHandl
 /// writer's own step just completed, before the reader even entered.
 #[test]
 fn bag_sealed_on_one_thread_and_freed_on_another() {
-    check_with(bounded(), || {
+    check_with(bounded(1), || {
         let domain = leak_domain();
         let shared = Shared::new();
         let writer = thread::spawn(move || {
@@ -115,7 +116,7 @@ fn bag_sealed_on_one_thread_and_freed_on_another() {
 /// (`core_free_stolen_untagged` frees it at once).
 #[test]
 fn bag_orphaned_at_thread_exit() {
-    check_with(bounded(), || {
+    check_with(bounded(1), || {
         let domain = leak_domain();
         let shared = Shared::new();
         let section = domain.read_lock();

@@ -7,7 +7,7 @@
 #![no_main]
 
 use core::panic::PanicInfo;
-use reclaim::slots::{SlotState, Slots};
+use reclaim::scheme::slots::{SlotState, Slots};
 use reclaim::sync::{AtomicU64, Ordering};
 
 struct Counter(AtomicU64);
@@ -49,21 +49,35 @@ fn check(ok: bool) {
 
 fn shared_core() {
     let claim = SLOTS.claim().ok().expect("a free slot");
-    claim.state().0.store(1, Ordering::Relaxed);
-    check(SLOTS.iter().map(|s| s.0.load(Ordering::Relaxed)).sum::<u64>() == 1);
+    claim.owned().state().0.store(1, Ordering::Relaxed);
+    check(
+        SLOTS
+            .iter()
+            .map(|s| s.state().0.load(Ordering::Relaxed))
+            .sum::<u64>()
+            == 1,
+    );
     check(SLOTS.capacity() == Some(4));
 }
 
 fn srcu_in_a_static() {
-    let guard = SRCU.read_lock_on(1).ok().expect("slot 1 exists");
+    let guard = SRCU.enter_on(1).ok().expect("slot 1 exists");
     let cookie = SRCU.start_poll();
     check(!SRCU.poll(cookie));
     drop(guard);
-    SRCU.synchronize_with(reclaim::wait::Spin);
+    SRCU.synchronize_with(&mut reclaim::wait::Spin);
     check(SRCU.poll(cookie));
-    for _ in 0..200 {
+    let reader = SRCU.register().ok().expect("a free reader slot");
+    drop(reader.enter());
+    for i in 0..200 {
         // SAFETY: `count_free` accepts any pointer.
-        unsafe { SRCU.retire_raw(core::ptr::null_mut(), count_free) };
+        unsafe {
+            if i % 2 == 0 {
+                SRCU.retire_raw(core::ptr::null_mut(), count_free)
+            } else {
+                reader.retire_raw(core::ptr::null_mut(), count_free)
+            }
+        };
     }
     SRCU.barrier();
 }

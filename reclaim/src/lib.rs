@@ -41,6 +41,8 @@
 //! - [`wait`]: the strategies a waiting call may use (spin, then yield, then park);
 //! - [`sync`]: the atomics shim that swaps in loom's types under `cfg(loom)`, for data
 //!   structures that want their loom models to run the code that ships;
+//! - [`BackgroundReclaimer`] (with `std`): an opt-in thread that frees retired objects when
+//!   nobody else calls into the domain;
 //! - [`SlotsFull`], the error a fixed-size domain returns when it has no room for a reader;
 //! - `testing` (feature `testing`): poisoned objects, a drop ledger and a generic stress run.
 //!
@@ -60,12 +62,16 @@ extern crate alloc;
 extern crate std;
 
 pub mod atomic;
+#[cfg(all(feature = "std", not(loom)))]
+pub mod background;
 pub mod scheme;
 pub mod sync;
 #[cfg(all(feature = "testing", feature = "std", not(loom)))]
 pub mod testing;
 pub mod wait;
 
+#[cfg(all(feature = "std", not(loom)))]
+pub use background::{Background, BackgroundReclaimer};
 pub use scheme::slots::SlotsFull;
 
 /// What a domain reports about itself. Every scheme uses these names for these facts; a scheme
@@ -102,10 +108,16 @@ impl Stats {
     }
 }
 
-/// Picks the shipped code, or, in a build with `--cfg reclaim_mutant="NAME"`, a *mutant* that
-/// brings back a known bug so that a loom model (or litmus test) can prove it would catch it.
-/// Mutants are compiler flags, not Cargo features: no dependent crate can turn one on, and the
-/// shipped code has one body per choice point.
+/// Picks the shipped code, or a *mutant* that brings back a known bug, so that a loom model
+/// (or a hardware litmus test) can show it would catch that bug.
+///
+/// Mutants are compiler flags, not Cargo features, so no dependent crate can turn one on and
+/// the shipped code has one body per choice point:
+/// - in a `--cfg loom` build, the mutant named by the `RECLAIM_MUTANT` environment variable is
+///   active (one loom build serves every mutant, instead of one build each);
+/// - in a build with `--cfg reclaim_mutant="NAME"`, mutant `NAME` is always active (for tests
+///   that run on real hardware, such as the `membarrier` litmus test);
+/// - in every other build the macro is the shipped expression and nothing else.
 ///
 /// ```
 /// let half = reclaim::mutant!("example_half" => 1, else 2);
@@ -116,7 +128,13 @@ macro_rules! mutant {
     ($name:literal => $mutated:expr, else $shipped:expr) => {{
         #[cfg(reclaim_mutant = $name)]
         let chosen = $mutated;
-        #[cfg(not(reclaim_mutant = $name))]
+        #[cfg(all(loom, not(reclaim_mutant = $name)))]
+        let chosen = if $crate::scheme::debug::mutant_active($name) {
+            $mutated
+        } else {
+            $shipped
+        };
+        #[cfg(not(any(loom, reclaim_mutant = $name)))]
         let chosen = $shipped;
         chosen
     }};
@@ -321,6 +339,13 @@ pub mod __doc {
         fn start_poll(&self) {}
         fn poll(&self, _: &()) -> bool {
             true
+        }
+    }
+
+    #[cfg(all(feature = "std", not(loom)))]
+    impl crate::Background for Never {
+        fn reclaim_step(&self) -> crate::scheme::Pending {
+            crate::scheme::Pending::default()
         }
     }
 }

@@ -526,3 +526,49 @@ impl Ledger {
         );
     }
 }
+
+/// A thread retires an object (behind other pending garbage, so that it waits in the thread's
+/// bag) and stays alive; nothing else calls into the domain. A [`crate::BackgroundReclaimer`]
+/// must free it (within five seconds; it takes milliseconds).
+///
+/// ```
+/// # use reclaim::testing::*;
+/// static L: Ledger = Ledger::new();
+/// static DOMAIN: reclaim::__doc::Never = reclaim::__doc::Never;
+/// background_reclaimer_frees_without_other_calls(&DOMAIN, &L);
+/// ```
+#[track_caller]
+pub fn background_reclaimer_frees_without_other_calls<R: Reclaim + crate::Background>(
+    domain: &'static R,
+    ledger: &'static Ledger,
+) {
+    let before = ledger.live();
+    let (retired_tx, retired_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        {
+            let _guard = domain.enter();
+            for i in 0..16 {
+                domain.retire(Box::new(Tracked::new(ledger, i)));
+            }
+        }
+        s.spawn(move || {
+            domain.retire(Box::new(Tracked::new(ledger, 1)));
+            retired_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+        });
+        retired_rx.recv().unwrap();
+        let reclaimer = crate::BackgroundReclaimer::start(domain, Duration::from_micros(200));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while ledger.live() > before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        reclaimer.stop();
+        let live = ledger.live();
+        release_tx.send(()).unwrap();
+        assert_eq!(
+            live, before,
+            "the background reclaimer left objects unfreed"
+        );
+    });
+}

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# SRCU: run its tests again with `membarrier` refused (RECLAIM_NO_MEMBARRIER is read before the
-# first probe), so every domain that asks for the Fast flavor runs the Fenced fallback.
+# SRCU under the test configurations (compiler flags, each in its own target directory):
+# - every domain's grace-period sequence starting just below the wrap point;
+# - membarrier refused, so that every domain asking for the Fast flavor runs the Fenced fallback.
 set -euo pipefail
-RECLAIM_NO_MEMBARRIER=1 cargo test -p srcu --tests
+cd "$(dirname "$0")/../.."
+RUSTFLAGS="--cfg reclaim_near_wrap" CARGO_TARGET_DIR=target/cfg-near-wrap cargo test -p srcu
+RUSTFLAGS="--cfg reclaim_no_membarrier" CARGO_TARGET_DIR=target/cfg-no-membarrier \
+    cargo test -p srcu --tests

@@ -399,6 +399,31 @@ impl<const N: usize> SrcuReader<'_, N> {
     }
 }
 
+impl<const N: usize> SrcuReader<'_, N> {
+    /// Calls `free(ptr)` once every read section that began before this call has ended, like
+    /// [`Srcu::retire_raw`], into this reader's own bag: no lookup, no lock, no atomic
+    /// read-modify-write (the `no_std` way to retire without a shared fallback).
+    ///
+    /// # Safety
+    /// As [`Srcu::retire_raw`].
+    ///
+    /// ```
+    /// static DOMAIN: srcu::Srcu<2> = srcu::Srcu::new_fixed();
+    /// unsafe fn forget(_: *mut ()) {}
+    /// let reader = DOMAIN.register().unwrap();
+    /// // SAFETY: `forget` accepts any pointer.
+    /// unsafe { reader.retire_raw(core::ptr::null_mut(), forget) };
+    /// DOMAIN.barrier();
+    /// ```
+    pub unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+        // SAFETY: the caller promises what `Retired::new` asks.
+        let item = unsafe { reclaim::scheme::bag::Retired::new(ptr, free) };
+        self.domain
+            .core
+            .retire(&self.domain.clock(), self.claim.owned(), item);
+    }
+}
+
 impl<const N: usize> Drop for SrcuGuard<'_, N> {
     #[inline]
     fn drop(&mut self) {

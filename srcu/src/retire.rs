@@ -156,6 +156,18 @@ impl<const N: usize> Srcu<N> {
         self.core.collect(&self.clock())
     }
 
+    /// One round of the work a [`reclaim::BackgroundReclaimer`] does: takes idle threads' bags,
+    /// moves grace periods along and frees what expired, without waiting.
+    ///
+    /// ```
+    /// let domain = srcu::Srcu::new();
+    /// domain.retire(Box::new(1));
+    /// while domain.reclaim_step().objects > 0 {}
+    /// ```
+    pub fn reclaim_step(&self) -> reclaim::scheme::Pending {
+        self.core.tick(&self.clock())
+    }
+
     /// Waits until every object retired (and every callback queued) before this call, on any
     /// thread, has been freed (or run).
     ///
@@ -174,5 +186,12 @@ impl<const N: usize> Srcu<N> {
         reclaim::scheme::debug::assert_outside(self.addr(), "srcu", "barrier");
         self.core
             .barrier(&self.clock(), &mut reclaim::wait::default_strategy());
+    }
+}
+
+#[cfg(all(feature = "std", not(loom)))]
+impl<const N: usize> reclaim::Background for Srcu<N> {
+    fn reclaim_step(&self) -> reclaim::scheme::Pending {
+        Srcu::reclaim_step(self)
     }
 }

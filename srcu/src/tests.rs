@@ -558,6 +558,15 @@ mod with_std {
         }
 
         #[test]
+        fn a_background_reclaimer_frees_with_no_other_calls() {
+            static LEDGER: Ledger = Ledger::new();
+            for (flavor, choice) in ALL_OPTIONS {
+                let domain: &'static Srcu = Box::leak(Box::new(Srcu::with_options(flavor, choice)));
+                background_reclaimer_frees_without_other_calls(domain, &LEDGER);
+            }
+        }
+
+        #[test]
         #[should_panic(
             expected = "called from a destructor or callback that this domain is running"
         )]

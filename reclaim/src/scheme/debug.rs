@@ -89,3 +89,14 @@ pub fn assert_outside(domain: usize, scheme: &str, operation: &str) {
         );
     }
 }
+
+/// True when the `RECLAIM_MUTANT` environment variable names `mutant`: how a loom build picks
+/// the one mutant a run brings back (see [`mutant!`](crate::mutant)). Exists only in loom builds.
+#[cfg(all(loom, feature = "std"))]
+pub fn mutant_active(mutant: &str) -> bool {
+    static ACTIVE: std::sync::OnceLock<Option<std::string::String>> = std::sync::OnceLock::new();
+    ACTIVE
+        .get_or_init(|| std::env::var("RECLAIM_MUTANT").ok())
+        .as_deref()
+        == Some(mutant)
+}

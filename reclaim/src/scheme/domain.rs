@@ -362,6 +362,31 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         unsafe { self.sealed.free(expired) }
     }
 
+    /// One round of background work (see `reclaim::Background`): takes bags that stayed idle
+    /// since the previous round, asks for a grace period covering everything sealed, steps the
+    /// clock and frees what expired. Never waits. Returns what still waits.
+    ///
+    /// ```
+    /// # use reclaim::scheme::{Core, slots::SlotState, bag::Retired};
+    /// # use reclaim::__doc::InstantClock;
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let clock = InstantClock::default();
+    /// let core: Core<S, u64, 0> = Core::new();
+    /// core.retire_unowned(&clock, Retired::from_box(Box::new(1)));
+    /// while core.tick(&clock).objects > 0 {}
+    /// ```
+    pub fn tick<C: Clock<Tag = T>>(&self, clock: &C) -> Pending {
+        self.sweep(clock);
+        if self.sealed.pending().0 > 0 {
+            let tag = clock.tag();
+            clock.request(tag);
+            clock.step();
+        }
+        self.collect(clock);
+        self.pending()
+    }
+
     /// Takes and seals every local bag that stayed idle since the previous sweep.
     fn sweep<C: Clock<Tag = T>>(&self, clock: &C) {
         for slot in self.slots.iter() {

@@ -1,0 +1,146 @@
+//! A hardware litmus test of the asymmetric fence: store buffering between a reader that runs
+//! only a compiler fence ([`light_fence`]) and a writer that runs [`membarrier::heavy`].
+//!
+//! Loom cannot model `membarrier`, so the Fast/lazy flavors' pairing of a light reader fence
+//! with a heavy writer fence is checked here, on the real machine, instead:
+//!
+//! ```text
+//! reader:  x = 1; light_fence(); r1 = y        writer:  y = 1; heavy(); r2 = x
+//! forbidden: r1 == 0 && r2 == 0
+//! ```
+//!
+//! With `membarrier` the forbidden outcome must never appear. Built with
+//! `RUSTFLAGS='--cfg reclaim_mutant="plain_heavy"'`, `heavy()` is only a `fence(SeqCst)` on the
+//! writer's side, which does not order the reader's store before its load: the test must then
+//! *observe* the forbidden outcome, which shows that it has teeth (x86 lets a load pass an
+//! earlier store to another location through the store buffer).
+//!
+//! Each round starts both threads together on a shared counter and skews one side by a few
+//! spins that vary from round to round, so that the two critical windows overlap in every
+//! possible way over many rounds.
+
+use reclaim::scheme::membarrier;
+use reclaim::sync::light_fence;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+struct Shared {
+    x: AtomicUsize,
+    y: AtomicUsize,
+    /// The round both threads may start.
+    go: AtomicU64,
+    /// The last round the reader finished, and what it read.
+    done: AtomicU64,
+    r1: AtomicUsize,
+}
+
+fn skew(round: u64, shift: u32) {
+    for _ in 0..((round >> shift) % 24) {
+        std::hint::spin_loop();
+    }
+}
+
+/// Runs up to `rounds` rounds (stopping after `stop_after` forbidden outcomes, or once `budget`
+/// has passed) and returns how many rounds ran and how many showed the forbidden outcome.
+fn store_buffering(rounds: u64, stop_after: u64, budget: std::time::Duration) -> (u64, u64) {
+    let deadline = std::time::Instant::now() + budget;
+    let shared = Shared {
+        x: AtomicUsize::new(0),
+        y: AtomicUsize::new(0),
+        go: AtomicU64::new(0),
+        done: AtomicU64::new(0),
+        r1: AtomicUsize::new(0),
+    };
+    let mut forbidden = 0;
+    let mut ran = 0;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut round = 0;
+            loop {
+                round += 1;
+                while shared.go.load(Ordering::Acquire) < round {
+                    std::hint::spin_loop();
+                }
+                if shared.go.load(Ordering::Acquire) == u64::MAX {
+                    return;
+                }
+                skew(round, 0);
+                shared.x.store(1, Ordering::Relaxed);
+                light_fence();
+                let r1 = shared.y.load(Ordering::Relaxed);
+                shared.r1.store(r1, Ordering::Relaxed);
+                shared.done.store(round, Ordering::Release);
+            }
+        });
+        for round in 1..=rounds {
+            shared.x.store(0, Ordering::Relaxed);
+            shared.y.store(0, Ordering::Relaxed);
+            shared.go.store(round, Ordering::Release);
+            skew(round, 5);
+            shared.y.store(1, Ordering::Relaxed);
+            membarrier::heavy();
+            let r2 = shared.x.load(Ordering::Relaxed);
+            while shared.done.load(Ordering::Acquire) < round {
+                std::hint::spin_loop();
+            }
+            ran = round;
+            if round % 4096 == 0 && std::time::Instant::now() > deadline {
+                break;
+            }
+            if shared.r1.load(Ordering::Relaxed) == 0 && r2 == 0 {
+                forbidden += 1;
+                if forbidden >= stop_after {
+                    break;
+                }
+            }
+        }
+        shared.go.store(u64::MAX, Ordering::Release);
+    });
+    (ran, forbidden)
+}
+
+/// Whether this machine can run the test: two CPUs (so that both threads run at once) and a
+/// kernel that allows `membarrier`.
+fn runnable() -> bool {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus < 2 {
+        eprintln!("litmus: skipped, needs two CPUs (found {cpus})");
+        return false;
+    }
+    if !cfg!(reclaim_mutant = "plain_heavy") && !membarrier::available() {
+        eprintln!("litmus: skipped, membarrier(PRIVATE_EXPEDITED) is refused here");
+        return false;
+    }
+    true
+}
+
+#[cfg(not(reclaim_mutant = "plain_heavy"))]
+#[test]
+fn membarrier_forbids_store_buffering_with_a_compiler_fenced_reader() {
+    if !runnable() {
+        return;
+    }
+    // Millions of rounds on a quiet two-core machine; bounded in time so that a loaded machine
+    // (where every membarrier waits for the other CPU) does not stall the test suite. The
+    // mutant below shows the forbidden outcome within a few hundred rounds.
+    let (ran, forbidden) = store_buffering(5_000_000, 1, std::time::Duration::from_secs(20));
+    eprintln!("litmus: {ran} rounds with membarrier, {forbidden} forbidden outcomes");
+    assert_eq!(
+        forbidden, 0,
+        "a compiler-fenced reader and a membarrier writer both missed each other's store"
+    );
+}
+
+#[cfg(reclaim_mutant = "plain_heavy")]
+#[test]
+fn a_plain_writer_fence_lets_store_buffering_through() {
+    if !runnable() {
+        return;
+    }
+    let (ran, forbidden) = store_buffering(20_000_000, 10, std::time::Duration::from_secs(60));
+    eprintln!("litmus (mutant plain_heavy): {forbidden} forbidden outcomes in {ran} rounds");
+    assert!(
+        forbidden > 0,
+        "the litmus test has no teeth: a plain writer fence never showed store buffering in \
+         {ran} rounds"
+    );
+}
