@@ -94,7 +94,7 @@ pub use reclaim::{Reclaim, SlotsFull, Stats};
 use crossbeam_utils::CachePadded;
 use reclaim::scheme::Core;
 use reclaim::scheme::slots::SlotState;
-use reclaim::sync::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use reclaim::sync::{AtomicU32, AtomicU64, AtomicUsize, Ordering, OwnerCell};
 
 /// How readers order their counter updates against their protected accesses.
 ///
@@ -141,13 +141,22 @@ pub enum SlotChoice {
 pub(crate) struct SrcuSlot {
     pub(crate) locks: [AtomicU64; 2],
     pub(crate) unlocks: [AtomicU64; 2],
+    /// Owner-only: guards open on this slot by its owner (tokens are not counted: they may end
+    /// anywhere). Tells the retire path whether the owner is inside a section.
+    pub(crate) depth: OwnerCell<u32>,
 }
 
 impl SlotState for SrcuSlot {
     reclaim::idle_slot!(SrcuSlot {
         locks: [AtomicU64::new(0), AtomicU64::new(0)],
         unlocks: [AtomicU64::new(0), AtomicU64::new(0)],
+        depth: OwnerCell::new(0),
     });
+
+    unsafe fn owner_in_section(&self) -> bool {
+        // SAFETY: the caller owns the slot.
+        unsafe { self.depth.get() > 0 }
+    }
 }
 
 /// Fast asked for, `membarrier` not probed yet: readers fence for real until it is resolved.

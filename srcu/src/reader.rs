@@ -19,7 +19,7 @@
 use crate::{FAST, FAST_UNRESOLVED, SlotChoice, Srcu, SrcuSlot};
 use core::marker::PhantomData;
 use reclaim::SlotsFull;
-use reclaim::scheme::slots::SlotClaim;
+use reclaim::scheme::slots::{Owned, Slot, SlotClaim};
 use reclaim::sync::{AtomicU64, Ordering, fence, light_fence};
 
 /// A read-side section of an [`Srcu`] domain; the section ends when the guard drops.
@@ -45,9 +45,11 @@ use reclaim::sync::{AtomicU64, Ordering, fence, light_fence};
 pub struct SrcuGuard<'a, const N: usize = 0> {
     domain: &'a Srcu<N>,
     slot: &'a SrcuSlot,
+    /// `Some` when the slot is owned by this thread or reader (plain increments, a nesting
+    /// depth, and the retire path's deferred work at the outermost exit); `None` when it is
+    /// shared (atomic increments).
+    owner: Option<Owned<'a, SrcuSlot>>,
     idx: usize,
-    /// The slot is shared (atomic increments), or owned by this thread (plain ones).
-    shared: bool,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -155,8 +157,10 @@ impl<const N: usize> Srcu<N> {
     #[inline]
     #[track_caller]
     pub fn enter(&self) -> SrcuGuard<'_, N> {
-        let (slot, shared) = self.own_slot();
-        self.guard_on(slot, shared)
+        match self.own_slot() {
+            (slot, Some(owner)) => self.guard_owned(owner, slot),
+            (slot, None) => self.guard_shared(slot.state()),
+        }
     }
 
     /// The literature's name for [`enter`](Srcu::enter) (`srcu_read_lock`).
@@ -192,7 +196,7 @@ impl<const N: usize> Srcu<N> {
     pub fn enter_on(&self, slot: usize) -> Result<SrcuGuard<'_, N>, SlotsFull> {
         self.assert_shared_slots("enter_on");
         let slot = self.core.slots().shared(slot)?;
-        Ok(self.guard_on(slot.state(), true))
+        Ok(self.guard_shared(slot.state()))
     }
 
     /// Begins a read-side section that may end on another thread.
@@ -205,11 +209,11 @@ impl<const N: usize> Srcu<N> {
     #[inline]
     #[track_caller]
     pub fn read_lock_token(&self) -> ReadToken<'_, N> {
-        let (slot, shared) = self.own_slot();
-        let idx = self.lock_slot(slot, shared);
+        let (slot, owner) = self.own_slot();
+        let idx = self.lock_slot(slot.state(), owner.is_none());
         ReadToken {
             domain: self,
-            slot,
+            slot: slot.state(),
             idx,
         }
     }
@@ -278,24 +282,24 @@ impl<const N: usize> Srcu<N> {
         })
     }
 
-    /// The calling reader's slot, and whether it is shared.
+    /// The calling reader's slot, and its ownership when the calling thread owns it.
     #[inline(always)]
     #[track_caller]
-    fn own_slot(&self) -> (&SrcuSlot, bool) {
+    fn own_slot(&self) -> (&Slot<SrcuSlot>, Option<Owned<'_, SrcuSlot>>) {
         #[cfg(feature = "std")]
         match self.readers.choice {
             SlotChoice::Thread => match self.core.slots().mine() {
-                Ok(owned) => (owned.state(), false),
+                Ok(owned) => (owned.slot(), Some(owned)),
                 Err(full) => slots_full(full),
             },
             SlotChoice::Cpu => match self.core.slots().shared(reclaim::scheme::cpu::current()) {
-                Ok(slot) => (slot.state(), true),
+                Ok(slot) => (slot, None),
                 Err(full) => slots_full(full),
             },
         }
         #[cfg(not(feature = "std"))]
         match self.core.slots().shared(0) {
-            Ok(slot) => (slot.state(), true),
+            Ok(slot) => (slot, None),
             Err(full) => slots_full(full),
         }
     }
@@ -318,15 +322,37 @@ impl<const N: usize> Srcu<N> {
         }
     }
 
+    /// A section on a slot the caller owns: plain increments and a nesting depth.
     #[inline(always)]
-    fn guard_on<'a>(&'a self, slot: &'a SrcuSlot, shared: bool) -> SrcuGuard<'a, N> {
-        let idx = self.lock_slot(slot, shared);
+    fn guard_owned<'a>(
+        &'a self,
+        owner: Owned<'a, SrcuSlot>,
+        slot: &'a Slot<SrcuSlot>,
+    ) -> SrcuGuard<'a, N> {
+        let state = slot.state();
+        // SAFETY: `owner` proves this thread owns the slot.
+        unsafe { state.depth.set(state.depth.get() + 1) };
+        let idx = self.lock_slot(state, false);
+        reclaim::scheme::debug::enter_section(self.addr());
+        SrcuGuard {
+            domain: self,
+            slot: state,
+            owner: Some(owner),
+            idx,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// A section on a slot other threads may share: atomic increments.
+    #[inline(always)]
+    fn guard_shared<'a>(&'a self, slot: &'a SrcuSlot) -> SrcuGuard<'a, N> {
+        let idx = self.lock_slot(slot, true);
         reclaim::scheme::debug::enter_section(self.addr());
         SrcuGuard {
             domain: self,
             slot,
+            owner: None,
             idx,
-            shared,
             _not_send: PhantomData,
         }
     }
@@ -394,8 +420,12 @@ impl<const N: usize> SrcuReader<'_, N> {
     /// ```
     #[inline]
     pub fn enter(&self) -> SrcuGuard<'_, N> {
-        let shared = !self.domain.owned_slots();
-        self.domain.guard_on(self.claim.owned().state(), shared)
+        let owner = self.claim.owned();
+        if self.domain.owned_slots() {
+            self.domain.guard_owned(owner, owner.slot())
+        } else {
+            self.domain.guard_shared(owner.state())
+        }
     }
 }
 
@@ -428,7 +458,20 @@ impl<const N: usize> Drop for SrcuGuard<'_, N> {
     #[inline]
     fn drop(&mut self) {
         reclaim::scheme::debug::exit_section(self.domain.addr());
-        self.domain.unlock_slot(self.slot, self.idx, self.shared);
+        self.domain
+            .unlock_slot(self.slot, self.idx, self.owner.is_none());
+        if let Some(owner) = self.owner {
+            // SAFETY: `owner` proves this thread owns the slot.
+            let depth = unsafe { self.slot.depth.get() } - 1;
+            // SAFETY: as above.
+            unsafe { self.slot.depth.set(depth) };
+            if depth == 0 {
+                // The outermost section ended: run what a retire left for this moment.
+                self.domain
+                    .core
+                    .on_section_exit(&self.domain.clock(), owner);
+            }
+        }
     }
 }
 
@@ -441,7 +484,7 @@ impl<const N: usize> Drop for ReadToken<'_, N> {
         // began (no need to look up the current CPU).
         if domain.owned_slots() {
             let (mine, _) = domain.own_slot();
-            domain.unlock_slot(mine, self.idx, false);
+            domain.unlock_slot(mine.state(), self.idx, false);
         } else {
             domain.unlock_slot(self.slot, self.idx, true);
         }

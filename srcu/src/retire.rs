@@ -54,6 +54,14 @@ unsafe impl<const N: usize> Clock for SrcuClock<'_, N> {
     fn bits(tag: Cookie) -> u64 {
         tag.0
     }
+
+    fn heavy_steps(&self) -> bool {
+        self.0.flavor() == crate::Flavor::Fast
+    }
+
+    fn defers_to_exit(&self) -> bool {
+        self.0.owned_slots()
+    }
 }
 
 impl<const N: usize> Srcu<N> {

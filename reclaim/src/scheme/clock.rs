@@ -82,4 +82,18 @@ pub unsafe trait Clock {
 
     /// The tag as 64 bits, for cheap "has the frontier moved" checks.
     fn bits(tag: Self::Tag) -> u64;
+
+    /// True when a step costs a system-wide barrier (`membarrier` in the asymmetric flavors):
+    /// the retire path then steps [`STEP_EVERY_HEAVY`](super::domain::STEP_EVERY_HEAVY) times
+    /// less often, so that many more bags share each grace period.
+    fn heavy_steps(&self) -> bool {
+        false
+    }
+
+    /// True when the scheme calls [`Core::on_section_exit`](super::Core::on_section_exit) at
+    /// the end of every read section on an owned slot: the retire path then leaves grace-period
+    /// steps and collection to that exit when the retiring thread is inside a section.
+    fn defers_to_exit(&self) -> bool {
+        false
+    }
 }

@@ -14,13 +14,17 @@
 //! 1. The object goes into the caller's slot's [`LocalBag`]: plain stores, no lock, no atomic
 //!    read-modify-write.
 //! 2. The bag is sealed (taken out, tagged with [`Clock::tag`], pushed onto the sealed stack with
-//!    one compare-and-swap) when it is full, when nothing else in the domain is waiting (a lone
-//!    retire is not batched, so a program that retires once a minute frees once a minute), or
-//!    when a grace period completed since the bag's first object arrived.
-//! 3. After a seal, the clock is stepped when the sealed bag is the only garbage, or every
-//!    [`STEP_EVERY`] seals of the thread (so that retire-heavy threads batch many bags into one
-//!    grace period: one `membarrier` round per many retires in the asymmetric flavors), or on
-//!    every seal while more than [`PRESSURE_OBJECTS`] objects wait.
+//!    one compare-and-swap) when it is full, when a grace period completed since the bag's first
+//!    object arrived, or at once when the domain is *quiet*: nothing stepped its clock for
+//!    [`QUIET_MICROS`] (a program that retires once a minute frees once a minute; retire-heavy
+//!    threads, which step often, keep batching).
+//! 3. After a seal, the clock is stepped every [`STEP_EVERY`] seals of the thread
+//!    ([`STEP_EVERY_HEAVY`] when a step costs a `membarrier`), so that retire-heavy threads batch
+//!    many bags into one grace period; at once when the domain is quiet and nothing else waits;
+//!    and on every seal while more than [`PRESSURE_OBJECTS`] objects wait. A thread inside a
+//!    read section of the domain leaves the step and the collection to the end of its section
+//!    when the scheme supports that ([`Clock::defers_to_exit`]): a step taken inside a section
+//!    cannot end the grace period that section holds back.
 //! 4. When the frontier moved since the last collection, a collection runs (a try-lock: a thread
 //!    that finds another collecting goes on). It frees the sealed bags whose tag expired and,
 //!    once per frontier move, *sweeps*: every local bag that held objects and did not move
@@ -53,6 +57,25 @@ use crate::wait::{Event, WaitStrategy, wait_until};
 /// A thread steps the clock on every this-many bags it seals (see the module docs).
 pub const STEP_EVERY: u32 = 4;
 
+/// The same, for clocks whose steps cost a `membarrier` ([`Clock::heavy_steps`]): about 512
+/// retires per thread share one grace period, which keeps the barrier's cost per retire to a
+/// few nanoseconds.
+pub const STEP_EVERY_HEAVY: u32 = 64;
+
+/// A domain whose retire path has not stepped the clock for this long counts as quiet: a
+/// retire then seals and steps at once instead of batching (see the module docs).
+pub const QUIET_MICROS: u64 = 1000;
+
+/// Microseconds since the first call, from the monotonic clock.
+#[cfg(all(feature = "std", not(loom)))]
+fn now_micros() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_micros() as u64
+}
+
 /// Above this many objects waiting in sealed bags, every seal steps the clock.
 pub const PRESSURE_OBJECTS: usize = 8192;
 
@@ -81,6 +104,9 @@ pub struct Core<S: SlotState, T: Copy, const N: usize> {
     /// The frontier (as bits) at the last collection, and at the last sweep.
     last_collect: AtomicU64,
     last_sweep: AtomicU64,
+    /// When the retire path last stepped the clock (microseconds, see `now_micros`).
+    #[cfg(all(feature = "std", not(loom)))]
+    last_step: AtomicU64,
 }
 
 impl<S: SlotState, T: Copy, const N: usize> core::fmt::Debug for Core<S, T, N> {
@@ -117,6 +143,8 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
                 thieves: AtomicUsize::new(0),
                 last_collect: AtomicU64::new(0),
                 last_sweep: AtomicU64::new(0),
+                #[cfg(all(feature = "std", not(loom)))]
+                last_step: AtomicU64::new(0),
             }
         }
     }
@@ -208,8 +236,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
                 let frontier = C::bits(clock.frontier());
                 if was_empty {
                     owner.set_birth(frontier);
-                    if self.sealed.pending().0 == 0 {
-                        // Nothing else waits: don't make this object wait for company.
+                    if self.quiet() {
+                        // Grace periods have been quiet for a while: this thread retires
+                        // rarely, so its object is sealed alone instead of waiting for company.
                         self.seal_own(clock, owner);
                     }
                 } else if frontier != owner.birth() {
@@ -243,7 +272,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         let mut reserved = self.reserve(clock);
         let _ = reserved.items().push(item);
         let before = self.publish(clock, reserved);
-        self.after_seal(clock, before, 0);
+        self.after_seal(clock, before, 0, None);
     }
 
     /// Takes the owner's bag, seals it, and hands it over.
@@ -258,7 +287,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         }
         let before = self.publish(clock, reserved);
         owner.set_sealing(false);
-        self.after_seal(clock, before, owner.count_seal());
+        self.after_seal(clock, before, owner.count_seal(), Some(owner));
     }
 
     /// An empty bag to seal into; without `alloc`, waits for a pooled one when all are taken.
@@ -287,19 +316,83 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         before
     }
 
-    /// Steps the clock when this seal calls for it, then collects if the frontier moved.
-    fn after_seal<C: Clock<Tag = T>>(&self, clock: &C, before: usize, seals: u32) {
-        if before == 0 || seals % STEP_EVERY == 0 || before > PRESSURE_OBJECTS {
-            clock.step();
+    /// Steps the clock when this seal calls for it, then collects if the frontier moved. When
+    /// the sealing thread is inside a read section of this domain and the scheme runs deferred
+    /// work at section exit ([`Clock::defers_to_exit`]), the step waits for that exit instead:
+    /// a step taken inside a section cannot end the grace period that section holds back.
+    fn after_seal<C: Clock<Tag = T>>(
+        &self,
+        clock: &C,
+        before: usize,
+        seals: u32,
+        owner: Option<Owned<'_, S>>,
+    ) {
+        let pressure = before > PRESSURE_OBJECTS;
+        let every = if clock.heavy_steps() {
+            STEP_EVERY_HEAVY
+        } else {
+            STEP_EVERY
+        };
+        if seals % every == 0 || pressure || (before == 0 && self.quiet()) {
+            match owner {
+                Some(owner) if !pressure && clock.defers_to_exit() && owner.in_section() => {
+                    owner.defer_to_exit();
+                }
+                _ => self.step(clock),
+            }
         }
         self.collect_if_moved(clock);
-        if before > PRESSURE_OBJECTS {
+        if pressure {
             // Too much waits (typically a reader was preempted inside its section): give this
             // CPU away once, so that such a reader can finish. Never waits for a grace period:
             // the caller may be inside a section that the oldest one waits for.
             #[cfg(all(feature = "std", not(loom)))]
             std::thread::yield_now();
         }
+    }
+
+    /// Runs the work a seal deferred to the end of the owner's read section, if any: a scheme
+    /// calls this when a section on an owned slot ends. One owner-only load when there is none.
+    ///
+    /// ```
+    /// # use reclaim::scheme::{Core, slots::SlotState};
+    /// # use reclaim::__doc::InstantClock;
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let core: Core<S, u64, 0> = Core::new();
+    /// core.on_section_exit(&InstantClock::default(), core.slots().mine().unwrap());
+    /// ```
+    #[inline(always)]
+    pub fn on_section_exit<C: Clock<Tag = T>>(&self, clock: &C, owner: Owned<'_, S>) {
+        if owner.deferred() {
+            self.run_deferred(clock, owner);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn run_deferred<C: Clock<Tag = T>>(&self, clock: &C, owner: Owned<'_, S>) {
+        owner.clear_deferred();
+        self.step(clock);
+        self.collect_if_moved(clock);
+    }
+
+    /// Steps the clock from the retire path, and notes when (with `std`).
+    fn step<C: Clock<Tag = T>>(&self, clock: &C) {
+        clock.step();
+        #[cfg(all(feature = "std", not(loom)))]
+        self.last_step.store(now_micros(), Ordering::Relaxed);
+    }
+
+    /// True when the retire path has not stepped the clock for [`QUIET_MICROS`]: the domain's
+    /// writers retire rarely, so batching would only delay frees. Without `std` there is no
+    /// clock to tell, and batching always applies (a registered reader or `barrier` flushes).
+    #[inline]
+    fn quiet(&self) -> bool {
+        #[cfg(all(feature = "std", not(loom)))]
+        return now_micros().wrapping_sub(self.last_step.load(Ordering::Relaxed)) > QUIET_MICROS;
+        #[cfg(not(all(feature = "std", not(loom))))]
+        return self.sealed.pending().0 == 0;
     }
 
     /// Collects when the frontier moved since the last collection. Cheap otherwise: one load of
@@ -357,7 +450,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         // SAFETY: the caller holds the lock.
         unsafe { self.sealed.drain_incoming() };
         // SAFETY: as above.
-        let expired = unsafe { self.sealed.pop_expired(|tag| C::le(tag, frontier)) };
+        let expired = unsafe { self.sealed.pop_expired(|tag| C::le(tag, frontier), false) };
         // SAFETY: `frontier` says these tags expired (the clock's contract).
         unsafe { self.sealed.free(expired) }
     }

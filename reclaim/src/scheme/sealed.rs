@@ -292,39 +292,46 @@ impl<T: Copy> Sealed<T> {
         })
     }
 
-    /// Unlinks every queued bag whose tag `expired` accepts.
+    /// Unlinks the queued bags whose tag `expired` accepts, from the front of the queue up to
+    /// the first that it does not (or every one, when `all` is set).
+    ///
+    /// The queue holds bags in the order they were sealed, and a bag's tag is read just before
+    /// it is pushed, so tags along the queue are in order but for bags sealed at the same
+    /// moment on different threads. Stopping at the first unexpired bag keeps a collection's
+    /// cost to what it frees, however long the queue; a bag that an out-of-order neighbour
+    /// holds back waits for the next collection.
     ///
     /// # Safety
     /// The caller holds the collection lock.
-    pub(crate) unsafe fn pop_expired(&self, expired: impl Fn(T) -> bool) -> Expired<T> {
+    pub(crate) unsafe fn pop_expired(&self, expired: impl Fn(T) -> bool, all: bool) -> Expired<T> {
         let mut out = Expired {
             head: core::ptr::null_mut(),
         };
         self.queue.with_mut(|queue| {
             // SAFETY: the lock owns the queue.
             let queue = unsafe { &mut *queue };
-            let mut prev: *mut Node<T> = core::ptr::null_mut();
             let mut node = queue.head;
+            let mut last: *mut Node<T> = core::ptr::null_mut();
             while !node.is_null() {
                 // SAFETY: queued nodes are live while the lock is held.
                 let n = unsafe { &*node };
-                let next = n.next.load(Ordering::Relaxed);
-                if expired(n.tag()) {
-                    if prev.is_null() {
-                        queue.head = next;
-                    } else {
-                        // SAFETY: `prev` is a live queued node.
-                        unsafe { &*prev }.next.store(next, Ordering::Relaxed);
-                    }
-                    if queue.tail == node {
-                        queue.tail = prev;
-                    }
-                    n.next.store(out.head, Ordering::Relaxed);
-                    out.head = node;
-                } else {
-                    prev = node;
+                if !all && !expired(n.tag()) {
+                    break;
                 }
-                node = next;
+                last = node;
+                node = n.next.load(Ordering::Relaxed);
+            }
+            if !last.is_null() {
+                // The expired prefix, `head..=last`, leaves the queue in one piece.
+                out.head = queue.head;
+                // SAFETY: `last` is a live queued node.
+                unsafe { &*last }
+                    .next
+                    .store(core::ptr::null_mut(), Ordering::Relaxed);
+                queue.head = node;
+                if node.is_null() {
+                    queue.tail = core::ptr::null_mut();
+                }
             }
         });
         out
@@ -416,7 +423,7 @@ impl<T: Copy> Sealed<T> {
         // SAFETY: exclusive access stands in for the lock.
         unsafe { self.drain_incoming() };
         // SAFETY: as above.
-        let all = unsafe { self.pop_expired(|_| true) };
+        let all = unsafe { self.pop_expired(|_| true, true) };
         // SAFETY: no reader remains.
         unsafe { self.free(all) }
     }

@@ -68,6 +68,15 @@ pub trait SlotState: Send + Sync + 'static {
     /// The state of a slot no reader has used.
     #[cfg(loom)]
     fn idle() -> Self;
+
+    /// True when the slot's owner is inside a read section through this slot (as far as the
+    /// slot can tell; sections held through other slots do not count). The default says no.
+    ///
+    /// # Safety
+    /// The caller owns the slot (it may read owner-only state).
+    unsafe fn owner_in_section(&self) -> bool {
+        false
+    }
 }
 
 /// Implements the body of [`SlotState`] from one expression for the idle state.
@@ -130,6 +139,9 @@ pub struct Slot<S> {
     birth: OwnerCell<u64>,
     /// Owner-only: how many bags this slot has sealed, to pace grace-period steps.
     seals: OwnerCell<u32>,
+    /// Owner-only: a seal left a grace-period step and a collection for the end of the owner's
+    /// read section.
+    deferred: OwnerCell<bool>,
     #[cfg(not(feature = "std"))]
     claimed: AtomicBool,
 }
@@ -147,6 +159,7 @@ impl<S: SlotState> Slot<S> {
                 sealing: AtomicU8::new(0),
                 birth: OwnerCell::new(0),
                 seals: OwnerCell::new(0),
+                deferred: OwnerCell::new(false),
                 #[cfg(not(feature = "std"))]
                 claimed: AtomicBool::new(false),
             }
@@ -275,6 +288,34 @@ impl<'a, S> Owned<'a, S> {
     pub(crate) fn set_birth(self, frontier: u64) {
         // SAFETY: `Owned` proves ownership.
         unsafe { self.slot.birth.set(frontier) }
+    }
+
+    /// True when the owner is inside a read section through this slot.
+    #[inline(always)]
+    pub(crate) fn in_section(self) -> bool
+    where
+        S: SlotState,
+    {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.state.owner_in_section() }
+    }
+
+    #[inline(always)]
+    pub(crate) fn deferred(self) -> bool {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.deferred.get() }
+    }
+
+    #[inline(always)]
+    pub(crate) fn defer_to_exit(self) {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.deferred.set(true) }
+    }
+
+    #[inline(always)]
+    pub(crate) fn clear_deferred(self) {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.deferred.set(false) }
     }
 
     /// Counts one more sealed bag and returns the new count.
