@@ -115,6 +115,10 @@ fn runnable() -> bool {
 
 #[cfg(not(reclaim_mutant = "plain_heavy"))]
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "runs for seconds; scripts/test-all runs it in release"
+)]
 fn membarrier_forbids_store_buffering_with_a_compiler_fenced_reader() {
     if !runnable() {
         return;

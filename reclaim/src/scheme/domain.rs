@@ -248,9 +248,17 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
                 }
             }
             Err(item) => {
-                self.seal_own(clock, owner);
-                // The bag is empty now (the owner took it, or a thief did).
-                self.retire(clock, owner, item);
+                // Hand the full bag over first, push the object, and only then run what may
+                // free objects (whose destructors may panic): the object is never in limbo.
+                let sealed = self.hand_over_own(clock, owner);
+                // SAFETY: as above. The bag is empty now (the owner took it, or a thief did),
+                // and only the owner fills it, so the push finds room.
+                let pushed = unsafe { bag.push(item) };
+                debug_assert!(pushed.is_ok(), "an emptied bag refused an object");
+                owner.set_birth(C::bits(clock.frontier()));
+                if let Some(before) = sealed {
+                    self.after_seal(clock, before, owner.count_seal(), Some(owner));
+                }
             }
         }
     }
@@ -278,16 +286,24 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// Takes the owner's bag, seals it, and hands it over.
     #[inline(never)]
     fn seal_own<C: Clock<Tag = T>>(&self, clock: &C, owner: Owned<'_, S>) {
+        if let Some(before) = self.hand_over_own(clock, owner) {
+            self.after_seal(clock, before, owner.count_seal(), Some(owner));
+        }
+    }
+
+    /// Takes the owner's bag and publishes it sealed; returns the objects pending before, or
+    /// `None` when a thief had already emptied the bag.
+    fn hand_over_own<C: Clock<Tag = T>>(&self, clock: &C, owner: Owned<'_, S>) -> Option<usize> {
         let mut reserved = self.reserve(clock);
         owner.set_sealing(true);
         if owner.slot().bag().take(reserved.items()) == 0 {
             owner.set_sealing(false);
             self.sealed.unreserve(reserved);
-            return;
+            return None;
         }
         let before = self.publish(clock, reserved);
         owner.set_sealing(false);
-        self.after_seal(clock, before, owner.count_seal(), Some(owner));
+        Some(before)
     }
 
     /// An empty bag to seal into; without `alloc`, waits for a pooled one when all are taken.
@@ -372,6 +388,12 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     #[cold]
     #[inline(never)]
     fn run_deferred<C: Clock<Tag = T>>(&self, clock: &C, owner: Owned<'_, S>) {
+        // A section that ends while its thread unwinds leaves the work for a later exit: a
+        // destructor that panicked here would abort the process.
+        #[cfg(all(feature = "std", not(loom)))]
+        if std::thread::panicking() {
+            return;
+        }
         owner.clear_deferred();
         self.step(clock);
         self.collect_if_moved(clock);
