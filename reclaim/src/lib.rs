@@ -43,6 +43,8 @@
 //!   structures that want their loom models to run the code that ships;
 //! - [`BackgroundReclaimer`] (with `std`): an opt-in thread that frees retired objects when
 //!   nobody else calls into the domain;
+//! - [`stall`]: stall reports (which reader holds a grace period back) and limits on what may
+//!   wait to be freed;
 //! - [`SlotsFull`], the error a fixed-size domain returns when it has no room for a reader;
 //! - `testing` (feature `testing`): poisoned objects, a drop ledger and a generic stress run.
 //!
@@ -65,6 +67,7 @@ pub mod atomic;
 #[cfg(all(feature = "std", not(loom)))]
 pub mod background;
 pub mod scheme;
+pub mod stall;
 pub mod sync;
 #[cfg(all(feature = "testing", feature = "std", not(loom)))]
 pub mod testing;
@@ -340,6 +343,24 @@ pub mod __doc {
         fn poll(&self, _: &()) -> bool {
             true
         }
+    }
+
+    #[cfg(feature = "std")]
+    impl crate::stall::Monitor for Never {
+        fn stats(&self) -> crate::Stats {
+            crate::Stats::default()
+        }
+        fn stall_report(&self) -> Option<crate::stall::StallReport> {
+            None
+        }
+        fn on_stall(
+            &self,
+            _: core::time::Duration,
+            _: impl Fn(&crate::stall::StallReport) + Send + Sync + 'static,
+        ) {
+        }
+        fn set_limit(&self, _: crate::stall::Limit) {}
+        fn on_limit(&self, _: impl Fn(crate::scheme::Pending) + Send + Sync + 'static) {}
     }
 
     #[cfg(all(feature = "std", not(loom)))]

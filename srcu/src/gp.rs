@@ -130,6 +130,10 @@ impl GpSeq {
     }
 }
 
+/// A `synchronize` on a domain whose last grace period ended longer ago than this (and that
+/// has nothing pending) runs expedited by itself.
+pub const AUTO_EXPEDITE_MICROS: u64 = 25;
+
 /// How many times the old half is checked in one step before giving up: readers are usually
 /// short, so a second look right away often saves a pause (Linux's SCAN2 does the same).
 const OLD_HALF_TRIES: usize = 2;
@@ -142,6 +146,10 @@ pub(crate) struct GpState {
     needed: AtomicU64,
     /// The try-lock that makes one thread at a time the driver.
     driving: AtomicBool,
+    /// When the last grace period ended (microseconds on the process's monotonic clock), for
+    /// the automatic expediting of `synchronize` on an idle domain.
+    #[cfg(all(feature = "std", not(loom)))]
+    last_end: AtomicU64,
 }
 
 impl GpState {
@@ -151,6 +159,8 @@ impl GpState {
                 seq: AtomicU64::new(GpSeq::START.0),
                 needed: AtomicU64::new(GpSeq::START.0),
                 driving: AtomicBool::new(false),
+                #[cfg(all(feature = "std", not(loom)))]
+                last_end: AtomicU64::new(0),
             }
         }
     }
@@ -245,6 +255,11 @@ impl<const N: usize> Srcu<N> {
     /// yielding, then parking (without `std`: spinning). Concurrent callers share grace
     /// periods.
     ///
+    /// On a domain that looks idle (nothing waits to be freed, no grace period in flight, and
+    /// none ended in the last [`AUTO_EXPEDITE_MICROS`] µs) it runs expedited by itself, as
+    /// Linux's `synchronize_srcu` does: the grace period is likely short, and sleeping in it
+    /// would only add latency.
+    ///
     /// # Panics
     /// In debug builds, when called inside a read section of this domain (it would deadlock).
     ///
@@ -255,7 +270,24 @@ impl<const N: usize> Srcu<N> {
     /// ```
     #[track_caller]
     pub fn synchronize(&self) {
+        #[cfg(all(feature = "std", not(loom)))]
+        if self.looks_idle() {
+            self.synchronize_with(&mut reclaim::wait::Expedited::default());
+            return;
+        }
         self.synchronize_with(&mut reclaim::wait::default_strategy());
+    }
+
+    /// Nothing waits to be freed, no grace period is in flight or asked for, and the last one
+    /// ended more than [`AUTO_EXPEDITE_MICROS`] ago.
+    #[cfg(all(feature = "std", not(loom)))]
+    fn looks_idle(&self) -> bool {
+        let seq = GpSeq(self.gp.seq.load(Ordering::Relaxed));
+        seq.phase() == Phase::Idle
+            && !self.gp.needed.load(Ordering::Relaxed).seq_gt(seq.0)
+            && reclaim::scheme::now_micros().wrapping_sub(self.gp.last_end.load(Ordering::Relaxed))
+                > AUTO_EXPEDITE_MICROS
+            && self.core.pending().objects == 0
     }
 
     /// [`synchronize`](Srcu::synchronize) with more spinning and no sleeping: lower latency for
@@ -363,6 +395,10 @@ impl<const N: usize> Srcu<N> {
                         return;
                     }
                     self.gp.publish(seq.end());
+                    #[cfg(all(feature = "std", not(loom)))]
+                    self.gp
+                        .last_end
+                        .store(reclaim::scheme::now_micros(), Ordering::Relaxed);
                     self.core.event().notify_all();
                 }
             }

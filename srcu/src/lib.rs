@@ -86,7 +86,7 @@ mod gp;
 mod reader;
 mod retire;
 
-pub use gp::Cookie;
+pub use gp::{AUTO_EXPEDITE_MICROS, Cookie};
 pub use reader::{ReadToken, SrcuGuard, SrcuReader};
 pub use reclaim::wait::{Spin, WaitStrategy};
 pub use reclaim::{Reclaim, SlotsFull, Stats};
@@ -94,7 +94,7 @@ pub use reclaim::{Reclaim, SlotsFull, Stats};
 use crossbeam_utils::CachePadded;
 use reclaim::scheme::Core;
 use reclaim::scheme::slots::SlotState;
-use reclaim::sync::{AtomicU32, AtomicU64, AtomicUsize, Ordering, OwnerCell};
+use reclaim::sync::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering, OwnerCell};
 
 /// How readers order their counter updates against their protected accesses.
 ///
@@ -174,6 +174,8 @@ struct ReaderShared {
     flavor: AtomicU32,
     /// How readers find their slot; constant.
     choice: SlotChoice,
+    /// Set once a `ReadToken` was taken: stall reports then say attribution is approximate.
+    tokens_used: AtomicBool,
 }
 
 /// An SRCU domain with `N` reader slots inline (and more on demand with `alloc`).
@@ -289,6 +291,7 @@ impl<const N: usize> Srcu<N> {
                         Flavor::Fast => FAST_UNRESOLVED,
                     }),
                     choice,
+                    tokens_used: AtomicBool::new(false),
                 }),
                 gp: CachePadded::new(gp::GpState::new()),
                 core: Core::new(),

@@ -209,6 +209,7 @@ impl<const N: usize> Srcu<N> {
     #[inline]
     #[track_caller]
     pub fn read_lock_token(&self) -> ReadToken<'_, N> {
+        self.note_token();
         let (slot, owner) = self.own_slot();
         let idx = self.lock_slot(slot.state(), owner.is_none());
         ReadToken {
@@ -232,6 +233,7 @@ impl<const N: usize> Srcu<N> {
     #[track_caller]
     pub fn read_lock_token_on(&self, slot: usize) -> Result<ReadToken<'_, N>, SlotsFull> {
         self.assert_shared_slots("read_lock_token_on");
+        self.note_token();
         let slot = self.core.slots().shared(slot)?.state();
         let idx = self.lock_slot(slot, true);
         Ok(ReadToken {
@@ -280,6 +282,14 @@ impl<const N: usize> Srcu<N> {
             domain: self,
             claim: self.core.slots().claim()?,
         })
+    }
+
+    /// Records that tokens are in use (for stall reports): a load, and a store the first time.
+    #[inline(always)]
+    fn note_token(&self) {
+        if !self.readers.tokens_used.load(Ordering::Relaxed) {
+            self.readers.tokens_used.store(true, Ordering::Relaxed);
+        }
     }
 
     /// The calling reader's slot, and its ownership when the calling thread owns it.

@@ -62,6 +62,42 @@ unsafe impl<const N: usize> Clock for SrcuClock<'_, N> {
     fn defers_to_exit(&self) -> bool {
         self.0.owned_slots()
     }
+
+    fn blockers(&self, blocker: &mut dyn FnMut(usize)) -> reclaim::stall::Attribution {
+        for (index, slot) in self.0.core.slots().iter().enumerate() {
+            let state = slot.state();
+            let count = |c: &[reclaim::sync::AtomicU64; 2]| {
+                c[0].load(reclaim::sync::Ordering::Relaxed)
+                    .wrapping_add(c[1].load(reclaim::sync::Ordering::Relaxed))
+            };
+            let open = count(&state.locks).wrapping_sub(count(&state.unlocks)) as i64;
+            if open > 0 {
+                blocker(index);
+            }
+        }
+        if !self.0.owned_slots() {
+            reclaim::stall::Attribution::Approximate(
+                "per-CPU slots are shared by every thread that ran on that CPU: a listed slot is \
+                 where a reader was when its section began, not who it is",
+            )
+        } else if self
+            .0
+            .readers
+            .tokens_used
+            .load(reclaim::sync::Ordering::Relaxed)
+        {
+            reclaim::stall::Attribution::Approximate(
+                "a section held through a ReadToken that ended on another thread stays counted \
+                 on the slot where it began",
+            )
+        } else {
+            reclaim::stall::Attribution::Exact
+        }
+    }
+
+    fn slots_name_threads(&self) -> bool {
+        self.0.owned_slots()
+    }
 }
 
 impl<const N: usize> Srcu<N> {
@@ -164,6 +200,64 @@ impl<const N: usize> Srcu<N> {
         self.core.collect(&self.clock())
     }
 
+    /// Which readers hold back the oldest grace period this domain waits for, how long it has
+    /// been seen waiting, and how much waits behind it; `None` when nothing waits. See
+    /// [`reclaim::stall::StallReport`] for what SRCU can and cannot attribute.
+    ///
+    /// ```
+    /// let domain = srcu::Srcu::new();
+    /// assert!(domain.stall_report().is_none());
+    /// let guard = domain.enter();
+    /// domain.retire(Box::new(1));
+    /// let report = domain.stall_report().unwrap();
+    /// assert_eq!(report.blockers.len(), 1);
+    /// drop(guard);
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn stall_report(&self) -> Option<reclaim::stall::StallReport> {
+        self.core.stall_report(&self.clock())
+    }
+
+    /// Calls `callback` with a stall report when a grace period has waited longer than
+    /// `threshold`: at most once per grace period, from whichever thread is waiting or
+    /// collecting at the time.
+    ///
+    /// ```
+    /// let domain = srcu::Srcu::new();
+    /// domain.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn on_stall(
+        &self,
+        threshold: core::time::Duration,
+        callback: impl Fn(&reclaim::stall::StallReport) + Send + Sync + 'static,
+    ) {
+        self.core.on_stall(threshold, callback);
+    }
+
+    /// Caps what may wait to be freed, with a policy for when the cap is passed (see
+    /// [`reclaim::stall::Limit`]).
+    ///
+    /// ```
+    /// use reclaim::stall::{Limit, Policy};
+    /// let domain = srcu::Srcu::new();
+    /// domain.set_limit(Limit::objects(100_000).with_policy(Policy::Block));
+    /// ```
+    pub fn set_limit(&self, limit: reclaim::stall::Limit) {
+        self.core.set_limit(limit);
+    }
+
+    /// Installs the hook that [`Policy::Hook`](reclaim::stall::Policy::Hook) calls.
+    ///
+    /// ```
+    /// let domain = srcu::Srcu::new();
+    /// domain.on_limit(|pending| eprintln!("{} objects wait", pending.objects));
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn on_limit(&self, hook: impl Fn(reclaim::scheme::Pending) + Send + Sync + 'static) {
+        self.core.on_limit(hook);
+    }
+
     /// One round of the work a [`reclaim::BackgroundReclaimer`] does: takes idle threads' bags,
     /// moves grace periods along and frees what expired, without waiting.
     ///
@@ -201,5 +295,32 @@ impl<const N: usize> Srcu<N> {
 impl<const N: usize> reclaim::Background for Srcu<N> {
     fn reclaim_step(&self) -> reclaim::scheme::Pending {
         Srcu::reclaim_step(self)
+    }
+}
+
+#[cfg(feature = "std")]
+impl<const N: usize> reclaim::stall::Monitor for Srcu<N> {
+    fn stats(&self) -> reclaim::Stats {
+        Srcu::stats(self)
+    }
+
+    fn stall_report(&self) -> Option<reclaim::stall::StallReport> {
+        Srcu::stall_report(self)
+    }
+
+    fn on_stall(
+        &self,
+        threshold: core::time::Duration,
+        callback: impl Fn(&reclaim::stall::StallReport) + Send + Sync + 'static,
+    ) {
+        Srcu::on_stall(self, threshold, callback)
+    }
+
+    fn set_limit(&self, limit: reclaim::stall::Limit) {
+        Srcu::set_limit(self, limit)
+    }
+
+    fn on_limit(&self, hook: impl Fn(reclaim::scheme::Pending) + Send + Sync + 'static) {
+        Srcu::on_limit(self, hook)
     }
 }

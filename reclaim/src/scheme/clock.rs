@@ -96,4 +96,18 @@ pub unsafe trait Clock {
     fn defers_to_exit(&self) -> bool {
         false
     }
+
+    /// Calls `blocker` with the index of every reader slot that holds back a grace period past
+    /// the frontier (for stall reports; never on a fast path), and says how exact that is. The
+    /// default names none and says the scheme cannot tell.
+    fn blockers(&self, blocker: &mut dyn FnMut(usize)) -> crate::stall::Attribution {
+        let _ = blocker;
+        crate::stall::Attribution::Approximate("this scheme does not name the readers in the way")
+    }
+
+    /// True when slot `i` belongs to the thread (or registered reader) that took id `i`, so
+    /// that stall reports can name its thread. False for slots shared per CPU.
+    fn slots_name_threads(&self) -> bool {
+        true
+    }
 }

@@ -34,7 +34,10 @@ pub mod seq;
 pub mod slots;
 #[cfg(feature = "std")]
 pub(crate) mod thread;
+mod watch;
 
 pub use clock::Clock;
+#[cfg(all(feature = "std", not(loom)))]
+pub use domain::now_micros;
 pub use domain::{Core, Pending};
 pub use sealed::POOL_NODES;

@@ -28,12 +28,38 @@ use core::cmp::Reverse;
 struct Pool {
     next: usize,
     free: BinaryHeap<Reverse<usize>>,
+    /// Who holds each id: recorded when the id is taken (off the read path), for stall reports.
+    owners: alloc::vec::Vec<Option<crate::stall::ThreadInfo>>,
 }
 
 static POOL: parking_lot::Mutex<Pool> = parking_lot::Mutex::new(Pool {
     next: 0,
     free: BinaryHeap::new(),
+    owners: alloc::vec::Vec::new(),
 });
+
+/// The calling thread as stall reports name it.
+fn this_thread() -> Option<crate::stall::ThreadInfo> {
+    #[cfg(loom)]
+    return None;
+    #[cfg(not(loom))]
+    {
+        #[cfg(target_os = "linux")]
+        // SAFETY: gettid has no preconditions.
+        let os_tid = unsafe { libc::gettid() } as u64;
+        #[cfg(not(target_os = "linux"))]
+        let os_tid = 0;
+        let name = std::thread::current()
+            .name()
+            .map(alloc::string::String::from);
+        Some(crate::stall::ThreadInfo { name, os_tid })
+    }
+}
+
+/// The thread that holds id `id` now, if it is recorded.
+pub(crate) fn owner_of(id: usize) -> Option<crate::stall::ThreadInfo> {
+    POOL.lock().owners.get(id).cloned().flatten()
+}
 
 const UNSET: usize = usize::MAX;
 /// The key of an empty cache entry: slot arrays never get this key (see `next_key`).
@@ -41,14 +67,20 @@ const NO_KEY: u64 = u64::MAX;
 
 /// Takes the lowest free id out of the pool.
 pub(crate) fn acquire() -> usize {
+    let me = this_thread();
     let mut pool = POOL.lock();
-    match pool.free.pop() {
+    let id = match pool.free.pop() {
         Some(Reverse(id)) => id,
         None => {
             pool.next += 1;
             pool.next - 1
         }
+    };
+    if pool.owners.len() <= id {
+        pool.owners.resize(id + 1, None);
     }
+    pool.owners[id] = me;
+    id
 }
 
 /// Returns `id` to the pool.
@@ -57,7 +89,11 @@ pub(crate) fn acquire() -> usize {
 /// The caller owns `id` (it came from [`acquire`] and was not released since) and neither it nor
 /// anyone it handed the id to uses it afterwards.
 pub(crate) unsafe fn release(id: usize) {
-    POOL.lock().free.push(Reverse(id));
+    let mut pool = POOL.lock();
+    if let Some(owner) = pool.owners.get_mut(id) {
+        *owner = None;
+    }
+    pool.free.push(Reverse(id));
 }
 
 /// A fresh slot-array key: unique for the life of the process, never 0 (the "not assigned yet"

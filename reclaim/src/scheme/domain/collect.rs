@@ -1,0 +1,265 @@
+//! Collection: freeing sealed bags whose grace period ended, sweeping idle bags, `barrier`,
+//! waits, and the background round. See the parent module for the policy.
+
+use super::{Core, Pending};
+use crate::scheme::clock::Clock;
+use crate::scheme::sealed::Sealed;
+use crate::scheme::slots::{Slot, SlotState};
+use crate::sync::Ordering;
+use crate::wait::{WaitStrategy, wait_until};
+
+impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
+    /// Collects when the frontier moved since the last collection. Cheap otherwise: one load of
+    /// the clock and one of the domain.
+    ///
+    /// ```
+    /// # use reclaim::scheme::{Core, slots::SlotState};
+    /// # use reclaim::__doc::InstantClock;
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let core: Core<S, u64, 0> = Core::new();
+    /// core.collect_if_moved(&InstantClock::default());
+    /// ```
+    #[inline]
+    pub fn collect_if_moved<C: Clock<Tag = T>>(&self, clock: &C) {
+        if C::bits(clock.frontier()) != self.last_collect.load(Ordering::Relaxed) {
+            self.collect(clock);
+        }
+    }
+
+    /// Frees every sealed bag whose tag expired, and sweeps idle local bags once per frontier
+    /// move. Never waits: when another thread is collecting, returns 0 at once. Returns how many
+    /// objects it freed.
+    ///
+    /// ```
+    /// # use reclaim::scheme::{Clock, Core, slots::SlotState, bag::Retired};
+    /// # use reclaim::__doc::InstantClock;
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let clock = InstantClock::default();
+    /// let core: Core<S, u64, 0> = Core::new();
+    /// core.retire_unowned(&clock, Retired::from_box(Box::new(1)));
+    /// clock.step();
+    /// core.collect(&clock);
+    /// assert_eq!(core.pending().objects, 0);
+    /// ```
+    pub fn collect<C: Clock<Tag = T>>(&self, clock: &C) -> usize {
+        let Some(_lock) = self.try_lock() else {
+            return 0;
+        };
+        // SAFETY: the lock is held.
+        unsafe { self.collect_locked(clock) }
+    }
+
+    /// # Safety
+    /// The caller holds the collection lock.
+    pub(super) unsafe fn collect_locked<C: Clock<Tag = T>>(&self, clock: &C) -> usize {
+        let frontier = clock.frontier();
+        let bits = C::bits(frontier);
+        self.last_collect.store(bits, Ordering::Relaxed);
+        if bits != self.last_sweep.load(Ordering::Relaxed) {
+            self.last_sweep.store(bits, Ordering::Relaxed);
+            self.sweep(clock);
+        }
+        // SAFETY: the caller holds the lock.
+        unsafe { self.sealed.drain_incoming() };
+        // SAFETY: as above.
+        let expired = unsafe { self.sealed.pop_expired(|tag| C::le(tag, frontier), false) };
+        self.observe(clock, false);
+        // SAFETY: `frontier` says these tags expired (the clock's contract).
+        unsafe { self.sealed.free(expired) }
+    }
+
+    /// One round of background work (see `reclaim::Background`): takes bags that stayed idle
+    /// since the previous round, asks for a grace period covering everything sealed, steps the
+    /// clock and frees what expired. Never waits. Returns what still waits.
+    ///
+    /// ```
+    /// # use reclaim::scheme::{Core, slots::SlotState, bag::Retired};
+    /// # use reclaim::__doc::InstantClock;
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let clock = InstantClock::default();
+    /// let core: Core<S, u64, 0> = Core::new();
+    /// core.retire_unowned(&clock, Retired::from_box(Box::new(1)));
+    /// while core.tick(&clock).objects > 0 {}
+    /// ```
+    pub fn tick<C: Clock<Tag = T>>(&self, clock: &C) -> Pending {
+        self.sweep(clock);
+        if self.sealed.pending().0 > 0 {
+            let tag = clock.tag();
+            clock.request(tag);
+            clock.step();
+        }
+        self.collect(clock);
+        self.pending()
+    }
+
+    /// Takes and seals every local bag that stayed idle since the previous sweep.
+    pub(super) fn sweep<C: Clock<Tag = T>>(&self, clock: &C) {
+        for slot in self.slots.iter() {
+            if slot.bag().idle_since_last_sweep() {
+                self.steal(clock, slot);
+            }
+        }
+    }
+
+    /// Takes `slot`'s bag as a non-owner, seals it and hands it over.
+    pub(super) fn steal<C: Clock<Tag = T>>(&self, clock: &C, slot: &Slot<S>) {
+        if slot.bag().is_empty() {
+            return;
+        }
+        let Some(mut reserved) = self.sealed.reserve() else {
+            // Without `alloc` and with every pooled bag waiting: leave it for later rather than
+            // wait here (a sweep may run with the collection lock held).
+            return;
+        };
+        // Announced before the take (its AcqRel compare-and-swap carries this to a barrier
+        // whose take sees the bag emptied), withdrawn after the hand-over.
+        self.thieves.fetch_add(1, Ordering::Relaxed);
+        // The `core_early_tag` mutant reads the tag before the take, when the owner's unlinks
+        // of the objects it is about to take may not have happened yet.
+        let early_tag = crate::mutant!("core_early_tag" => Some(clock.tag()), else None);
+        if slot.bag().take(reserved.items()) == 0 {
+            self.sealed.unreserve(reserved);
+        } else if crate::mutant!("core_free_stolen_untagged" => true, else false) {
+            // The mutant frees what it took from another (say, exited) thread at once.
+            // SAFETY: none; this is the bug the mutant brings back.
+            unsafe { reserved.items().free_all() };
+            self.sealed.unreserve(reserved);
+        } else {
+            let tag = early_tag.unwrap_or_else(|| clock.tag());
+            self.sealed.publish(reserved, tag);
+            clock.request(tag);
+        }
+        // Release pairs with the Acquire load in `barrier`: the hand-over happens before.
+        self.thieves.fetch_sub(1, Ordering::Release);
+    }
+
+    /// Waits until everything retired before this call, on every thread, has been freed.
+    ///
+    /// # Panics
+    /// When called from a destructor or callback that this domain's collection is running on
+    /// this thread: it would wait for itself.
+    ///
+    /// ```
+    /// # use reclaim::scheme::{Core, slots::SlotState, bag::Retired};
+    /// # use reclaim::__doc::InstantClock;
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let clock = InstantClock::default();
+    /// let core: Core<S, u64, 0> = Core::new();
+    /// core.retire(&clock, core.slots().mine().unwrap(), Retired::from_box(Box::new(1)));
+    /// core.barrier(&clock, &mut reclaim::wait::Spin);
+    /// assert_eq!(core.pending().objects, 0);
+    /// ```
+    #[track_caller]
+    pub fn barrier<C: Clock<Tag = T>>(&self, clock: &C, strategy: &mut impl WaitStrategy) {
+        assert!(
+            !self.collecting_here(),
+            "{}: `barrier` called from a destructor or callback that this domain is running; \
+             it would wait for itself. Retire from there instead, or call `barrier` later",
+            C::SCHEME
+        );
+        // Every slot's bag, other live threads' included, and bags their owners are sealing.
+        for slot in self.slots.iter() {
+            self.steal(clock, slot);
+            while slot.sealing() {
+                crate::sync::spin_hint();
+            }
+        }
+        // Bags other takers are sealing (Acquire pairs with their Release decrement).
+        while self.thieves.load(Ordering::Acquire) != 0 {
+            crate::sync::spin_hint();
+        }
+        self.collect_waiting(clock, strategy);
+    }
+
+    /// Takes the collection lock (waiting for it), waits until every bag queued by then has
+    /// expired, and frees them.
+    pub(super) fn collect_waiting<C: Clock<Tag = T>>(
+        &self,
+        clock: &C,
+        strategy: &mut impl WaitStrategy,
+    ) {
+        let mut lock = None;
+        wait_until(&self.event, strategy, || {
+            lock = self.try_lock();
+            lock.is_some()
+        });
+        // SAFETY: the lock is held.
+        unsafe { self.sealed.drain_incoming() };
+        // SAFETY: as above.
+        if let Some(latest) = unsafe { self.sealed.latest_tag(C::le) } {
+            clock.request(latest);
+            self.wait_for(clock, latest, strategy);
+        }
+        // SAFETY: as above.
+        unsafe { self.collect_locked(clock) };
+        drop(lock);
+    }
+
+    /// Waits until `tag` has expired, stepping the clock between pauses.
+    ///
+    /// ```
+    /// # use reclaim::scheme::{Clock, Core, slots::SlotState};
+    /// # use reclaim::__doc::InstantClock;
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let clock = InstantClock::default();
+    /// let core: Core<S, u64, 0> = Core::new();
+    /// let tag = clock.tag();
+    /// core.wait_for(&clock, tag, &mut reclaim::wait::Spin);
+    /// assert!(InstantClock::le(tag, clock.frontier()));
+    /// ```
+    pub fn wait_for<C: Clock<Tag = T>>(&self, clock: &C, tag: T, strategy: &mut impl WaitStrategy) {
+        wait_until(&self.event, strategy, || {
+            if C::le(tag, clock.frontier()) {
+                return true;
+            }
+            clock.step();
+            if C::le(tag, clock.frontier()) {
+                return true;
+            }
+            self.observe(clock, false);
+            false
+        });
+    }
+
+    fn try_lock(&self) -> Option<LockGuard<'_, T>> {
+        if !self.sealed.try_lock() {
+            return None;
+        }
+        Some(LockGuard {
+            sealed: &self.sealed,
+            #[cfg(feature = "std")]
+            outer: crate::scheme::thread::set_collecting(self.addr()),
+        })
+    }
+
+    /// True when this thread is freeing this domain's objects right now (so a destructor or
+    /// callback is calling in).
+    pub(super) fn collecting_here(&self) -> bool {
+        #[cfg(feature = "std")]
+        return crate::scheme::thread::is_collecting(self.addr());
+        #[cfg(not(feature = "std"))]
+        return false;
+    }
+}
+
+/// Releases the collection lock, also when a destructor unwinds, and (with `std`) restores
+/// this thread's record of which domain it is collecting.
+struct LockGuard<'a, T: Copy> {
+    sealed: &'a Sealed<T>,
+    #[cfg(feature = "std")]
+    outer: usize,
+}
+
+impl<T: Copy> Drop for LockGuard<'_, T> {
+    fn drop(&mut self) {
+        #[cfg(feature = "std")]
+        crate::scheme::thread::set_collecting(self.outer);
+        // SAFETY: the guard exists only while its holder has the lock.
+        unsafe { self.sealed.unlock() };
+    }
+}

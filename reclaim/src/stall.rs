@@ -1,0 +1,288 @@
+//! Stall reports and bounded garbage: which reader holds memory back, and what a domain does
+//! when too much waits.
+//!
+//! A reader stuck inside a section stalls its domain: grace periods cannot end, `synchronize`
+//! waits, and retired memory piles up. Every domain in this workspace can say who is to blame
+//! ([`StallReport`], from `stall_report()` or an `on_stall` hook), and can cap what piles up
+//! ([`Limit`], with a [`Policy`] for when the cap is hit). None of it costs the read path
+//! anything: reports are built by the threads that wait or collect, from what readers already
+//! publish for the grace-period machinery, plus timestamps the waiting side takes itself.
+//!
+//! ```
+//! use reclaim::stall::{Attribution, Blocker, StallReport};
+//! let report = StallReport {
+//!     scheme: "srcu",
+//!     age: Some(std::time::Duration::from_millis(250)),
+//!     pending: 1200,
+//!     pending_bytes: 38_400,
+//!     attribution: Attribution::Exact,
+//!     blockers: vec![Blocker {
+//!         slot: 3,
+//!         thread: Some(reclaim::stall::ThreadInfo { name: Some("worker".into()), os_tid: 4242 }),
+//!         blocked_for: Some(std::time::Duration::from_millis(240)),
+//!     }],
+//! };
+//! let text = report.to_string();
+//! assert!(text.contains("worker") && text.contains("4242") && text.contains("1200 objects"));
+//! ```
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "alloc")]
+use alloc::{string::String, vec::Vec};
+#[cfg(feature = "alloc")]
+use core::fmt;
+#[cfg(feature = "alloc")]
+use core::time::Duration;
+
+#[cfg(feature = "alloc")]
+/// Why a domain's grace period has not ended, as its waiting side sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StallReport {
+    /// The scheme (`"srcu"`, `"gus"`, `"epoch"`).
+    pub scheme: &'static str,
+    /// How long the oldest grace period anyone waits for has been seen waiting: a lower bound,
+    /// measured by waiting and collecting threads (`None` without `std`, which has no clock).
+    pub age: Option<Duration>,
+    /// Objects retired and not yet freed.
+    pub pending: usize,
+    /// Their size, where known.
+    pub pending_bytes: usize,
+    /// How exactly the scheme can name the readers in the way.
+    pub attribution: Attribution,
+    /// The reader slots that hold the grace period back.
+    pub blockers: Vec<Blocker>,
+}
+
+/// How exactly a scheme names the readers that hold a grace period back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attribution {
+    /// Each listed slot has a reader inside a section that the grace period waits for.
+    Exact,
+    /// The listed slots are where the scheme's counters say readers are, but a reader may be
+    /// elsewhere; the reason says why (SRCU sections that end on another slot, per-CPU slots
+    /// shared by many threads).
+    Approximate(&'static str),
+}
+
+#[cfg(feature = "alloc")]
+/// One reader slot in the way of a grace period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocker {
+    /// The slot's index in the domain's slot array.
+    pub slot: usize,
+    /// The thread that owns the slot, when slots belong to threads (recorded when the thread
+    /// first took a slot, off the read path).
+    pub thread: Option<ThreadInfo>,
+    /// How long the waiting side has seen this slot block the current grace period: a lower
+    /// bound (`None` without `std`).
+    pub blocked_for: Option<Duration>,
+}
+
+#[cfg(feature = "alloc")]
+/// A thread, as stall reports name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadInfo {
+    /// The name given to `std::thread::Builder`, if any.
+    pub name: Option<String>,
+    /// The operating system's thread id (`gettid` on Linux; 0 where unknown).
+    pub os_tid: u64,
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for ThreadInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "thread {name:?} (tid {})", self.os_tid),
+            None => write!(f, "unnamed thread (tid {})", self.os_tid),
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for StallReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: a grace period ", self.scheme)?;
+        match self.age {
+            Some(age) => write!(f, "has waited at least {age:?}")?,
+            None => write!(f, "is waiting")?,
+        }
+        write!(
+            f,
+            "; {} objects ({} bytes) wait behind it",
+            self.pending, self.pending_bytes
+        )?;
+        if self.blockers.is_empty() {
+            write!(f, "; no reader is in the way any more")?;
+        }
+        for blocker in &self.blockers {
+            write!(f, "\n  held back by reader slot {}", blocker.slot)?;
+            if let Some(thread) = &blocker.thread {
+                write!(f, ", owned by {thread}")?;
+            }
+            if let Some(blocked_for) = blocker.blocked_for {
+                write!(f, ", seen blocking for at least {blocked_for:?}")?;
+            }
+        }
+        if let Attribution::Approximate(why) = self.attribution {
+            write!(f, "\n  (approximate: {why})")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl StallReport {
+    /// Logs the report with `log::warn!` (feature `log`). This is the hook every domain uses
+    /// when the feature is on and no hook was installed.
+    ///
+    /// ```
+    /// # #[cfg(feature = "log")]
+    /// # {
+    /// let report = reclaim::stall::StallReport {
+    ///     scheme: "gus", age: None, pending: 0, pending_bytes: 0,
+    ///     attribution: reclaim::stall::Attribution::Exact, blockers: vec![],
+    /// };
+    /// report.log();
+    /// # }
+    /// ```
+    #[cfg(feature = "log")]
+    pub fn log(&self) {
+        log::warn!("{self}");
+    }
+}
+
+/// With the `log` feature, a domain with no stall hook logs a report once a grace period has
+/// waited this long.
+#[cfg(feature = "log")]
+pub const LOG_THRESHOLD: core::time::Duration = core::time::Duration::from_secs(1);
+
+/// A cap on what may wait to be freed in one domain.
+///
+/// ```
+/// use reclaim::stall::{Limit, Policy};
+/// let limit = Limit::objects(10_000).with_bytes(1 << 20).with_policy(Policy::Block);
+/// assert_eq!(limit.objects, Some(10_000));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// At most this many objects wait (`None`: no cap on objects).
+    pub objects: Option<usize>,
+    /// At most this many bytes wait, counting objects whose size is known (`None`: no cap).
+    pub bytes: Option<usize>,
+    /// What a retire does once a cap is passed.
+    pub policy: Policy,
+}
+
+impl Limit {
+    /// A cap on objects, expediting grace periods once it is passed.
+    ///
+    /// ```
+    /// assert_eq!(reclaim::stall::Limit::objects(5).policy, reclaim::stall::Policy::Expedite);
+    /// ```
+    pub const fn objects(objects: usize) -> Self {
+        Self {
+            objects: Some(objects),
+            bytes: None,
+            policy: Policy::Expedite,
+        }
+    }
+
+    /// A cap on bytes, expediting grace periods once it is passed.
+    ///
+    /// ```
+    /// assert_eq!(reclaim::stall::Limit::bytes(64).bytes, Some(64));
+    /// ```
+    pub const fn bytes(bytes: usize) -> Self {
+        Self {
+            objects: None,
+            bytes: Some(bytes),
+            policy: Policy::Expedite,
+        }
+    }
+
+    /// The same limit, also capping bytes.
+    ///
+    /// ```
+    /// assert_eq!(reclaim::stall::Limit::objects(5).with_bytes(9).bytes, Some(9));
+    /// ```
+    pub const fn with_bytes(mut self, bytes: usize) -> Self {
+        self.bytes = Some(bytes);
+        self
+    }
+
+    /// The same limit with another policy.
+    ///
+    /// ```
+    /// use reclaim::stall::{Limit, Policy};
+    /// assert_eq!(Limit::objects(5).with_policy(Policy::Block).policy, Policy::Block);
+    /// ```
+    pub const fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// True when `objects` and `bytes` pass this limit.
+    ///
+    /// ```
+    /// let limit = reclaim::stall::Limit::objects(5);
+    /// assert!(!limit.exceeded(5, 1 << 30));
+    /// assert!(limit.exceeded(6, 0));
+    /// ```
+    pub fn exceeded(&self, objects: usize, bytes: usize) -> bool {
+        self.objects.is_some_and(|cap| objects > cap) || self.bytes.is_some_and(|cap| bytes > cap)
+    }
+}
+
+/// What a retire does once a domain's [`Limit`] is passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// Step grace periods on every seal (no batching) and collect, and give the CPU away once
+    /// so that a preempted reader can finish. Never waits. Memory is still unbounded while a
+    /// reader stays inside its section.
+    Expedite,
+    /// Make the retiring thread wait until enough has been freed, when it is outside every
+    /// section of the domain on its own slot. Inside such a section it cannot wait (the grace
+    /// period may wait for that very section), so it expedites instead: the cap then holds for
+    /// threads that retire outside sections, and is passed by at most what threads retiring
+    /// inside their own sections add.
+    Block,
+    /// Call the domain's limit hook (see the domain's `on_limit`), once per seal past the cap,
+    /// and go on; the hook decides (log, count, abort, ...).
+    Hook,
+}
+
+/// A domain that reports stalls and caps what waits to be freed: every scheme in this workspace
+/// implements it with the same names, so that tools and tests can be written once.
+///
+/// ```
+/// use reclaim::stall::{Limit, Monitor, Policy};
+/// fn configure<D: Monitor>(domain: &D) {
+///     domain.set_limit(Limit::objects(50_000).with_policy(Policy::Block));
+///     domain.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
+/// }
+/// # configure(&reclaim::__doc::Never);
+/// ```
+#[cfg(feature = "std")]
+pub trait Monitor {
+    /// The domain's grace periods and what waits to be freed.
+    fn stats(&self) -> crate::Stats;
+
+    /// Who holds back the oldest grace period the domain waits for, how long it has been seen
+    /// waiting, and what waits behind it; `None` when nothing waits.
+    fn stall_report(&self) -> Option<StallReport>;
+
+    /// Calls `callback` with a report when a grace period has waited longer than `threshold`,
+    /// at most once per grace period, from whichever thread waits or collects at the time.
+    fn on_stall(
+        &self,
+        threshold: Duration,
+        callback: impl Fn(&StallReport) + Send + Sync + 'static,
+    );
+
+    /// Caps what may wait to be freed; see [`Limit`] and [`Policy`].
+    fn set_limit(&self, limit: Limit);
+
+    /// The hook [`Policy::Hook`] calls with what waits.
+    fn on_limit(&self, hook: impl Fn(crate::scheme::Pending) + Send + Sync + 'static);
+}
