@@ -31,7 +31,3 @@ pub mod swap;
 pub mod targets;
 pub mod workload;
 
-/// The examples in the workspace's README, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
