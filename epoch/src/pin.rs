@@ -81,7 +81,7 @@ pub struct EpochGuard<'a, const N: usize = 0> {
 /// ```
 pub struct EpochReader<'a, const N: usize = 0> {
     domain: &'a Epoch<N>,
-    claim: SlotClaim<'a, EpochSlot, N>,
+    pub(crate) claim: SlotClaim<'a, EpochSlot, N>,
     _not_sync: PhantomData<core::cell::Cell<()>>,
 }
 
