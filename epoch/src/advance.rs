@@ -92,7 +92,8 @@ impl<const N: usize> Epoch<N> {
         EpochClock(self)
     }
 
-    /// The current global epoch (counting from where the domain started; it wraps).
+    /// The current global epoch. It counts modulo 2⁶³, from 0 (or, in test builds with
+    /// `--cfg reclaim_near_wrap`, from just below the wrap).
     ///
     /// ```
     /// let domain = epoch::Epoch::new();
