@@ -141,6 +141,21 @@ impl SlotState for EpochSlot {
     });
 }
 
+/// The bytes a domain keeps per reader (per thread, with `std`): one cache-padded slot holding
+/// the reader's epoch word, its nesting depth and its local bag of retired objects. A thread
+/// allocates nothing when it joins a domain; the slot comes from the domain's array.
+///
+/// ```
+/// assert!(epoch::SLOT_BYTES <= 256);
+/// ```
+pub const SLOT_BYTES: usize =
+    core::mem::size_of::<CachePadded<reclaim::scheme::slots::Slot<EpochSlot>>>();
+
+// The per-thread budget, checked when the crate compiles (loom's instrumented atomics are
+// bigger, and do not ship).
+#[cfg(not(loom))]
+const _: () = assert!(SLOT_BYTES <= 256, "a reader slot outgrew 256 bytes");
+
 /// An epoch domain with `N` reader slots inline (and more on demand with `alloc`).
 ///
 /// `Epoch` (that is, `Epoch<0>`) keeps every slot in growable segments and needs `alloc`; a

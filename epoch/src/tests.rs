@@ -1,22 +1,13 @@
 //! Unit tests: the advance rule, nesting, repin, cookies across the wrap, and small concurrent
 //! cases.
 
-use crate::{Epoch, EpochReader, EpochSlot, PINNED, STEP};
+use crate::{Epoch, EpochReader, PINNED, STEP};
 use core::sync::atomic::Ordering;
 use std::prelude::rust_2024::*;
 
 /// The word of `reader`'s slot.
 fn word<const N: usize>(reader: &EpochReader<'_, N>) -> u64 {
     reader.claim.owned().state().word.load(Ordering::Relaxed)
-}
-
-#[test]
-fn a_slot_with_its_bag_fits_in_256_bytes() {
-    use crossbeam_utils::CachePadded;
-    use reclaim::scheme::slots::Slot;
-    let size = core::mem::size_of::<CachePadded<Slot<EpochSlot>>>();
-    std::eprintln!("one reader slot, its state and its local bag: {size} bytes");
-    assert!(size <= 256, "{size} bytes per slot");
 }
 
 #[test]
