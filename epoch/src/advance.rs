@@ -38,7 +38,7 @@ pub(crate) const START: u64 = if cfg!(reclaim_near_wrap) {
 /// is two steps further.
 ///
 /// ```
-/// let domain = epoch::Epoch::new();
+/// let domain = epoch::Epoch::<2>::new_fixed();
 /// let cookie: epoch::Cookie = domain.start_poll();
 /// domain.synchronize();
 /// assert!(domain.poll(cookie));
@@ -96,7 +96,7 @@ impl<const N: usize> Epoch<N> {
     /// `--cfg reclaim_near_wrap`, from just below the wrap).
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = epoch::Epoch::<2>::new_fixed();
     /// let before = domain.epoch();
     /// assert!(domain.try_advance());
     /// assert_eq!(domain.epoch(), before.wrapping_add(1));
@@ -127,7 +127,7 @@ impl<const N: usize> Epoch<N> {
     /// advanced the epoch.
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = epoch::Epoch::<2>::new_fixed();
     /// let reader = domain.register().unwrap();
     /// let guard = reader.pin();
     /// assert!(domain.try_advance()); // the reader is at the current epoch
@@ -179,7 +179,7 @@ impl<const N: usize> Epoch<N> {
     /// request: every advance serves every cookie).
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = epoch::Epoch::<2>::new_fixed();
     /// let cookie = domain.get_state();
     /// assert!(!domain.poll(cookie)); // the epoch must move twice
     /// domain.synchronize();
@@ -199,7 +199,7 @@ impl<const N: usize> Epoch<N> {
     /// waits.
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = epoch::Epoch::<2>::new_fixed();
     /// let cookie = domain.start_poll();
     /// while !domain.poll(cookie) {
     ///     std::thread::yield_now();
@@ -217,6 +217,7 @@ impl<const N: usize> Epoch<N> {
     /// epoch (one pass over the slots in use) and looks again.
     ///
     /// ```
+    /// # #[cfg(feature = "std")] {
     /// let domain = epoch::Epoch::new();
     /// let cookie = domain.start_poll();
     /// let guard = domain.pin();
@@ -225,6 +226,7 @@ impl<const N: usize> Epoch<N> {
     /// // cookie back until it ends: epochs are coarser than single sections.)
     /// while !domain.poll(cookie) {}
     /// drop(guard);
+    /// # }
     /// ```
     pub fn poll(&self, cookie: Cookie) -> bool {
         if EpochClock::<N>::le(cookie, self.frontier()) {
@@ -242,9 +244,11 @@ impl<const N: usize> Epoch<N> {
     /// would wait for itself).
     ///
     /// ```
+    /// # #[cfg(feature = "std")] {
     /// let domain = epoch::Epoch::new();
     /// drop(domain.pin());
     /// domain.synchronize();
+    /// # }
     /// ```
     #[track_caller]
     pub fn synchronize(&self) {
@@ -258,7 +262,7 @@ impl<const N: usize> Epoch<N> {
     /// As [`synchronize`](Epoch::synchronize).
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = epoch::Epoch::<2>::new_fixed();
     /// let mut pauses = 0;
     /// domain.synchronize_with(&mut || pauses += 1);
     /// domain.synchronize_with(&mut epoch::Spin);

@@ -23,7 +23,8 @@ impl<const N: usize> Epoch<N> {
     ///
     /// ```
     /// let domain = epoch::Epoch::new();
-    /// let guard = domain.pin();
+    /// let reader = domain.register().unwrap();
+    /// let guard = reader.pin();
     /// domain.retire(Box::new(vec![1, 2, 3]));
     /// drop(guard);
     /// domain.barrier();
@@ -103,10 +104,12 @@ impl<const N: usize> Epoch<N> {
     /// free sooner.
     ///
     /// ```
+    /// # #[cfg(feature = "alloc")] {
     /// let domain = epoch::Epoch::new();
     /// domain.retire(Box::new(1));
     /// domain.synchronize();
     /// domain.collect();
+    /// # }
     /// ```
     pub fn collect(&self) -> usize {
         self.core.collect(&self.clock())
@@ -121,10 +124,12 @@ impl<const N: usize> Epoch<N> {
     /// running.
     ///
     /// ```
+    /// # #[cfg(feature = "alloc")] {
     /// let domain = epoch::Epoch::new();
     /// domain.retire(Box::new(1));
     /// domain.barrier();
     /// assert_eq!(domain.stats().pending, 0);
+    /// # }
     /// ```
     #[track_caller]
     pub fn barrier(&self) {
