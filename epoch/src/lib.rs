@@ -18,6 +18,7 @@
 //!
 //! # Example
 //! ```
+//! # #[cfg(feature = "std")] {
 //! use epoch::Epoch;
 //! use std::sync::atomic::{AtomicPtr, Ordering};
 //!
@@ -35,6 +36,7 @@
 //! DOMAIN.retire(unsafe { Box::from_raw(old) });
 //! DOMAIN.barrier();
 //! # unsafe { drop(Box::from_raw(shared.load(Ordering::Relaxed))) };
+//! # }
 //! ```
 //!
 //! # The invariant
@@ -126,18 +128,20 @@ const PINNED: u64 = 1;
 const STEP: u64 = 2;
 
 /// One reader slot: the epoch its reader pinned at, with [`PINNED`], in one word, and how many
-/// guards the owner holds on it.
+/// more guards than the outermost the owner holds on it.
 pub(crate) struct EpochSlot {
-    /// `epoch | PINNED` while pinned; 0 when not.
+    /// `epoch | PINNED` while pinned; 0 when not. Written only by the owner.
     pub(crate) word: AtomicU64,
-    /// Owner-only: guards alive on this slot. Only the outermost pin and unpin touch `word`.
-    pub(crate) nesting: OwnerCell<usize>,
+    /// Owner-only: guards alive on this slot besides the outermost one (so the depth is
+    /// `word & PINNED` plus this). Only the outermost pin and the last unpin touch `word`;
+    /// nested ones touch only this.
+    pub(crate) nested: OwnerCell<usize>,
 }
 
 impl SlotState for EpochSlot {
     reclaim::idle_slot!(EpochSlot {
         word: AtomicU64::new(0),
-        nesting: OwnerCell::new(0),
+        nested: OwnerCell::new(0),
     });
 }
 
@@ -201,7 +205,8 @@ impl Epoch<0> {
         ///
         /// ```
         /// static DOMAIN: epoch::Epoch = epoch::Epoch::new();
-        /// drop(DOMAIN.pin());
+        /// let reader = DOMAIN.register().unwrap();
+        /// drop(reader.pin());
         /// DOMAIN.synchronize();
         /// ```
         pub fn new() -> Self {
@@ -233,12 +238,14 @@ impl<const N: usize> Epoch<N> {
     /// Epoch advances so far, and objects (and bytes) still waiting to be freed.
     ///
     /// ```
+    /// # #[cfg(feature = "alloc")] {
     /// let domain = epoch::Epoch::new();
     /// domain.retire(Box::new(5u64));
     /// domain.barrier();
     /// let stats = domain.stats();
     /// assert_eq!(stats.pending, 0);
     /// assert!(stats.grace_periods >= 2);
+    /// # }
     /// ```
     pub fn stats(&self) -> Stats {
         let pending = self.core.pending();

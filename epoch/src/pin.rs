@@ -5,16 +5,17 @@
 //! pin (followed by fence P) until the last guard on the slot drops.** Ownership is a type
 //! (`reclaim::scheme::slots::Owned`): the calling thread's own slot, found with one
 //! thread-local load and one compare, or the slot an [`EpochReader`] claimed. Because the owner
-//! is the only writer, the nesting depth is a plain counter in the slot
-//! (`reclaim::sync::OwnerCell`), and a nested pin touches nothing else: no fence, no store to
-//! the shared word.
+//! is the only writer, its own word tells it whether it is pinned already, and the guards past
+//! the outermost are a plain counter in the slot (`reclaim::sync::OwnerCell`): a nested pin
+//! touches nothing else, no fence and no store to the shared word.
 //!
 //! # Cost
-//! Outermost pin: find the slot, bump the depth, load the global epoch, store it with the
-//! pinned bit (a plain `mov` on x86), fence P (one locked instruction). Unpin: drop the depth,
-//! one release store (a plain `mov`). A nested pin and its unpin: find the slot, bump and drop
-//! the depth. The guard keeps its slot, so the unpin does not look it up again. Pins never scan
-//! other threads and never free anything: that work belongs to retires and waits.
+//! Outermost pin: find the slot, load its word (pinned bit clear), load the global epoch, store
+//! it with the pinned bit (a plain `mov` on x86), fence P (one locked instruction). Unpin: see
+//! that no nested guard is left, one release store (a plain `mov`). A nested pin and its unpin:
+//! find the slot, load its word, bump and drop the counter. The guard keeps its slot, so the
+//! unpin does not look it up again. Pins never scan other threads and never free anything:
+//! that work belongs to retires and waits.
 //!
 //! # Leaked guards
 //! A guard passed to `mem::forget` leaves its slot pinned: the epoch cannot advance past it,
@@ -36,6 +37,7 @@ use reclaim::sync::{Ordering, fence};
 /// Guards nest freely and may drop in any order; only the last one unpins.
 ///
 /// ```
+/// # #[cfg(feature = "std")] {
 /// let domain = epoch::Epoch::new();
 /// let outer = domain.pin();
 /// let inner = domain.pin();
@@ -43,6 +45,7 @@ use reclaim::sync::{Ordering, fence};
 /// assert!(domain.is_pinned());
 /// drop(inner);
 /// assert!(!domain.is_pinned());
+/// # }
 /// ```
 ///
 /// A guard cannot move to another thread:
@@ -145,8 +148,7 @@ impl<const N: usize> Epoch<N> {
         self.core
             .slots()
             .mine()
-            // SAFETY: `Owned` proves the calling thread owns the slot.
-            .is_ok_and(|owner| unsafe { owner.state().nesting.get() } > 0)
+            .is_ok_and(|owner| owner.state().word.load(Ordering::Relaxed) & PINNED != 0)
     }
 
     /// Takes a slot for one reader, to pin through with no lookup. Fails with [`SlotsFull`]
@@ -171,12 +173,12 @@ impl<const N: usize> Epoch<N> {
     #[inline(always)]
     fn pin_owned<'a>(&'a self, owner: Owned<'a, EpochSlot>) -> EpochGuard<'a, N> {
         let slot = owner.state();
-        // SAFETY: `Owned` proves the calling thread owns the slot.
-        let depth = unsafe { slot.nesting.get() };
-        // SAFETY: as above.
-        unsafe { slot.nesting.set(depth + 1) };
-        if depth == 0 {
+        // The owner is the only writer of its word, so this load sees its own last store.
+        if slot.word.load(Ordering::Relaxed) & PINNED == 0 {
             self.publish_pin(slot);
+        } else {
+            // SAFETY: `Owned` proves the calling thread owns the slot.
+            unsafe { slot.nested.set(slot.nested.get() + 1) };
         }
         reclaim::scheme::debug::enter_section(self.addr());
         EpochGuard {
@@ -207,6 +209,7 @@ impl<const N: usize> EpochGuard<'_, N> {
     /// alive (their sections go on), or when the slot is already at the current epoch.
     ///
     /// ```
+    /// # #[cfg(feature = "std")] {
     /// let domain = epoch::Epoch::new();
     /// let mut guard = domain.pin();
     /// for _ in 0..3 {
@@ -215,11 +218,12 @@ impl<const N: usize> EpochGuard<'_, N> {
     ///     guard.repin();
     /// }
     /// drop(guard);
+    /// # }
     /// ```
     pub fn repin(&mut self) {
         let slot = self.owner.state();
         // SAFETY: the guard carries the proof of ownership, and is not `Send`.
-        if unsafe { slot.nesting.get() } != 1 {
+        if unsafe { slot.nested.get() } != 0 {
             return;
         }
         let global = self.domain.global.load(Ordering::Relaxed);
@@ -236,11 +240,15 @@ impl<const N: usize> Drop for EpochGuard<'_, N> {
         reclaim::scheme::debug::exit_section(self.domain.addr());
         let slot = self.owner.state();
         // SAFETY: the guard carries the proof of ownership, and is not `Send`.
-        let depth = unsafe { slot.nesting.get() };
-        // SAFETY: as above.
-        unsafe { slot.nesting.set(depth - 1) };
-        // The `epoch_inner_unpin` mutant lets a nested guard unpin the slot under the outer one.
-        if reclaim::mutant!("epoch_inner_unpin" => true, else depth == 1) {
+        let nested = unsafe { slot.nested.get() };
+        if nested != 0 {
+            // SAFETY: as above.
+            unsafe { slot.nested.set(nested - 1) };
+            // The `epoch_inner_unpin` mutant lets a nested guard unpin the slot under the
+            // outer one.
+            reclaim::mutant!("epoch_inner_unpin" => slot.word.store(0, Ordering::Release),
+                else ());
+        } else {
             // U: Release pairs with Q: this section's accesses happen before any advance whose
             // scan sees the slot unpinned.
             slot.word.store(0, Ordering::Release);
@@ -252,7 +260,7 @@ impl<const N: usize> EpochReader<'_, N> {
     /// Pins the domain on this reader's slot; nesting costs a counter.
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = epoch::Epoch::<2>::new_fixed();
     /// let reader = domain.register().unwrap();
     /// let outer = reader.enter();
     /// let inner = reader.enter();
@@ -266,7 +274,7 @@ impl<const N: usize> EpochReader<'_, N> {
     /// The literature's name for [`enter`](EpochReader::enter).
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = epoch::Epoch::<2>::new_fixed();
     /// let reader = domain.register().unwrap();
     /// drop(reader.pin());
     /// ```
@@ -330,12 +338,11 @@ impl<const N: usize> EpochReader<'_, N> {
 impl<const N: usize> Drop for EpochReader<'_, N> {
     fn drop(&mut self) {
         let slot = self.claim.owned().state();
-        // Only a guard passed to `mem::forget` can still count here; no section can outlive
-        // the reader it borrows, so the slot is unpinned before the next owner gets it.
-        // SAFETY: the claim owns the slot.
-        if unsafe { slot.nesting.get() } != 0 {
-            // SAFETY: as above.
-            unsafe { slot.nesting.set(0) };
+        // Only a guard passed to `mem::forget` can still be counted here; no section can
+        // outlive the reader it borrows, so the slot is unpinned before the next owner gets it.
+        if slot.word.load(Ordering::Relaxed) & PINNED != 0 {
+            // SAFETY: the claim owns the slot.
+            unsafe { slot.nested.set(0) };
             slot.word.store(0, Ordering::Release);
         }
     }
