@@ -13,48 +13,23 @@
 //! `cargo bench -p epoch --bench epoch` (add `-- --quick` for a smoke run).
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
+mod common;
+
+use common::OwnedSlot;
 use criterion::{Criterion, criterion_group, criterion_main};
-use crossbeam_utils::CachePadded;
 use epoch::{Epoch, Reclaim};
 use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::Barrier;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-
-/// The owned-slot baseline: what a fence-free reader slot costs (see the module docs).
-struct OwnedSlot {
-    clock: CachePadded<AtomicU64>,
-    slot: CachePadded<AtomicU64>,
-}
-
-struct SlotGuard<'a>(&'a OwnedSlot);
-
-impl OwnedSlot {
-    #[inline]
-    fn enter(&self) -> SlotGuard<'_> {
-        let now = self.clock.load(Ordering::Relaxed);
-        self.slot.store(now | 1, Ordering::Relaxed);
-        SlotGuard(self)
-    }
-}
-
-impl Drop for SlotGuard<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        self.0.slot.store(0, Ordering::Release);
-    }
-}
 
 std::thread_local! {
     static PAIR: Cell<u64> = const { Cell::new(0) };
 }
 
 fn baselines(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    let slot = OwnedSlot {
-        clock: CachePadded::new(AtomicU64::new(0)),
-        slot: CachePadded::new(AtomicU64::new(0)),
-    };
+    let slot = OwnedSlot::new();
     g.bench_function("baseline owned slot", |b| {
         b.iter(|| drop(black_box(slot.enter())))
     });

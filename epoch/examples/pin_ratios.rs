@@ -9,41 +9,18 @@
 //! cargo run --release -p epoch --example pin_ratios
 //! ```
 
-use crossbeam_utils::CachePadded;
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use common::OwnedSlot;
 use epoch::Reclaim;
 use std::hint::black_box;
 use std::sync::Barrier;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 const ITERS: u32 = 10_000_000;
 const ROUNDS: usize = 15;
-
-/// The owned-slot baseline: a load of a shared clock stored into a slot only this thread
-/// writes, and a release store of zero on exit; no fence.
-struct OwnedSlot {
-    clock: CachePadded<AtomicU64>,
-    slot: CachePadded<AtomicU64>,
-}
-
-/// The section of an [`OwnedSlot`]: stores zero into the slot when dropped.
-struct SlotGuard<'a>(&'a OwnedSlot);
-
-impl OwnedSlot {
-    #[inline]
-    fn enter(&self) -> SlotGuard<'_> {
-        let now = self.clock.load(Ordering::Relaxed);
-        self.slot.store(now | 1, Ordering::Relaxed);
-        SlotGuard(self)
-    }
-}
-
-impl Drop for SlotGuard<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        self.0.slot.store(0, Ordering::Release);
-    }
-}
 
 #[inline]
 fn trait_section<R: Reclaim>(domain: &R) {
@@ -104,10 +81,7 @@ fn report(title: &str, names: &[&str], ns: &[f64], baseline: usize) {
 
 fn main() {
     let domain = epoch::default_domain();
-    let slot = OwnedSlot {
-        clock: CachePadded::new(AtomicU64::new(0)),
-        slot: CachePadded::new(AtomicU64::new(0)),
-    };
+    let slot = OwnedSlot::new();
     let reader = domain.register().unwrap();
 
     let names = [

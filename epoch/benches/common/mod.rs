@@ -1,0 +1,41 @@
+//! The owned-slot baseline, shared by the `epoch` bench and the `pin_ratios` example: a load of
+//! a shared clock stored into a slot only this thread writes, and a release store of zero on
+//! exit, with no fence. It is what a reader slot costs without the fence, so a nested pin (which
+//! needs no fence) is read as a ratio to it.
+
+use crossbeam_utils::CachePadded;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One slot and the clock it copies.
+pub struct OwnedSlot {
+    clock: CachePadded<AtomicU64>,
+    slot: CachePadded<AtomicU64>,
+}
+
+/// The section of an [`OwnedSlot`]: stores zero into the slot when dropped.
+pub struct SlotGuard<'a>(&'a OwnedSlot);
+
+impl OwnedSlot {
+    /// A slot and a clock, both zero.
+    pub const fn new() -> Self {
+        Self {
+            clock: CachePadded::new(AtomicU64::new(0)),
+            slot: CachePadded::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Loads the clock and stores it (made odd) into the slot.
+    #[inline]
+    pub fn enter(&self) -> SlotGuard<'_> {
+        let now = self.clock.load(Ordering::Relaxed);
+        self.slot.store(now | 1, Ordering::Relaxed);
+        SlotGuard(self)
+    }
+}
+
+impl Drop for SlotGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.0.slot.store(0, Ordering::Release);
+    }
+}
