@@ -37,8 +37,15 @@ fn release_domain(domain: &'static Domain) {
     drop(unsafe { Box::from_raw(domain as *const Domain as *mut Domain) });
 }
 
-fn check(preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
-    check_with(builder(preemptions), model);
+/// Runs `body` as a loom model with `preemptions` as its bound, on a fresh domain and shared
+/// pointer that its threads can borrow for `'static`; both are released once `body` returns
+/// (after joining every thread it spawned).
+fn check(preemptions: usize, body: fn(&'static Domain, &'static Shared)) {
+    check_with(builder(preemptions), move || {
+        let domain = leak_domain();
+        let shared = Shared::new();
+        body(domain, shared);
+    });
 }
 
 /// A shared pointer to a first object, and the replacement a writer swaps in.
@@ -88,9 +95,7 @@ fn spawn_reader(domain: &'static Domain, shared: &'static Shared) -> thread::Joi
 /// which advances the epoch until the object's bag expires, and frees it).
 #[test]
 fn pin_against_advance_and_free() {
-    check(3, || {
-        let domain = leak_domain();
-        let shared = Shared::new();
+    check(3, |domain, shared| {
         let drops = Arc::new(AtomicUsize::new(0));
         let reader = spawn_reader(domain, shared);
         let old = shared.swap();
@@ -98,8 +103,6 @@ fn pin_against_advance_and_free() {
         domain.barrier();
         assert_eq!(drops.load(Ordering::Relaxed), 1, "barrier did not free it");
         reader.join().unwrap();
-        release_domain(domain);
-        shared.release();
     });
 }
 
@@ -107,9 +110,7 @@ fn pin_against_advance_and_free() {
 /// Only the outermost unpin may release the slot.
 #[test]
 fn nested_pin_keeps_the_outer_section() {
-    check(3, || {
-        let domain = leak_domain();
-        let shared = Shared::new();
+    check(3, |domain, shared| {
         let reader = thread::spawn(move || {
             let outer = domain.pin();
             let held = shared.load();
@@ -121,8 +122,6 @@ fn nested_pin_keeps_the_outer_section() {
         domain.synchronize();
         old.poison();
         reader.join().unwrap();
-        release_domain(domain);
-        shared.release();
     });
 }
 
@@ -131,9 +130,7 @@ fn nested_pin_keeps_the_outer_section() {
 /// sits one behind: the advance to `t + 2` must wait for it.
 #[test]
 fn advance_blocked_by_a_slot_pinned_at_the_old_epoch() {
-    check(3, || {
-        let domain = leak_domain();
-        let shared = Shared::new();
+    check(3, |domain, shared| {
         let reader = spawn_reader(domain, shared);
         let old = shared.swap();
         let cookie = domain.get_state();
@@ -142,8 +139,6 @@ fn advance_blocked_by_a_slot_pinned_at_the_old_epoch() {
         }
         old.poison();
         reader.join().unwrap();
-        release_domain(domain);
-        shared.release();
     });
 }
 
@@ -152,9 +147,7 @@ fn advance_blocked_by_a_slot_pinned_at_the_old_epoch() {
 /// dead thread's bag, waits for the reader, and frees the object exactly once.
 #[test]
 fn thread_exits_holding_a_local_bag() {
-    check(2, || {
-        let domain = leak_domain();
-        let shared = Shared::new();
+    check(2, |domain, shared| {
         let drops = Arc::new(AtomicUsize::new(0));
         let reader = spawn_reader(domain, shared);
         let retirer = {
@@ -168,11 +161,13 @@ fn thread_exits_holding_a_local_bag() {
         };
         retirer.join().unwrap();
         domain.barrier();
-        assert_eq!(drops.load(Ordering::Relaxed), 1, "the dead thread's bag was lost");
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            1,
+            "the dead thread's bag was lost"
+        );
         assert_eq!(domain.stats().pending, 0);
         reader.join().unwrap();
-        release_domain(domain);
-        shared.release();
     });
 }
 
@@ -181,9 +176,7 @@ fn thread_exits_holding_a_local_bag() {
 /// be past a reader the scan missed.
 #[test]
 fn concurrent_advances_check_the_epoch_they_move_from() {
-    check(3, || {
-        let domain = leak_domain();
-        let shared = Shared::new();
+    check(3, |domain, shared| {
         let reader = spawn_reader(domain, shared);
         let advancer = thread::spawn(move || {
             domain.try_advance();
@@ -196,17 +189,13 @@ fn concurrent_advances_check_the_epoch_they_move_from() {
         old.poison();
         reader.join().unwrap();
         advancer.join().unwrap();
-        release_domain(domain);
-        shared.release();
     });
 }
 
 /// (6) A registered reader (the `no_std` way in) against `synchronize`.
 #[test]
 fn registered_reader_against_synchronize() {
-    check(3, || {
-        let domain = leak_domain();
-        let shared = Shared::new();
+    check(3, |domain, shared| {
         let reader = thread::spawn(move || {
             let reader = domain.register().unwrap();
             let guard = reader.pin();
@@ -217,7 +206,5 @@ fn registered_reader_against_synchronize() {
         domain.synchronize();
         old.poison();
         reader.join().unwrap();
-        release_domain(domain);
-        shared.release();
     });
 }
