@@ -20,8 +20,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use epoch::{Epoch, Reclaim};
 use std::cell::Cell;
 use std::hint::black_box;
-use std::sync::Barrier;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 std::thread_local! {
@@ -93,43 +91,20 @@ fn nested_pin(c: &mut Criterion) {
     g.finish();
 }
 
-/// Idle registered threads for `registered_threads`.
-const IDLE_THREADS: usize = 999;
-
 fn registered_threads(c: &mut Criterion) {
     let mut g = c.benchmark_group("registered_threads");
-    // A domain of its own, so that only this group's threads are registered in it.
+    // Domains of their own, so that only this group's threads are registered in them.
     let domain = Epoch::new();
+    let collector = crossbeam_epoch::Collector::new();
+    let handle = collector.register();
     g.bench_function("epoch pin, 1 registered thread", |b| {
         b.iter(|| drop(black_box(domain.pin())))
     });
-    let collector = crossbeam_epoch::Collector::new();
-    let handle = collector.register();
     g.bench_function("crossbeam-epoch pin, 1 registered thread", |b| {
         b.iter(|| drop(black_box(handle.pin())))
     });
-    let stop = AtomicBool::new(false);
-    let ready = Barrier::new(IDLE_THREADS + 1);
-    std::thread::scope(|s| {
-        let idle: Vec<_> = (0..IDLE_THREADS)
-            .map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(64 * 1024)
-                    .spawn_scoped(s, || {
-                        drop(domain.pin());
-                        let handle = collector.register();
-                        drop(handle.pin());
-                        ready.wait();
-                        while !stop.load(Ordering::Acquire) {
-                            std::thread::park();
-                        }
-                        drop(handle);
-                    })
-                    .expect("spawn an idle thread")
-            })
-            .collect();
-        ready.wait();
-        let threads = IDLE_THREADS + 1;
+    common::with_idle_threads(&domain, &collector, || {
+        let threads = common::IDLE_THREADS + 1;
         g.bench_function(format!("epoch pin, {threads} registered threads"), |b| {
             b.iter(|| drop(black_box(domain.pin())))
         });
@@ -137,10 +112,6 @@ fn registered_threads(c: &mut Criterion) {
             format!("crossbeam-epoch pin, {threads} registered threads"),
             |b| b.iter(|| drop(black_box(handle.pin()))),
         );
-        stop.store(true, Ordering::Release);
-        for thread in &idle {
-            thread.thread().unpark();
-        }
     });
     g.finish();
 }

@@ -15,8 +15,7 @@ mod common;
 use common::OwnedSlot;
 use epoch::Reclaim;
 use std::hint::black_box;
-use std::sync::Barrier;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 const ITERS: u32 = 10_000_000;
@@ -137,39 +136,14 @@ fn main() {
     let alone = best_of!(|| drop(black_box(ours.pin())), || drop(black_box(
         handle.pin()
     )),);
-    const IDLE: usize = 999;
-    let stop = AtomicBool::new(false);
-    let ready = Barrier::new(IDLE + 1);
-    let crowded = std::thread::scope(|s| {
-        let idle: Vec<_> = (0..IDLE)
-            .map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(64 * 1024)
-                    .spawn_scoped(s, || {
-                        drop(ours.pin());
-                        let handle = collector.register();
-                        drop(handle.pin());
-                        ready.wait();
-                        while !stop.load(Ordering::Acquire) {
-                            std::thread::park();
-                        }
-                    })
-                    .expect("spawn an idle thread")
-            })
-            .collect();
-        ready.wait();
-        let ns = best_of!(|| drop(black_box(ours.pin())), || drop(black_box(
+    let crowded = common::with_idle_threads(&ours, &collector, || {
+        best_of!(|| drop(black_box(ours.pin())), || drop(black_box(
             handle.pin()
-        )),);
-        stop.store(true, Ordering::Release);
-        for thread in &idle {
-            thread.thread().unpark();
-        }
-        ns
+        )),)
     });
     println!(
         "pin + unpin with 1 registered thread, then with {}",
-        IDLE + 1
+        common::IDLE_THREADS + 1
     );
     for (i, name) in names.iter().enumerate() {
         println!(

@@ -39,3 +39,42 @@ impl Drop for SlotGuard<'_> {
         self.0.slot.store(0, Ordering::Release);
     }
 }
+
+/// How many threads besides the measuring one `with_idle_threads` registers.
+pub const IDLE_THREADS: usize = 999;
+
+/// Runs `f` while [`IDLE_THREADS`] threads, each registered in `domain` and in `collector` (it
+/// pinned both once), sit parked outside any section.
+pub fn with_idle_threads<T>(
+    domain: &epoch::Epoch,
+    collector: &crossbeam_epoch::Collector,
+    f: impl FnOnce() -> T,
+) -> T {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let ready = std::sync::Barrier::new(IDLE_THREADS + 1);
+    std::thread::scope(|s| {
+        let idle: Vec<_> = (0..IDLE_THREADS)
+            .map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(64 * 1024)
+                    .spawn_scoped(s, || {
+                        drop(domain.pin());
+                        let handle = collector.register();
+                        drop(handle.pin());
+                        ready.wait();
+                        while !stop.load(Ordering::Acquire) {
+                            std::thread::park();
+                        }
+                    })
+                    .expect("spawn an idle thread")
+            })
+            .collect();
+        ready.wait();
+        let result = f();
+        stop.store(true, Ordering::Release);
+        for thread in &idle {
+            thread.thread().unpark();
+        }
+        result
+    })
+}
