@@ -91,6 +91,16 @@ fn spawn_reader(domain: &'static Domain, shared: &'static Shared) -> thread::Joi
     })
 }
 
+/// What a writer does in the polling models: take a cookie after the unlink, poll until its
+/// grace period is over, then free the object.
+fn free_after_polling(domain: &Domain, old: Ptr) {
+    let cookie = domain.get_state();
+    while !domain.poll(cookie) {
+        thread::yield_now();
+    }
+    old.poison();
+}
+
 /// (1) A pin against the advances and the free of a retired object (`retire`, then `barrier`,
 /// which advances the epoch until the object's bag expires, and frees it).
 #[test]
@@ -133,11 +143,7 @@ fn advance_blocked_by_a_slot_pinned_at_the_old_epoch() {
     check(3, |domain, shared| {
         let reader = spawn_reader(domain, shared);
         let old = shared.swap();
-        let cookie = domain.get_state();
-        while !domain.poll(cookie) {
-            thread::yield_now();
-        }
-        old.poison();
+        free_after_polling(domain, old);
         reader.join().unwrap();
     });
 }
@@ -182,11 +188,7 @@ fn concurrent_advances_check_the_epoch_they_move_from() {
             domain.try_advance();
         });
         let old = shared.swap();
-        let cookie = domain.get_state();
-        while !domain.poll(cookie) {
-            thread::yield_now();
-        }
-        old.poison();
+        free_after_polling(domain, old);
         reader.join().unwrap();
         advancer.join().unwrap();
     });
