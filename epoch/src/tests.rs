@@ -414,9 +414,10 @@ mod with_std {
 
     #[test]
     fn pending_stays_bounded_under_a_steady_retire_rate() {
+        const RETIRES: u64 = 40_000;
         let domain = Epoch::new();
         let stop = AtomicBool::new(false);
-        let mut most = 0;
+        let (mut most, mut sum) = (0, 0);
         std::thread::scope(|s| {
             s.spawn(|| {
                 while !stop.load(Ordering::Relaxed) {
@@ -424,14 +425,23 @@ mod with_std {
                     std::hint::spin_loop();
                 }
             });
-            for i in 0..40_000u64 {
+            for i in 0..RETIRES {
                 domain.retire(Box::new(i));
-                most = most.max(domain.stats().pending);
+                let pending = domain.stats().pending;
+                most = most.max(pending);
+                sum += pending as u64;
             }
-            stop.store(true, Ordering::Relaxed);
+            stop.store(true, Ordering::Release);
         });
-        let bound = 10_000;
-        assert!(most <= bound, "{most} objects pending, bound {bound}");
+        // Not a hard cap: a reader preempted while pinned holds the epoch for a whole time
+        // slice, and a retire never waits (past the pressure threshold it yields once per
+        // seal). On a loaded 2-core machine the peak sits a little above the threshold, far
+        // below the 40 000 an unreclaimed stream would reach.
+        let average = (sum / RETIRES) as usize;
+        let pressure = reclaim::scheme::domain::PRESSURE_OBJECTS;
+        std::eprintln!("pending: {average} on average, {most} at the peak");
+        assert!(average <= pressure, "{average} objects pending on average");
+        assert!(most <= 3 * pressure, "{most} objects pending at the peak");
     }
 
     #[test]
