@@ -1,0 +1,334 @@
+//! Epoch-based reclamation (EBR) for userspace and `no_std`.
+//!
+//! An [`Epoch`] domain lets readers *pin* the domain for the length of a read-side section (one
+//! load, one store and one fence; a nested pin is a counter), while writers hand unlinked objects
+//! over to be freed once no pinned reader can hold them ([`Epoch::retire`], [`Epoch::call`]),
+//! wait for every section that began before them ([`Epoch::synchronize`]), or poll for that
+//! without blocking ([`Epoch::start_poll`], [`Epoch::poll`]).
+//!
+//! # When to pick it
+//! - Short, non-blocking read sections on many threads: the read side is the classic epoch pin,
+//!   and a nested pin costs a counter.
+//! - You come from `crossbeam-epoch` and want the same model with bounded per-thread state
+//!   (one 256-byte slot per thread per domain, no allocation per thread), pins that never scan
+//!   other threads, grace-period cookies, domains that free everything when dropped, and a
+//!   `no_std` build with static domains and no allocator.
+//! - Readers that may block or sleep inside a section hold back every grace period of the
+//!   domain: prefer SRCU or GUS there, or give such readers their own domain.
+//!
+//! # Example
+//! ```
+//! # #[cfg(feature = "std")] {
+//! use epoch::Epoch;
+//! use std::sync::atomic::{AtomicPtr, Ordering};
+//!
+//! static DOMAIN: Epoch = Epoch::new();
+//! let shared = AtomicPtr::new(Box::into_raw(Box::new(1u64)));
+//!
+//! {
+//!     let _guard = DOMAIN.pin();
+//!     // SAFETY: the guard keeps whatever we load alive until it drops.
+//!     assert_eq!(unsafe { *shared.load(Ordering::Acquire) }, 1);
+//! }
+//!
+//! let old = shared.swap(Box::into_raw(Box::new(2u64)), Ordering::AcqRel);
+//! // SAFETY: `old` is unlinked; only sections that began before the swap can still see it.
+//! DOMAIN.retire(unsafe { Box::from_raw(old) });
+//! DOMAIN.barrier();
+//! # unsafe { drop(Box::from_raw(shared.load(Ordering::Relaxed))) };
+//! # }
+//! ```
+//!
+//! # The invariant
+//! **The global epoch moves from `e` to `e + 1` only when every pinned slot has reached `e`; an
+//! object retired while the global epoch read `t` is freed only once it reads `t + 2` or more.**
+//!
+//! Each reader slot holds one word: the epoch the reader pinned at, with bit 0 set while pinned.
+//! Epochs are kept in units of two in a `u64`, so that a pin stores `global | 1` and the scan of
+//! an advance compares words for equality.
+//!
+//! # Why `e + 2`, and why `e + 1` is not enough
+//! Take a reader that pinned at epoch `r` (it loaded `r`, stored it, ran fence P) and then loaded
+//! a pointer, and a writer that unlinked that object and then took the retire tag `t` (fence T,
+//! then a load of the global epoch). P and T are both `SeqCst` fences, so one comes first:
+//! - **T before P.** The reader's loads after P see the unlink: it cannot reach the object.
+//! - **P before T.** Then (1) `t >= r`: T's load cannot read an epoch older than the one the
+//!   reader loaded before P; and (2) the advance from `t + 1` to `t + 2` loaded the global epoch
+//!   (`t + 1`, which comes after the `t` the writer read) *before* its fence A, so A comes after
+//!   T, hence after P, and its scan sees the reader's pin or something the reader stored later.
+//!   A slot pinned at `r <= t`, not `t + 1`, blocks that advance. So the global epoch reaches
+//!   `t + 2` only after the reader unpinned, and that unpin (a release store) happens before
+//!   the advance (the scan's acquire fence Q), whose release compare-and-swap the collector
+//!   acquires before it frees.
+//!
+//! One epoch is not enough: the advance from `t` to `t + 1` may lawfully go ahead while a reader
+//! is still pinned at `r = t` (it only needs every pinned slot *at* `t`), and such a reader may
+//! have pinned before the unlink and hold the object. Freeing at `t + 1` would free under it;
+//! the `epoch_free_at_e_plus_1` mutant does exactly that, and the loom models catch it.
+//!
+//! # The wrap
+//! The global epoch is a `u64` counting in steps of two, so it wraps after 2⁶³ advances (three
+//! centuries at one advance per nanosecond). The scan only compares for equality, which is
+//! wrap-safe. Tags and cookies are compared by the sign of their wrapping difference
+//! ([`reclaim::scheme::seq::Sequence`]), which is right while the two are less than 2⁶² epochs
+//! apart. Test builds with `--cfg reclaim_near_wrap` start the global epoch 500 advances below
+//! the wrap, so that every comparison in the test suite also runs across it.
+//!
+//! # Fences
+//! | fence | where | pairs with | what it guarantees |
+//! |---|---|---|---|
+//! | **P** `SeqCst` | pin, after storing the epoch and the pinned bit | **A**, **T** | store buffering: an advance's scan sees the pin, or the section's loads see everything before that advance's A (and before T) |
+//! | **T** `SeqCst` | [`Epoch::get_state`], so every retire tag and cookie, before loading the global epoch | **P** | a reader that pinned before T has `r <= t` and is seen by the advance to `t + 2`; one that pinned after T sees the unlink |
+//! | **A** `SeqCst` | advance, after loading the global epoch, before scanning the slots | **P** | the scan sees every pin whose P came before A |
+//! | **U** release store | unpin, and the pin store itself | **Q** | a section's accesses happen before an advance that saw its slot unpinned (or pinned again later) |
+//! | **Q** `Acquire` | advance, after the scan, before the compare-and-swap | **U** | as above |
+//! | **G** release CAS / **F** acquire load | the advance's compare-and-swap of the global epoch / the frontier read before freeing | each other | everything the advance learnt from the scan happens before the free |
+//!
+//! # Amortised advances
+//! Pins never scan other threads and never collect (crossbeam-epoch's pin scans every
+//! registered thread every 128 pins). Advances are attempted by retires (every few sealed bags,
+//! and on every one while more than [`reclaim::scheme::domain::PRESSURE_OBJECTS`] objects
+//! wait), by [`Epoch::poll`], [`Epoch::start_poll`], and by waits between pauses. One attempt
+//! scans the slots in use: the slot array only scans up to its high-water mark, and a thread's
+//! slot is reused by the next thread after it exits, so that is the number of threads alive at
+//! once, not the number that ever pinned.
+//!
+//! # Features
+//! - `std` (default): a slot per thread found with one thread-local load, [`Epoch::pin`],
+//!   parking waits, the [`Reclaim`] impl, [`default_domain`]. Implies `alloc`.
+//! - `alloc`: boxed [`retire`](Epoch::retire) and [`call`](Epoch::call), growable slot arrays.
+//! - neither: a fixed inline slot array ([`Epoch::new_fixed`]); readers
+//!   [`register`](Epoch::register) for a slot, spin waiting, raw retire
+//!   ([`Epoch::retire_raw`], [`EpochReader::retire_raw`]).
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+mod advance;
+mod pin;
+mod retire;
+
+pub use advance::Cookie;
+pub use pin::{EpochGuard, EpochReader};
+pub use reclaim::wait::{Spin, WaitStrategy};
+pub use reclaim::{Reclaim, SlotsFull, Stats};
+
+use crossbeam_utils::CachePadded;
+use reclaim::scheme::Core;
+use reclaim::scheme::slots::SlotState;
+use reclaim::sync::{AtomicU64, OwnerCell};
+
+/// Bit 0 of a slot word: set while the slot's reader is pinned.
+const PINNED: u64 = 1;
+/// One epoch, in the units of the global epoch and of slot words.
+const STEP: u64 = 2;
+
+/// One reader slot: the epoch its reader pinned at, with [`PINNED`], in one word, and how many
+/// more guards than the outermost the owner holds on it.
+pub(crate) struct EpochSlot {
+    /// `epoch | PINNED` while pinned; 0 when not. Written only by the owner.
+    pub(crate) word: AtomicU64,
+    /// Owner-only: guards alive on this slot besides the outermost one (so the depth is
+    /// `word & PINNED` plus this). Only the outermost pin and the last unpin touch `word`;
+    /// nested ones touch only this.
+    pub(crate) nested: OwnerCell<usize>,
+}
+
+impl SlotState for EpochSlot {
+    reclaim::idle_slot!(EpochSlot {
+        word: AtomicU64::new(0),
+        nested: OwnerCell::new(0),
+    });
+}
+
+/// The bytes a domain keeps per reader (per thread, with `std`): one cache-padded slot holding
+/// the reader's epoch word, its nesting depth and its local bag of retired objects. A thread
+/// allocates nothing when it joins a domain; the slot comes from the domain's array.
+///
+/// ```
+/// assert!(epoch::SLOT_BYTES <= 256);
+/// ```
+pub const SLOT_BYTES: usize =
+    core::mem::size_of::<CachePadded<reclaim::scheme::slots::Slot<EpochSlot>>>();
+
+// The per-thread budget, checked when the crate compiles (loom's instrumented atomics are
+// bigger, and do not ship).
+#[cfg(not(loom))]
+const _: () = assert!(SLOT_BYTES <= 256, "a reader slot outgrew 256 bytes");
+
+/// An epoch domain with `N` reader slots inline (and more on demand with `alloc`).
+///
+/// `Epoch` (that is, `Epoch<0>`) keeps every slot in growable segments and needs `alloc`; a
+/// domain with inline slots, `Epoch<N>`, can live in a `static` with no allocator at all.
+///
+/// Dropping a domain frees everything still retired in it.
+///
+/// ```
+/// use epoch::Epoch;
+/// static FIXED: Epoch<4> = Epoch::new_fixed();
+/// let reader = FIXED.register().unwrap();
+/// drop(reader.pin());
+/// FIXED.synchronize_with(&mut epoch::Spin);
+/// ```
+pub struct Epoch<const N: usize = 0> {
+    /// The global epoch, in units of [`STEP`]: read by every pin, written by advances only.
+    global: CachePadded<AtomicU64>,
+    core: Core<EpochSlot, Cookie, N>,
+}
+
+impl<const N: usize> core::fmt::Debug for Epoch<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Epoch")
+            .field("epoch", &self.epoch())
+            .field("slots", &self.core.slots().len())
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Default for Epoch<0> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Epoch<0> {
+    reclaim::const_fn_unless_loom! {
+        /// A domain whose slots all live in growable segments. `const`, so it can initialise a
+        /// `static`; it allocates nothing until a thread first pins or retires.
+        ///
+        /// ```
+        /// static DOMAIN: epoch::Epoch = epoch::Epoch::new();
+        /// let reader = DOMAIN.register().unwrap();
+        /// drop(reader.pin());
+        /// DOMAIN.synchronize();
+        /// ```
+        pub fn new() -> Self {
+            Self::new_fixed()
+        }
+    }
+}
+
+impl<const N: usize> Epoch<N> {
+    reclaim::const_fn_unless_loom! {
+        /// A domain with `N` inline reader slots: with no allocator (no `alloc` feature), the
+        /// constructor for `static` domains; readers take a slot with
+        /// [`register`](Epoch::register), and a full array gives [`SlotsFull`]. With `alloc`,
+        /// slots past `N` are allocated on demand.
+        ///
+        /// ```
+        /// static DOMAIN: epoch::Epoch<2> = epoch::Epoch::new_fixed();
+        /// let reader = DOMAIN.register().unwrap();
+        /// drop(reader.pin());
+        /// ```
+        pub fn new_fixed() -> Self {
+            Self {
+                global: CachePadded::new(AtomicU64::new(advance::START)),
+                core: Core::new(),
+            }
+        }
+    }
+
+    /// Epoch advances so far, and objects (and bytes) still waiting to be freed.
+    ///
+    /// ```
+    /// # #[cfg(feature = "alloc")] {
+    /// let domain = epoch::Epoch::new();
+    /// domain.retire(Box::new(5u64));
+    /// domain.barrier();
+    /// let stats = domain.stats();
+    /// assert_eq!(stats.pending, 0);
+    /// assert!(stats.grace_periods >= 2);
+    /// # }
+    /// ```
+    pub fn stats(&self) -> Stats {
+        let pending = self.core.pending();
+        Stats::new(self.advances(), pending.objects, pending.bytes)
+    }
+
+    /// This domain's identity for the debug-build misuse checks.
+    #[inline(always)]
+    fn addr(&self) -> usize {
+        self.core.addr()
+    }
+}
+
+/// The process-wide default domain, for code that does not need a domain of its own (as
+/// `crossbeam_epoch::pin()` uses crossbeam's global collector). It is a plain `static`: it
+/// allocates only its slot segments and what is retired into it, and a program that exits
+/// with objects still pending in it leaves nothing that leak checkers count as lost: all of it
+/// stays reachable from the static (valgrind reports it as "still reachable", LeakSanitizer
+/// not at all).
+///
+/// ```
+/// let guard = epoch::default_domain().pin();
+/// drop(guard);
+/// epoch::default_domain().retire(Box::new([0u8; 32]));
+/// ```
+#[cfg(all(feature = "std", not(loom)))]
+pub fn default_domain() -> &'static Epoch {
+    static DEFAULT: Epoch = Epoch::new();
+    &DEFAULT
+}
+
+/// Pins the [`default_domain`]: `epoch::pin()` where crossbeam users wrote
+/// `crossbeam_epoch::pin()`.
+///
+/// ```
+/// let guard = epoch::pin();
+/// assert!(epoch::default_domain().is_pinned());
+/// drop(guard);
+/// ```
+#[cfg(all(feature = "std", not(loom)))]
+#[inline]
+pub fn pin() -> EpochGuard<'static> {
+    default_domain().pin()
+}
+
+// SAFETY: `synchronize` returns, and retired objects are freed, only once the global epoch has
+// moved two steps past the tag read after the caller's updates (see the crate docs for why that
+// covers every section that began before), or when the domain drops.
+#[cfg(feature = "std")]
+unsafe impl<const N: usize> Reclaim for Epoch<N> {
+    type Guard<'a> = EpochGuard<'a, N>;
+    type Cookie = Cookie;
+
+    #[inline]
+    fn enter(&self) -> EpochGuard<'_, N> {
+        Epoch::enter(self)
+    }
+
+    fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
+        Epoch::retire(self, boxed)
+    }
+
+    unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+        // SAFETY: the caller's promise is the one `Epoch::retire_raw` asks for.
+        unsafe { Epoch::retire_raw(self, ptr, free) }
+    }
+
+    fn synchronize(&self) {
+        Epoch::synchronize(self)
+    }
+
+    fn barrier(&self) {
+        Epoch::barrier(self)
+    }
+
+    fn start_poll(&self) -> Cookie {
+        Epoch::start_poll(self)
+    }
+
+    fn poll(&self, cookie: &Cookie) -> bool {
+        Epoch::poll(self, *cookie)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests;

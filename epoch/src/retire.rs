@@ -1,0 +1,140 @@
+//! Deferred frees and callbacks: `retire`, `call`, `retire_raw`, `collect`, `barrier`, through
+//! the shared retire path of [`reclaim::scheme::Core`] with the global epoch as its clock.
+//!
+//! # Invariant
+//! **A retired object is freed once, after the global epoch has moved two steps past the tag
+//! of its bag, or when the domain drops.** Objects go into the retiring thread's own slot bag
+//! (no lock, no read-modify-write); a sealed bag is tagged with [`Epoch::get_state`], read after
+//! the take that filled it. The shared path attempts advances every few seals (and on every
+//! seal while more than `PRESSURE_OBJECTS` objects wait, yielding once so that a preempted
+//! reader can run), and frees what expired whenever the epoch moved.
+
+use crate::Epoch;
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
+use reclaim::scheme::bag::Retired;
+
+impl<const N: usize> Epoch<N> {
+    /// Drops `boxed` once every read section that began before this call has ended.
+    ///
+    /// Never waits for a grace period (so it may be called while pinned); the object is freed
+    /// by a later `retire`, `poll`, `synchronize` or `barrier` on any thread, or when the
+    /// domain drops.
+    ///
+    /// ```
+    /// let domain = epoch::Epoch::new();
+    /// let reader = domain.register().unwrap();
+    /// let guard = reader.pin();
+    /// domain.retire(Box::new(vec![1, 2, 3]));
+    /// drop(guard);
+    /// domain.barrier();
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn retire<T: Send + 'static>(&self, boxed: Box<T>) {
+        self.retire_item(Retired::from_box(boxed));
+    }
+
+    /// Runs `callback` once every read section that began before this call has ended (or when
+    /// the domain drops, whichever is first), on whichever thread frees its bag.
+    ///
+    /// Callbacks may run on a thread that is pinned in this domain at that moment: a callback
+    /// must not wait for this domain ([`synchronize`](Epoch::synchronize) would deadlock
+    /// there, and [`barrier`](Epoch::barrier) panics, saying so). It may retire and `call` more.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// static RAN: AtomicBool = AtomicBool::new(false);
+    /// let domain = epoch::Epoch::new();
+    /// domain.call(|| RAN.store(true, Ordering::Relaxed));
+    /// domain.barrier();
+    /// assert!(RAN.load(Ordering::Relaxed));
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn call<F: FnOnce() + Send + 'static>(&self, callback: F) {
+        unsafe fn run<F: FnOnce()>(ptr: *mut ()) {
+            // SAFETY: `ptr` is the box leaked below, and each retired item is freed once.
+            let callback = unsafe { Box::from_raw(ptr.cast::<F>()) };
+            callback();
+        }
+        let ptr = Box::into_raw(Box::new(callback)).cast::<()>();
+        // SAFETY: `run::<F>` consumes exactly that box, and `F: Send`.
+        unsafe { self.retire_raw(ptr, run::<F>) }
+    }
+
+    /// Calls `free(ptr)` once every read section that began before this call has ended.
+    ///
+    /// Needs no allocator. With `std` the object goes into the calling thread's slot bag;
+    /// without it, into a sealed bag of its own (a registered reader's
+    /// [`retire_raw`](crate::EpochReader::retire_raw) batches instead). Without `alloc`, when
+    /// every inline sealed bag still waits for its grace period, this waits for the oldest: do
+    /// not call it while pinned in this domain then (debug builds with `std` check).
+    ///
+    /// # Safety
+    /// `free(ptr)` must be safe to call once, from any thread, after that grace period, and
+    /// `ptr` must not be retired again.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static FREED: AtomicUsize = AtomicUsize::new(0);
+    /// unsafe fn count(_: *mut ()) {
+    ///     FREED.fetch_add(1, Ordering::Relaxed);
+    /// }
+    /// static DOMAIN: epoch::Epoch<2> = epoch::Epoch::new_fixed();
+    /// // SAFETY: `count` accepts any pointer.
+    /// unsafe { DOMAIN.retire_raw(core::ptr::null_mut(), count) };
+    /// DOMAIN.barrier();
+    /// assert_eq!(FREED.load(Ordering::Relaxed), 1);
+    /// ```
+    pub unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+        // SAFETY: the caller promises what `Retired::new` asks.
+        self.retire_item(unsafe { Retired::new(ptr, free) });
+    }
+
+    fn retire_item(&self, item: Retired) {
+        #[cfg(feature = "std")]
+        if let Ok(owner) = self.core.slots().mine() {
+            self.core.retire(&self.clock(), owner, item);
+            return;
+        }
+        self.core.retire_unowned(&self.clock(), item);
+    }
+
+    /// Frees what has expired without waiting, and sweeps idle threads' bags; returns how many
+    /// objects it freed. Retires do this on their own whenever the epoch moved; call it to
+    /// free sooner.
+    ///
+    /// ```
+    /// # #[cfg(feature = "alloc")] {
+    /// let domain = epoch::Epoch::new();
+    /// domain.retire(Box::new(1));
+    /// domain.synchronize();
+    /// domain.collect();
+    /// # }
+    /// ```
+    pub fn collect(&self) -> usize {
+        self.core.collect(&self.clock())
+    }
+
+    /// Waits until every object retired (and every callback queued) before this call, on any
+    /// thread, has been freed (or run): also objects waiting in the bags of other live threads.
+    ///
+    /// # Panics
+    /// In debug builds, when called while the calling thread is pinned in this domain (it
+    /// would deadlock); always, when called from a callback or destructor this domain is
+    /// running.
+    ///
+    /// ```
+    /// # #[cfg(feature = "alloc")] {
+    /// let domain = epoch::Epoch::new();
+    /// domain.retire(Box::new(1));
+    /// domain.barrier();
+    /// assert_eq!(domain.stats().pending, 0);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn barrier(&self) {
+        reclaim::scheme::debug::assert_outside(self.addr(), "epoch", "barrier");
+        self.core
+            .barrier(&self.clock(), &mut reclaim::wait::default_strategy());
+    }
+}
