@@ -84,6 +84,24 @@ unsafe impl<const N: usize> Clock for EpochClock<'_, N> {
     fn bits(tag: Cookie) -> u64 {
         tag.0
     }
+
+    /// Guards call `on_section_exit` when the outermost one drops.
+    fn defers_to_exit(&self) -> bool {
+        true
+    }
+
+    /// Slots pinned at an epoch behind the global one hold the next advance back; a slot
+    /// pinned at the current epoch does not (yet). Exact: a pinned slot is a reader inside.
+    fn blockers(&self, blocker: &mut dyn FnMut(usize)) -> reclaim::stall::Attribution {
+        let global = self.0.global.load(Ordering::Relaxed);
+        for (index, slot) in self.0.core.slots().iter().enumerate() {
+            let word = slot.state().word.load(Ordering::Relaxed);
+            if word & PINNED != 0 && word & !PINNED != global {
+                blocker(index);
+            }
+        }
+        reclaim::stall::Attribution::Exact
+    }
 }
 
 impl<const N: usize> Epoch<N> {

@@ -143,6 +143,11 @@ impl SlotState for EpochSlot {
         word: AtomicU64::new(0),
         nested: OwnerCell::new(0),
     });
+
+    unsafe fn owner_in_section(&self) -> bool {
+        // Only the owner writes `word`, so its own relaxed load is exact.
+        self.word.load(reclaim::sync::Ordering::Relaxed) & PINNED != 0
+    }
 }
 
 /// The bytes a domain keeps per reader (per thread, with `std`): one cache-padded slot holding

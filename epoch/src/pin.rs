@@ -252,6 +252,11 @@ impl<const N: usize> Drop for EpochGuard<'_, N> {
             // U: Release pairs with Q: this section's accesses happen before any advance whose
             // scan sees the slot unpinned.
             slot.word.store(0, Ordering::Release);
+            // The outermost section ended: run what a retire left for this moment (an advance
+            // attempted while pinned cannot pass this slot's epoch).
+            self.domain
+                .core
+                .on_section_exit(&self.domain.clock(), self.owner);
         }
     }
 }

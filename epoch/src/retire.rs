@@ -138,3 +138,103 @@ impl<const N: usize> Epoch<N> {
             .barrier(&self.clock(), &mut reclaim::wait::default_strategy());
     }
 }
+
+impl<const N: usize> Epoch<N> {
+    /// Which readers hold the epoch back, how long the waiting side has seen it stuck, and how
+    /// much waits to be freed; `None` when nothing waits. Exact: a slot pinned at an older
+    /// epoch is a reader inside a section.
+    ///
+    /// ```
+    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// assert!(domain.stall_report().is_none());
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn stall_report(&self) -> Option<reclaim::stall::StallReport> {
+        self.core.stall_report(&self.clock())
+    }
+
+    /// Calls `callback` with a stall report when a grace period has waited longer than
+    /// `threshold`: at most once per grace period, from whichever thread waits or collects.
+    ///
+    /// ```
+    /// let domain = epoch::Epoch::new();
+    /// domain.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn on_stall(
+        &self,
+        threshold: core::time::Duration,
+        callback: impl Fn(&reclaim::stall::StallReport) + Send + Sync + 'static,
+    ) {
+        self.core.on_stall(threshold, callback);
+    }
+
+    /// Caps what may wait to be freed, with a policy for when the cap is passed (see
+    /// [`reclaim::stall::Limit`]): the bound crossbeam-epoch does not have when a guard is held
+    /// for long.
+    ///
+    /// ```
+    /// use reclaim::stall::{Limit, Policy};
+    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// domain.set_limit(Limit::objects(10_000).with_policy(Policy::Block));
+    /// ```
+    pub fn set_limit(&self, limit: reclaim::stall::Limit) {
+        self.core.set_limit(limit);
+    }
+
+    /// Installs the hook that [`Policy::Hook`](reclaim::stall::Policy::Hook) calls.
+    ///
+    /// ```
+    /// let domain = epoch::Epoch::new();
+    /// domain.on_limit(|pending| eprintln!("{} objects wait", pending.objects));
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn on_limit(&self, hook: impl Fn(reclaim::scheme::Pending) + Send + Sync + 'static) {
+        self.core.on_limit(hook);
+    }
+
+    /// One round of the work a [`reclaim::BackgroundReclaimer`] does: takes idle threads' bags,
+    /// advances the epoch and frees what expired, without waiting.
+    ///
+    /// ```
+    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// while domain.reclaim_step().objects > 0 {}
+    /// ```
+    pub fn reclaim_step(&self) -> reclaim::scheme::Pending {
+        self.core.tick(&self.clock())
+    }
+}
+
+#[cfg(all(feature = "std", not(loom)))]
+impl<const N: usize> reclaim::Background for Epoch<N> {
+    fn reclaim_step(&self) -> reclaim::scheme::Pending {
+        Epoch::reclaim_step(self)
+    }
+}
+
+#[cfg(feature = "std")]
+impl<const N: usize> reclaim::stall::Monitor for Epoch<N> {
+    fn stats(&self) -> reclaim::Stats {
+        Epoch::stats(self)
+    }
+
+    fn stall_report(&self) -> Option<reclaim::stall::StallReport> {
+        Epoch::stall_report(self)
+    }
+
+    fn on_stall(
+        &self,
+        threshold: core::time::Duration,
+        callback: impl Fn(&reclaim::stall::StallReport) + Send + Sync + 'static,
+    ) {
+        Epoch::on_stall(self, threshold, callback)
+    }
+
+    fn set_limit(&self, limit: reclaim::stall::Limit) {
+        Epoch::set_limit(self, limit)
+    }
+
+    fn on_limit(&self, hook: impl Fn(reclaim::scheme::Pending) + Send + Sync + 'static) {
+        Epoch::on_limit(self, hook)
+    }
+}

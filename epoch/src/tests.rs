@@ -492,6 +492,52 @@ mod with_std {
         }
 
         #[test]
+        fn stall_reports_name_the_stalled_reader() {
+            static DOMAIN: Epoch = Epoch::new();
+            let seen = stall_reports_name_the_stalled_thread(
+                &DOMAIN,
+                std::time::Duration::from_millis(40),
+            );
+            assert_eq!(seen.report.attribution, reclaim::stall::Attribution::Exact);
+        }
+
+        #[test]
+        fn short_sections_do_not_report() {
+            static DOMAIN: Epoch = Epoch::new();
+            short_sections_never_report(&DOMAIN, std::time::Duration::from_millis(100));
+        }
+
+        #[test]
+        fn the_blocking_limit_bounds_garbage_under_a_stalled_reader() {
+            use reclaim::stall::{Limit, Policy};
+            static LEDGER: Ledger = Ledger::new();
+            const LIMIT: usize = 2_000;
+            for policy in [Policy::Block, Policy::Expedite, Policy::Hook] {
+                let limited: &'static Epoch = Box::leak(Box::new(Epoch::new()));
+                let other: &'static Epoch = Box::leak(Box::new(Epoch::new()));
+                limited.set_limit(Limit::objects(LIMIT).with_policy(policy));
+                limited.on_limit(|_| {});
+                let seen = bounded_garbage_under_a_stalled_reader(limited, other, &LEDGER);
+                std::eprintln!("{policy:?}: {seen:?}");
+                assert!(
+                    seen.other_domain_grace_periods > 0,
+                    "the other domain stalled too"
+                );
+                if policy == Policy::Block {
+                    let bound = LIMIT + 2 * 2 * reclaim::scheme::bag::LOCAL_CAPACITY;
+                    assert!(seen.peak <= bound, "peak {} past {bound}", seen.peak);
+                }
+            }
+        }
+
+        #[test]
+        fn a_background_reclaimer_frees_with_no_other_calls() {
+            static LEDGER: Ledger = Ledger::new();
+            static DOMAIN: Epoch = Epoch::new();
+            background_reclaimer_frees_without_other_calls(&DOMAIN, &LEDGER);
+        }
+
+        #[test]
         #[should_panic(
             expected = "called from a destructor or callback that this domain is running"
         )]

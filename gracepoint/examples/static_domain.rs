@@ -33,7 +33,10 @@ fn main() {
         unsafe { reader.retire_raw(slot as *mut (), give_back) };
     }
     DOMAIN.barrier();
-    let free = POOL_FREE.iter().filter(|s| s.load(Ordering::Relaxed) == 1).count();
+    let free = POOL_FREE
+        .iter()
+        .filter(|s| s.load(Ordering::Relaxed) == 1)
+        .count();
     println!("100 rounds over a pool of 8; {free} objects free after barrier");
     assert_eq!(free, 8);
 }

@@ -23,6 +23,10 @@ fn main() {
     assert_eq!(map.len(), 2000);
     // Keys 0..4000 went in; those that are 0-3 modulo 8 came out again.
     let value = map.get(&4).map(|v| *v);
-    println!("{} keys; key 4 -> {value:?}; key 0 removed: {}", map.len(), !map.contains(&0));
+    println!(
+        "{} keys; key 4 -> {value:?}; key 0 removed: {}",
+        map.len(),
+        !map.contains(&0)
+    );
     assert_eq!(value, Some(40));
 }

@@ -19,7 +19,10 @@ fn main() {
             assert_eq!(text, "first");
             domain.read_unlock(token);
         });
-        let old = shared.swap(Box::into_raw(Box::new(String::from("second"))), Ordering::AcqRel);
+        let old = shared.swap(
+            Box::into_raw(Box::new(String::from("second"))),
+            Ordering::AcqRel,
+        );
         // Waits for the token's section, wherever it ends.
         domain.synchronize();
         // SAFETY: every section that could see `old` has ended.

@@ -44,22 +44,27 @@
 //! | scheme | read side | pick it for |
 //! |---|---|---|
 //! | [`srcu`] | two plain increments (Fast flavor) | readers that sleep, migrate or unlock on another thread; polled grace periods |
+//! | [`epoch`] | a store and one fence | what crossbeam-epoch users know, with bounded garbage, small per-thread state and polled grace periods |
 //!
 //! # Features
-//! - `srcu` (default), `structures` (default): the scheme crates and the data structures;
+//! - `srcu`, `epoch`, `structures` (all default): the scheme crates and the data structures;
 //! - `std` (default): thread-local slot lookup, parking, `membarrier`; implies `alloc`;
 //! - `alloc`: boxed retire, growable slot arrays; without `std` and `alloc` every scheme still
 //!   works from a `static` with a fixed slot array and no allocator;
 //! - `log`: stall reports logged with `log::warn!` when no hook is installed.
 #![no_std]
 
-pub use reclaim::{Reclaim, SlotsFull, Stats, atomic, stall, sync, wait};
 #[cfg(feature = "std")]
 pub use reclaim::{Background, BackgroundReclaimer};
+pub use reclaim::{Reclaim, SlotsFull, Stats, atomic, stall, sync, wait};
 
 /// Sleepable RCU: per-slot lock/unlock counters and an index flip (the `srcu` crate).
 #[cfg(feature = "srcu")]
 pub use srcu;
+
+/// Epoch-based reclamation: a global epoch and a pinned epoch per reader (the `epoch` crate).
+#[cfg(feature = "epoch")]
+pub use epoch;
 
 /// Lock-free structures over any [`Reclaim`] domain (the `structures` crate).
 #[cfg(feature = "structures")]

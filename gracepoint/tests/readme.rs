@@ -34,8 +34,14 @@ fn the_readme_example_builds_and_runs_against_the_facade_alone() {
     let status = Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", workspace.join("target").join("readme-crate-target"))
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace.join("target").join("readme-crate-target"),
+        )
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "the README example failed to build or run");
+    assert!(
+        status.success(),
+        "the README example failed to build or run"
+    );
 }

@@ -18,6 +18,7 @@ impl SlotState for Counter {
 static SLOTS: Slots<Counter, 4> = Slots::new();
 static SRCU: srcu::Srcu<4> = srcu::Srcu::new_fixed();
 static GUS: gus::Gus<4> = gus::Gus::fixed();
+static EPOCH: epoch::Epoch<4> = epoch::Epoch::new_fixed();
 static FREED: AtomicU64 = AtomicU64::new(0);
 
 /// A deleter for `retire_raw`: counts instead of freeing, since there is no allocator.
@@ -97,11 +98,36 @@ fn gus_in_a_static() {
     GUS.barrier();
 }
 
+fn epoch_in_a_static() {
+    let reader = EPOCH.register().ok().expect("a free reader slot");
+    let guard = reader.pin();
+    let cookie = EPOCH.start_poll();
+    check(!EPOCH.poll(cookie));
+    drop(guard);
+    EPOCH.synchronize_with(&mut epoch::Spin);
+    check(EPOCH.poll(cookie));
+    for i in 0..200 {
+        // SAFETY: `count_free` accepts any pointer.
+        unsafe {
+            if i % 2 == 0 {
+                reader.retire_raw(core::ptr::null_mut(), count_free);
+            } else {
+                EPOCH.retire_raw(core::ptr::null_mut(), count_free);
+            }
+        }
+    }
+    EPOCH.barrier();
+    let others: [_; 3] = core::array::from_fn(|_| EPOCH.register().ok().expect("slots 2..4"));
+    check(EPOCH.register().is_err());
+    drop(others);
+}
+
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
     shared_core();
     srcu_in_a_static();
     gus_in_a_static();
-    check(FREED.load(Ordering::Relaxed) == 400);
+    epoch_in_a_static();
+    check(FREED.load(Ordering::Relaxed) == 600);
     0
 }

@@ -77,7 +77,14 @@ pub struct ReadToken<'a, const N: usize = 0> {
 /// A reader that owns a slot of its domain until it drops: the cheapest way in (no slot lookup
 /// at all), and the `no_std` way to give a reader a slot of its own.
 ///
-/// `Send` (it may move to another thread between sections) but not `Sync`.
+/// `Send` (it may move to another thread between sections) but not `Sync`: two threads
+/// entering through one reader would both write its slot's plain counters.
+///
+/// ```compile_fail
+/// fn shared<T: Sync>(_: &T) {}
+/// let domain = srcu::Srcu::new();
+/// shared(&domain.register().unwrap());
+/// ```
 ///
 /// ```
 /// let domain = srcu::Srcu::new();

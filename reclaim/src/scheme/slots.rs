@@ -556,6 +556,7 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
                     slots: self,
                     slot,
                     index,
+                    _not_sync: PhantomData,
                 }),
                 Err(full) => {
                     // SAFETY: the id was just taken and never used.
@@ -582,6 +583,7 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
                         slots: self,
                         slot,
                         index,
+                        _not_sync: PhantomData,
                     });
                 }
                 index += 1;
@@ -710,10 +712,21 @@ impl<S: SlotState, const N: usize> Drop for Slots<S, N> {
 ///
 /// `Send` (a claim may move to another thread between uses) but not `Sync`: one thread at a
 /// time uses the slot it owns.
+///
+/// ```compile_fail
+/// # use reclaim::scheme::slots::{SlotState, Slots};
+/// # struct S(reclaim::sync::AtomicU64);
+/// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+/// fn shared<T: Sync>(_: &T) {}
+/// let slots: Slots<S, 2> = Slots::new();
+/// shared(&slots.claim().unwrap());
+/// ```
 pub struct SlotClaim<'a, S: SlotState, const N: usize> {
     slots: &'a Slots<S, N>,
     slot: &'a Slot<S>,
     index: usize,
+    /// Not `Sync`: two threads sharing `&SlotClaim` would both write owner-only state.
+    _not_sync: PhantomData<core::cell::Cell<()>>,
 }
 
 // SAFETY: moving the claim moves the ownership of its slot; the next user sees the previous
