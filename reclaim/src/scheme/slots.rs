@@ -515,6 +515,7 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
                     slots: self,
                     slot,
                     index,
+                    _not_sync: PhantomData,
                 }),
                 Err(full) => {
                     // SAFETY: the id was just taken and never used.
@@ -541,6 +542,7 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
                         slots: self,
                         slot,
                         index,
+                        _not_sync: PhantomData,
                     });
                 }
                 index += 1;
@@ -668,11 +670,21 @@ impl<S: SlotState, const N: usize> Drop for Slots<S, N> {
 /// A slot taken with [`Slots::claim`]; it is handed back when this drops.
 ///
 /// `Send` (a claim may move to another thread between uses) but not `Sync`: one thread at a
-/// time uses the slot it owns.
+/// time uses the slot it owns. (A shared claim would let two threads call
+/// [`owned`](SlotClaim::owned) at once and write the slot's owner-only parts together.)
+///
+/// ```compile_fail
+/// # use reclaim::scheme::slots::{SlotClaim, SlotState};
+/// # struct S(reclaim::sync::AtomicU64);
+/// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+/// fn shared<T: Sync>() {}
+/// shared::<SlotClaim<'static, S, 1>>();
+/// ```
 pub struct SlotClaim<'a, S: SlotState, const N: usize> {
     slots: &'a Slots<S, N>,
     slot: &'a Slot<S>,
     index: usize,
+    _not_sync: PhantomData<core::cell::Cell<()>>,
 }
 
 // SAFETY: moving the claim moves the ownership of its slot; the next user sees the previous
