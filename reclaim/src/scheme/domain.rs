@@ -219,9 +219,14 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
                 }
             }
             Err(item) => {
-                self.seal_own(clock, owner);
-                // The bag is empty now (the owner took it, or a thief did).
+                let sealed = self.seal_taken(clock, owner);
+                // The bag is empty now (the owner took it, or a thief did). The object goes in
+                // before the seal's step and collection run destructors: one that panics would
+                // otherwise unwind past the object in hand and lose it.
                 self.retire(clock, owner, item);
+                if let Some((before, seals)) = sealed {
+                    self.after_seal(clock, before, seals);
+                }
             }
         }
     }
@@ -249,16 +254,28 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// Takes the owner's bag, seals it, and hands it over.
     #[inline(never)]
     fn seal_own<C: Clock<Tag = T>>(&self, clock: &C, owner: Owned<'_, S>) {
+        if let Some((before, seals)) = self.seal_taken(clock, owner) {
+            self.after_seal(clock, before, seals);
+        }
+    }
+
+    /// Takes the owner's bag and seals it, without the step and collection that follow; returns
+    /// what [`after_seal`](Core::after_seal) needs, or `None` when the bag was empty.
+    fn seal_taken<C: Clock<Tag = T>>(
+        &self,
+        clock: &C,
+        owner: Owned<'_, S>,
+    ) -> Option<(usize, u32)> {
         let mut reserved = self.reserve(clock);
         owner.set_sealing(true);
         if owner.slot().bag().take(reserved.items()) == 0 {
             owner.set_sealing(false);
             self.sealed.unreserve(reserved);
-            return;
+            return None;
         }
         let before = self.publish(clock, reserved);
         owner.set_sealing(false);
-        self.after_seal(clock, before, owner.count_seal());
+        Some((before, owner.count_seal()))
     }
 
     /// An empty bag to seal into; without `alloc`, waits for a pooled one when all are taken.
