@@ -330,7 +330,7 @@ pub(crate) unsafe fn free_each(items: &mut [MaybeUninit<Retired>]) {
             }
         }
         let mut rest = Rest(items.iter_mut());
-        while let Some(item) = rest.0.next() {
+        for item in rest.0.by_ref() {
             // SAFETY: as the caller promised.
             unsafe { item.assume_init_read().free() };
         }
