@@ -493,9 +493,11 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     }
 
     fn try_lock(&self) -> Option<LockGuard<'_, T>> {
+        // `then`, not `then_some`: a guard built for a failed attempt would release, as it
+        // drops, the lock another collector holds.
         self.sealed
             .try_lock(lock_mark())
-            .then_some(LockGuard(&self.sealed))
+            .then(|| LockGuard(&self.sealed))
     }
 }
 
