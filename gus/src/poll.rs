@@ -99,8 +99,7 @@ impl<const N: usize> Gus<N> {
     /// What drives the goal: the poll itself. A default-mode goal is on the clock already; a
     /// deferred goal one increment ahead is moved onto it by the poll; a lazy goal two
     /// increments ahead moves one increment per scanning poll, so it passes on the third poll
-    /// at the earliest. A poll that raises the read clock also frees retired objects whose
-    /// goals passed (a try-lock: never waits).
+    /// at the earliest.
     ///
     /// A goal handed to another thread must travel with synchronization (a channel, a lock),
     /// as any data does.
@@ -114,19 +113,8 @@ impl<const N: usize> Gus<N> {
     /// drop(section);
     /// assert!(gus.poll(goal));
     /// ```
-    pub fn poll(&self, goal: Goal) -> bool {
-        if self.passed(goal) {
-            return true;
-        }
-        let passed = self.poll_slow(goal);
-        self.collect_if_moved();
-        passed
-    }
-
-    /// [`poll`](Gus::poll) without the collection: for the retire path (which collects on its
-    /// own) and for callers that hold a lock a destructor might want.
     #[inline]
-    pub(crate) fn poll_quietly(&self, goal: Goal) -> bool {
+    pub fn poll(&self, goal: Goal) -> bool {
         self.passed(goal) || self.poll_slow(goal)
     }
 
@@ -153,7 +141,7 @@ impl<const N: usize> Gus<N> {
     pub(crate) fn step(&self) {
         let wanted = self.writer.wanted.load(Ordering::Relaxed);
         if wanted != IDLE {
-            self.poll_quietly(Goal(wanted));
+            self.poll(Goal(wanted));
         }
     }
 
@@ -379,7 +367,7 @@ impl<const N: usize> Gus<N> {
 
     /// The wait without the misuse check; collects once the goal passed.
     fn wait_quietly(&self, goal: Goal, strategy: &mut impl WaitStrategy) {
-        wait_until(self.core.event(), strategy, || self.poll_quietly(goal));
+        wait_until(self.core.event(), strategy, || self.poll(goal));
         self.collect_if_moved();
     }
 }

@@ -13,13 +13,14 @@
 //! | the frontier | the read clock, loaded with acquire ordering (R) |
 //! | a step | a poll toward the remembered goal: it moves the clock to goals ahead of it (deferred, lazy) and scans |
 //!
-//! # Why a poll that raises the read clock also collects
-//! Bag tags are compared with the read clock by wrapping arithmetic. A bag left waiting while
-//! the read clock moved half the sequence space on would look young again and wait another
-//! half. Every path that raises the read clock (a public poll, a wait, the core's own steps)
-//! is followed by a collection attempt, and each raise moves the clock less than the distance
-//! bound, so a bag whose goal passed is freed long before that. The same holds for the
-//! remembered goal, which the raise that passes it forgets.
+//! # Tags and the wrap
+//! Bag tags are compared with the read clock by wrapping arithmetic, so a bag must be collected
+//! before the read clock runs half the sequence space past its tag, or it would look young
+//! again. Every retire that seals, every wait, `synchronize` and `barrier` collects (the
+//! core's steps are followed by a collection, and a wait collects once its goal passed), so
+//! only a run of non-blocking polls alone could get that far: 2^62 advances with 64-bit clocks,
+//! about 5 000 in the `--cfg reclaim_near_wrap` test configuration. The goal the core asked
+//! for is forgotten by the raise that passes it, so it never goes stale.
 
 use crate::domain::Gus;
 use crate::goal::{Goal, IDLE};

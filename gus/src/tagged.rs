@@ -190,18 +190,12 @@ impl<T> Recycler<T> {
     /// assert_eq!(pool.get(&gus), Some(9));
     /// ```
     pub fn get<const N: usize>(&self, gus: &Gus<N>) -> Option<T> {
-        let taken = {
-            let mut waiting = self.waiting.lock();
-            // A poll that does not collect: a destructor run by a collection here could want
-            // this recycler's lock.
-            if gus.poll_quietly(waiting.front()?.goal) {
-                waiting.pop_front().map(|tagged| tagged.value)
-            } else {
-                None
-            }
-        };
-        gus.collect_if_moved();
-        taken
+        let mut waiting = self.waiting.lock();
+        if gus.poll(waiting.front()?.goal) {
+            waiting.pop_front().map(|tagged| tagged.value)
+        } else {
+            None
+        }
     }
 
     /// How many objects wait.
