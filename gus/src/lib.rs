@@ -15,9 +15,9 @@
 //!   in [`Mode::Lazy`], where pollers pay with `membarrier`). It cannot move to another
 //!   thread.
 //! - Pick SRCU instead when sections sleep or run long, or must end on another thread, or the
-//!   read side must be the cheapest possible (SRCU's fast flavor has no fence at all in its
-//!   default configuration). Pick epoch-based reclamation for a crossbeam-style interface. All
-//!   of them implement [`Reclaim`], so data structures written against it run on any.
+//!   read side must be the cheapest possible (SRCU's default readers run no fence). Pick
+//!   epoch-based reclamation for a crossbeam-style interface. All of them implement
+//!   [`Reclaim`], so data structures written against it run on any.
 //!
 //! # Example
 //! ```
@@ -63,9 +63,9 @@
 //! publishing its value), **A** (advance, before reading the write clock), **W** (the write
 //! clock loaded before any slot), **P** (poll, before the scan), **R** (acquire, after loading
 //! the read clock and after the scan) and **X** (exit, a release store). Each is commented where
-//! it runs with the one it pairs with, and the poll module's documentation argues the whole,
-//! with a diagram of the sequence space, the two races a scan must handle (a reader delayed
-//! past the read clock, a reader entering during the scan), and the wrap.
+//! it runs, with the one it pairs with; the comment that opens the polling code argues the
+//! whole, with a diagram of the sequence space, the two races a scan must handle (a reader
+//! delayed past the read clock, a reader entering during the scan), and the wrap.
 //!
 //! Clocks wrap: they are compared by the sign of their difference, which is right while the
 //! values are less than half the space apart, so the write clock never runs more than

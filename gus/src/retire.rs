@@ -118,6 +118,7 @@ impl<const N: usize> Gus<N> {
     /// assert_eq!(gus.stats().pending, 0);
     /// ```
     #[cfg(feature = "alloc")]
+    #[track_caller]
     pub fn retire<T: Send + 'static>(&self, boxed: Box<T>) {
         self.retire_item(Retired::from_box(boxed));
     }
@@ -139,6 +140,7 @@ impl<const N: usize> Gus<N> {
     /// assert!(RAN.load(Ordering::Relaxed));
     /// ```
     #[cfg(feature = "alloc")]
+    #[track_caller]
     pub fn call<F: FnOnce() + Send + 'static>(&self, callback: F) {
         unsafe fn run<F: FnOnce()>(ptr: *mut ()) {
             // SAFETY: `ptr` is the box leaked below, and each retired item is freed once.
@@ -172,11 +174,13 @@ impl<const N: usize> Gus<N> {
     /// DOMAIN.barrier();
     /// assert_eq!(FREED.load(Ordering::Relaxed), 1);
     /// ```
+    #[track_caller]
     pub unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
         // SAFETY: the caller promises what `Retired::new` asks.
         self.retire_item(unsafe { Retired::new(ptr, free) });
     }
 
+    #[track_caller]
     fn retire_item(&self, item: Retired) {
         #[cfg(feature = "std")]
         if let Ok(owner) = self.core.slots().mine() {
