@@ -51,30 +51,68 @@ fn own_slot_now(gus: &Domain) {
     drop(gus.enter());
 }
 
+/// What most models share: a domain; an object `old` that readers find through `shared`, and
+/// the `new` one a writer swaps in; a registered reader on its own thread that reads whatever
+/// it finds there, inside one section.
+struct Scene {
+    gus: &'static Domain,
+    old: Ptr,
+    new: Ptr,
+    shared: Arc<AtomicPtr<()>>,
+    reader: thread::JoinHandle<()>,
+}
+
+impl Scene {
+    fn new(gus: &'static Domain) -> Self {
+        let (old, new) = (Ptr::new(), Ptr::new());
+        let shared = Arc::new(AtomicPtr::new(old.0));
+        let reader = gus.register().unwrap();
+        let seen = shared.clone();
+        let reader = thread::spawn(move || {
+            let _section = reader.enter();
+            Ptr(seen.load(Ordering::Acquire)).read();
+        });
+        Self {
+            gus,
+            old,
+            new,
+            shared,
+            reader,
+        }
+    }
+
+    /// The writer's unlink.
+    fn unlink(&self) {
+        self.shared.store(self.new.0, Ordering::Release);
+    }
+
+    /// Joins the reader, then releases the domain and both objects.
+    fn finish(self) {
+        self.reader.join().unwrap();
+        release_domain(self.gus);
+        self.old.release();
+        self.new.release();
+    }
+}
+
+/// "Frees" an object: the free function of the retire models.
+unsafe fn poison(object: *mut ()) {
+    Ptr(object).poison();
+}
+
 /// A reader against one writer that unlinks, advances and polls: no use after free.
 /// Catches `gus_no_enter_fence`: without E the scan can miss the reader's value while the
 /// reader still loads the unlinked object.
 #[test]
 fn reader_against_advance_and_poll() {
     model(|| {
-        let gus = leak(Gus::fixed());
-        let (old, new) = (Ptr::new(), Ptr::new());
-        let shared = Arc::new(AtomicPtr::new(old.0));
-        let reader = gus.register().unwrap();
-        let seen = shared.clone();
-        let t = thread::spawn(move || {
-            let _section = reader.enter();
-            Ptr(seen.load(Ordering::Acquire)).read();
-        });
-        shared.store(new.0, Ordering::Release);
-        let goal = gus.advance();
-        if gus.poll(goal) {
-            old.poison();
+        let scene = Scene::new(leak(Gus::fixed()));
+        scene.unlink();
+        let goal = scene.gus.advance();
+        if scene.gus.poll(goal) {
+            scene.old.poison();
         }
-        t.join().unwrap();
-        release_domain(gus);
-        old.release();
-        new.release();
+        scene.finish();
     });
 }
 
@@ -85,27 +123,20 @@ fn reader_against_advance_and_poll() {
 #[test]
 fn delayed_reader_below_rd_seq_is_clamped() {
     model(|| {
-        let gus = leak(Gus::fixed());
-        let (old, new) = (Ptr::new(), Ptr::new());
-        let shared = Arc::new(AtomicPtr::new(old.0));
-        let reader = gus.register().unwrap();
-        let seen = shared.clone();
-        let t = thread::spawn(move || {
-            let _section = reader.enter();
-            Ptr(seen.load(Ordering::Acquire)).read();
-        });
+        let scene = Scene::new(leak(Gus::fixed()));
+        let gus = scene.gus;
         let first = gus.advance();
         gus.poll(first);
-        shared.store(new.0, Ordering::Release);
+        scene.unlink();
         let goal = gus.advance();
         if gus.poll(goal) {
-            old.poison();
+            scene.old.poison();
         }
-        t.join().unwrap();
+        scene.reader.join().unwrap();
         assert!(gus.completed().seq().seq_le(gus.current().seq()));
         release_domain(gus);
-        old.release();
-        new.release();
+        scene.old.release();
+        scene.new.release();
     });
 }
 
@@ -117,17 +148,10 @@ fn delayed_reader_below_rd_seq_is_clamped() {
 #[test]
 fn reader_entering_during_scan_counts_as_caught_up() {
     model(|| {
-        let gus = leak(Gus::fixed());
-        let (old, new) = (Ptr::new(), Ptr::new());
-        let shared = Arc::new(AtomicPtr::new(old.0));
-        let reader = gus.register().unwrap();
-        let seen = shared.clone();
-        let r = thread::spawn(move || {
-            let _section = reader.enter();
-            Ptr(seen.load(Ordering::Acquire)).read();
-        });
-        let unlink = shared.clone();
-        let w = thread::spawn(move || {
+        let scene = Scene::new(leak(Gus::fixed()));
+        let gus = scene.gus;
+        let (old, new, unlink) = (scene.old, scene.new, scene.shared.clone());
+        let writer = thread::spawn(move || {
             unlink.store(new.0, Ordering::Release);
             let goal = gus.advance();
             if gus.poll(goal) {
@@ -136,8 +160,8 @@ fn reader_entering_during_scan_counts_as_caught_up() {
         });
         let goal = gus.advance();
         gus.poll(goal);
-        r.join().unwrap();
-        w.join().unwrap();
+        writer.join().unwrap();
+        scene.reader.join().unwrap();
         assert!(gus.completed().seq().seq_le(gus.current().seq()));
         release_domain(gus);
         old.release();
@@ -151,30 +175,19 @@ fn reader_entering_during_scan_counts_as_caught_up() {
 #[test]
 fn deferred_goal_ahead_of_wr_seq_is_waited_for() {
     model(|| {
-        let gus = leak(Gus::fixed_with_mode(Mode::Deferred(8)));
-        let (old, new) = (Ptr::new(), Ptr::new());
-        let shared = Arc::new(AtomicPtr::new(old.0));
-        let reader = gus.register().unwrap();
-        let seen = shared.clone();
-        let t = thread::spawn(move || {
-            let _section = reader.enter();
-            Ptr(seen.load(Ordering::Acquire)).read();
-        });
-        shared.store(new.0, Ordering::Release);
-        let goal = gus.advance();
+        let scene = Scene::new(leak(Gus::fixed_with_mode(Mode::Deferred(8))));
+        scene.unlink();
+        let goal = scene.gus.advance();
         assert_eq!(goal.seq(), START.wrapping_add(INCR));
-        if gus.poll(goal) {
-            old.poison();
+        if scene.gus.poll(goal) {
+            scene.old.poison();
         }
-        t.join().unwrap();
         assert_eq!(
-            gus.current(),
+            scene.gus.current(),
             goal,
             "the poll moved the shared clock to the goal"
         );
-        release_domain(gus);
-        old.release();
-        new.release();
+        scene.finish();
     });
 }
 
@@ -207,36 +220,25 @@ fn rd_seq_never_moves_backwards() {
 }
 
 /// Lazy mode (readers without a fence of their own; under loom the light fence and the
-/// membarrier are both plain fences): the goal lies two ticks ahead, each poll moves the coarse
-/// clock at most one tick after its barrier, and the goal must still wait for the reader.
+/// membarrier are both plain fences): the goal lies two increments ahead, each poll moves the
+/// clock at most one increment after its barrier, and the goal must still wait for the reader.
 #[test]
 fn lazy_goal_two_ticks_ahead_is_waited_for() {
     model(|| {
-        let gus = leak(Gus::fixed_with_mode(Mode::Lazy));
-        assert_eq!(gus.mode(), Mode::Lazy);
-        let (old, new) = (Ptr::new(), Ptr::new());
-        let shared = Arc::new(AtomicPtr::new(old.0));
-        let reader = gus.register().unwrap();
-        let seen = shared.clone();
-        let t = thread::spawn(move || {
-            let _section = reader.enter();
-            Ptr(seen.load(Ordering::Acquire)).read();
-        });
-        shared.store(new.0, Ordering::Release);
-        let goal = gus.advance();
+        let scene = Scene::new(leak(Gus::fixed_with_mode(Mode::Lazy)));
+        assert_eq!(scene.gus.mode(), Mode::Lazy);
+        scene.unlink();
+        let goal = scene.gus.advance();
         assert_eq!(goal.seq(), START.wrapping_add(2 * INCR));
-        if (0..3).any(|_| gus.poll(goal)) {
-            old.poison();
+        if (0..3).any(|_| scene.gus.poll(goal)) {
+            scene.old.poison();
         }
-        t.join().unwrap();
-        release_domain(gus);
-        old.release();
-        new.release();
+        scene.finish();
     });
 }
 
-/// The thread-id path: a reader on its thread's own slot (`Gus::enter`, nested) against a
-/// writer that unlinks and calls `synchronize` (advance, then poll until the goal passes).
+/// The thread's own slot: a reader on it (`Gus::enter`, nested) against a writer that unlinks
+/// and calls `synchronize` (advance, then poll until the goal passes).
 #[test]
 fn thread_slot_reader_against_synchronize() {
     model(|| {
@@ -268,28 +270,18 @@ fn deferred_goal_reached_by_another_threads_tick() {
     model(|| {
         let gus = leak(Gus::fixed_with_mode(Mode::Deferred(8)));
         own_slot_now(gus);
-        let (old, new) = (Ptr::new(), Ptr::new());
-        let shared = Arc::new(AtomicPtr::new(old.0));
-        let reader = gus.register().unwrap();
-        let seen = shared.clone();
-        let r = thread::spawn(move || {
-            let _section = reader.enter();
-            Ptr(seen.load(Ordering::Acquire)).read();
-        });
+        let scene = Scene::new(gus);
         let ticker = thread::spawn(move || {
             let goal = gus.advance();
             gus.poll(goal);
         });
-        shared.store(new.0, Ordering::Release);
+        scene.unlink();
         let goal = gus.advance();
         if gus.poll(goal) {
-            old.poison();
+            scene.old.poison();
         }
-        r.join().unwrap();
         ticker.join().unwrap();
-        release_domain(gus);
-        old.release();
-        new.release();
+        scene.finish();
     });
 }
 
@@ -299,28 +291,15 @@ fn deferred_goal_reached_by_another_threads_tick() {
 /// the reader is done fails the model.
 #[test]
 fn reader_against_retire_and_collect() {
-    unsafe fn poison(object: *mut ()) {
-        Ptr(object).poison();
-    }
     model(|| {
         let gus = leak(Gus::fixed());
         own_slot_now(gus);
-        let (old, new) = (Ptr::new(), Ptr::new());
-        let shared = Arc::new(AtomicPtr::new(old.0));
-        let reader = gus.register().unwrap();
-        let seen = shared.clone();
-        let t = thread::spawn(move || {
-            let _section = reader.enter();
-            Ptr(seen.load(Ordering::Acquire)).read();
-        });
-        shared.store(new.0, Ordering::Release);
+        let scene = Scene::new(gus);
+        scene.unlink();
         // SAFETY: `old` is unlinked, and `poison` may run on any thread.
-        unsafe { gus.retire_raw(old.0, poison) };
+        unsafe { gus.retire_raw(scene.old.0, poison) };
         gus.collect();
-        t.join().unwrap();
-        release_domain(gus);
-        old.release();
-        new.release();
+        scene.finish();
     });
 }
 
