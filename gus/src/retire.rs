@@ -107,7 +107,7 @@ impl<const N: usize> Gus<N> {
     /// Drops `boxed` once every section that began before this call has ended.
     ///
     /// Never waits for a grace period, so it may be called inside a read section; the object
-    /// is freed by a later retire, poll, wait or `barrier` on any thread.
+    /// is freed by a later retire, wait, `synchronize`, `collect` or `barrier` on any thread.
     ///
     /// ```
     /// let gus = gus::Gus::new();
@@ -191,7 +191,7 @@ impl<const N: usize> Gus<N> {
     }
 
     /// Frees what has expired without waiting, and sweeps idle threads' bags; returns how many
-    /// objects it freed. Retires, polls and waits do this on their own; call it to free
+    /// objects it freed. Retires and waits do this on their own; call it to free
     /// sooner.
     ///
     /// ```
