@@ -1,158 +1,216 @@
-//! Deferred frees: retired objects go into bags, each bag is tagged with the goal of one
-//! advance when it fills, and a bag is freed once a poll says its goal has passed.
+//! Deferred frees and callbacks: `retire`, `call`, `retire_raw`, `collect`, `barrier`, through
+//! the shared retire path of `reclaim`, with GUS's clocks as its clock.
 //!
-//! Collection is amortised over the writer paths: each time a bag seals (every
-//! [`BAG_CAPACITY`](reclaim::bag::BAG_CAPACITY) retires), on [`Gus::collect`], and in
-//! [`Gus::barrier`]. Readers never collect: `enter` must stay a load, a store and a fence, and
-//! running arbitrary destructors inside a read section would make its length unpredictable.
+//! Retired objects go into the retiring thread's own slot (no lock, no read-modify-write); a
+//! full bag is sealed with the goal of one advance and freed once that goal has passed. The
+//! shared core decides when to seal, step and collect, and how much may wait: GUS only says
+//! what a tag is and how to move toward one.
 //!
-//! Memory stays bounded under a steady retire rate: when more than [`MAX_WAITING_BAGS`] bags
-//! wait, `retire` waits for the oldest one before returning, for at most
-//! [`BACK_PRESSURE_ROUNDS`] rounds of spinning and yielding (never sleeping), and not at all
-//! when the calling thread is inside a section of the domain, where waiting could deadlock;
-//! then the queue grows, as FreeBSD's UMA grows instead of blocking. Without `alloc`, the queue
-//! holds one open and one sealed bag inline, and a retire that finds both full waits for the
-//! sealed one.
+//! | the core asks | GUS answers |
+//! |---|---|
+//! | a tag for what was just unlinked | the goal of an [`advance`](Gus::advance) (which starts with fence A) |
+//! | that a tag's grace period will run | remember the newest such goal |
+//! | the frontier | the read clock, loaded with acquire ordering (R) |
+//! | a step | a poll toward the remembered goal: it moves the clock to goals ahead of it (deferred, lazy) and scans |
 //!
-//! Which sections the check sees: those entered with [`Gus::enter`] always (the thread's own
-//! slot shows them), those entered through a [`Reader`](crate::Reader) only in debug builds
-//! with `std` (no thread identity links a registered slot to the thread using it). The bound on
-//! the rounds is what keeps a thread that retires inside its own `Reader` section in a release
-//! build from waiting for itself: it loses a little time per bag instead of hanging. Without
-//! `alloc` there is no such way out (both bags are full), and debug builds panic there with a
-//! message instead.
+//! # Tags and the wrap
+//! Bag tags are compared with the read clock by wrapping arithmetic, so a bag must be collected
+//! before the read clock runs half the sequence space past its tag, or it would look young
+//! again. Every retire that seals, every wait, `synchronize` and `barrier` collects (the
+//! core's steps are followed by a collection, and a wait collects once its goal passed), so
+//! only a run of non-blocking polls alone could get that far: 2^62 advances with 64-bit clocks,
+//! about 5 000 in the `--cfg reclaim_near_wrap` test configuration. The goal the core asked
+//! for is forgotten by the raise that passes it, so it never goes stale.
 
-use crate::domain::default_strategy;
-use crate::{Gus, Seq};
-use reclaim::bag::{Push, Retired};
-use reclaim::seq::Sequence;
+use crate::domain::Gus;
+use crate::goal::{Goal, IDLE};
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
+use reclaim::scheme::Clock;
+use reclaim::scheme::bag::Retired;
+use reclaim::scheme::seq::Sequence;
+use reclaim::sync::Ordering;
 
-/// How many sealed bags may wait before `retire` applies back-pressure.
-///
-/// ```
-/// assert!(gus::MAX_WAITING_BAGS * reclaim::bag::BAG_CAPACITY >= 1024);
-/// ```
-pub const MAX_WAITING_BAGS: usize = 64;
+/// GUS's clocks, as the shared retire path sees them.
+pub(crate) struct GusClock<'a, const N: usize>(&'a Gus<N>);
 
-/// How many spin-or-yield rounds back-pressure spends on the oldest bag before it lets the
-/// queue grow.
-const BACK_PRESSURE_ROUNDS: usize = 256;
+// SAFETY: a tag is the goal of an advance made after the objects were unlinked, and the
+// frontier is the read clock, which a scan raises (with release) only past goals whose every
+// earlier section has ended, after acquiring their ends (the poll module's argument); the
+// frontier is loaded with acquire.
+unsafe impl<const N: usize> Clock for GusClock<'_, N> {
+    type Tag = Goal;
+    const SCHEME: &'static str = "gus";
 
-/// Bags carry `u64` tags; a [`Seq`] always fits.
-#[allow(clippy::useless_conversion)]
-pub(crate) fn to_tag(goal: Seq) -> u64 {
-    u64::from(goal)
-}
+    #[inline]
+    fn tag(&self) -> Goal {
+        self.0.advance()
+    }
 
-/// Undoes [`to_tag`] (a no-op unless [`Seq`] is `u32`).
-#[allow(clippy::unnecessary_cast)]
-pub(crate) fn from_tag(tag: u64) -> Seq {
-    tag as Seq
+    #[inline]
+    fn request(&self, goal: Goal) {
+        self.0.request(goal);
+    }
+
+    #[inline]
+    fn frontier(&self) -> Goal {
+        // R, as an acquire load: pairs with the release compare-and-swap that raised it.
+        Goal(self.0.rd.seq.load(Ordering::Acquire))
+    }
+
+    fn step(&self) {
+        self.0.step();
+    }
+
+    #[inline]
+    fn le(a: Goal, b: Goal) -> bool {
+        a.le(b.0)
+    }
+
+    #[inline]
+    #[allow(clippy::useless_conversion)]
+    fn bits(tag: Goal) -> u64 {
+        u64::from(tag.0)
+    }
 }
 
 impl<const N: usize> Gus<N> {
+    #[inline(always)]
+    pub(crate) fn clock(&self) -> GusClock<'_, N> {
+        GusClock(self)
+    }
+
+    /// Remembers `goal` as one the retire path waits for, if it is newer than the one
+    /// remembered (a hint for stepping; what protects readers is A, E and P).
+    fn request(&self, goal: Goal) {
+        let wanted = &self.writer.wanted;
+        let mut current = wanted.load(Ordering::Relaxed);
+        while current == IDLE || goal.0.seq_gt(current) {
+            match wanted.compare_exchange_weak(
+                current,
+                goal.0,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(now) => current = now,
+            }
+        }
+    }
+
+    /// Collects when the read clock moved since the last collection: one load of each.
+    #[inline]
+    pub(crate) fn collect_if_moved(&self) {
+        self.core.collect_if_moved(&self.clock());
+    }
+
     /// Drops `boxed` once every section that began before this call has ended.
+    ///
+    /// Never waits for a grace period, so it may be called inside a read section; the object
+    /// is freed by a later retire, wait, `synchronize`, `collect` or `barrier` on any thread.
     ///
     /// ```
     /// let gus = gus::Gus::new();
+    /// let section = gus.enter();
     /// gus.retire(Box::new(String::from("unlinked")));
+    /// drop(section);
     /// gus.barrier();
     /// assert_eq!(gus.stats().pending, 0);
     /// ```
     #[cfg(feature = "alloc")]
-    pub fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
-        self.push(Retired::from_box(boxed));
+    #[track_caller]
+    pub fn retire<T: Send + 'static>(&self, boxed: Box<T>) {
+        self.retire_item(Retired::from_box(boxed));
+    }
+
+    /// Runs `callback` once every section that began before this call has ended (or when the
+    /// domain drops, whichever is first), on whichever thread frees its bag.
+    ///
+    /// Callbacks run inline on the collecting thread, which may be inside a read section of
+    /// this domain at that moment: a callback must not wait for this domain
+    /// ([`synchronize`](Gus::synchronize) would deadlock there, and [`barrier`](Gus::barrier)
+    /// panics, saying so). It may retire and `call` more.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// static RAN: AtomicBool = AtomicBool::new(false);
+    /// let gus = gus::Gus::new();
+    /// gus.call(|| RAN.store(true, Ordering::Relaxed));
+    /// gus.barrier();
+    /// assert!(RAN.load(Ordering::Relaxed));
+    /// ```
+    #[cfg(feature = "alloc")]
+    #[track_caller]
+    pub fn call<F: FnOnce() + Send + 'static>(&self, callback: F) {
+        unsafe fn run<F: FnOnce()>(ptr: *mut ()) {
+            // SAFETY: `ptr` is the box leaked below, and each retired item is freed once.
+            let callback = unsafe { Box::from_raw(ptr.cast::<F>()) };
+            callback();
+        }
+        let ptr = Box::into_raw(Box::new(callback)).cast::<()>();
+        // SAFETY: `run::<F>` consumes exactly that box, and `F: Send`.
+        unsafe { self.retire_raw(ptr, run::<F>) }
     }
 
     /// Calls `free(ptr)` once every section that began before this call has ended.
+    ///
+    /// Needs no allocator. Without `alloc`, when every inline bag waits for its goal, this
+    /// waits for the oldest (so it must not then be called inside a read section of this
+    /// domain; debug builds check).
     ///
     /// # Safety
     /// `free(ptr)` must be safe to call once, from any thread, after that grace period, and
     /// `ptr` must not be retired again.
     ///
     /// ```
-    /// static DOMAIN: gus::Gus<1> = gus::Gus::fixed();
-    /// static mut OBJECT: u32 = 7;
-    /// unsafe fn forget(_: *mut ()) {}
-    /// // SAFETY: `forget` accepts any pointer.
-    /// unsafe { DOMAIN.retire_raw(&raw mut OBJECT as *mut (), forget) };
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static FREED: AtomicUsize = AtomicUsize::new(0);
+    /// unsafe fn count(_: *mut ()) {
+    ///     FREED.fetch_add(1, Ordering::Relaxed);
+    /// }
+    /// static DOMAIN: gus::Gus<2> = gus::Gus::fixed();
+    /// // SAFETY: `count` accepts any pointer.
+    /// unsafe { DOMAIN.retire_raw(core::ptr::null_mut(), count) };
     /// DOMAIN.barrier();
+    /// assert_eq!(FREED.load(Ordering::Relaxed), 1);
     /// ```
+    #[track_caller]
     pub unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
-        // SAFETY: forwarded from the caller.
-        self.push(unsafe { Retired::new(ptr, free) });
+        // SAFETY: the caller promises what `Retired::new` asks.
+        self.retire_item(unsafe { Retired::new(ptr, free) });
     }
 
-    fn push(&self, mut item: Retired) {
-        loop {
-            match self.queue.push(item, || to_tag(self.advance())) {
-                Push::Open => return,
-                Push::Sealed => {
-                    self.collect();
-                    self.back_pressure();
-                    return;
-                }
-                Push::WaitFor(tag, back) => {
-                    // Only without `alloc`: both inline bags are full, and the only way on is
-                    // to wait, which inside one's own section would never end.
-                    reclaim::debug::assert_outside(
-                        self.addr(),
-                        "gus",
-                        "retire (both inline bags are full, so it must wait)",
-                    );
-                    self.wait_quietly(from_tag(tag));
-                    self.collect();
-                    item = back;
-                }
-            }
+    #[track_caller]
+    fn retire_item(&self, item: Retired) {
+        #[cfg(feature = "std")]
+        if let Ok(owner) = self.core.slots().mine() {
+            self.core.retire(&self.clock(), owner, item);
+            return;
         }
+        self.core.retire_unowned(&self.clock(), item);
     }
 
-    #[cfg(feature = "alloc")]
-    fn back_pressure(&self) {
-        let backoff = crossbeam_utils::Backoff::new();
-        for _ in 0..BACK_PRESSURE_ROUNDS {
-            if self.queue.sealed_bags() <= MAX_WAITING_BAGS || self.inside_section() {
-                return;
-            }
-            let Some(oldest) = self.queue.oldest_tag() else {
-                return;
-            };
-            if self.poll(from_tag(oldest)) {
-                self.collect();
-            } else {
-                backoff.snooze();
-            }
-        }
-    }
-
-    #[cfg(not(feature = "alloc"))]
-    fn back_pressure(&self) {}
-
-    /// Waits for `goal` without the debug check: callers here reach it only on paths where
-    /// the caller was found outside a section, or where waiting is the only way on.
-    fn wait_quietly(&self, goal: Seq) {
-        reclaim::wait::wait_until(&self.event, &mut default_strategy(), || self.poll(goal));
-    }
-
-    /// Frees every sealed bag whose goal has passed, oldest first, without waiting. Returns
-    /// how many objects it freed.
+    /// Frees what has expired without waiting, and sweeps idle threads' bags; returns how many
+    /// objects it freed. Retires and waits do this on their own; call it to free
+    /// sooner.
     ///
     /// ```
     /// let gus = gus::Gus::new();
-    /// for i in 0..reclaim::bag::BAG_CAPACITY {
-    ///     gus.retire(Box::new(i));
-    /// }
+    /// gus.retire(Box::new(1));
+    /// gus.synchronize();
     /// gus.collect();
+    /// assert_eq!(gus.stats().pending, 0);
     /// ```
     pub fn collect(&self) -> usize {
-        self.queue.collect(|tag| self.poll(from_tag(tag)))
+        self.core.collect(&self.clock())
     }
 
-    /// Waits until every object retired before this call has been freed.
+    /// Waits until every object retired (and every callback queued) before this call, on any
+    /// thread, has been freed (or run), other live threads' unsealed bags included.
     ///
     /// # Panics
-    /// In debug builds, when called inside a read section of this domain on this thread.
+    /// In debug builds, when called inside a read section of this domain (it would deadlock);
+    /// always, when called from a callback or destructor this domain is running.
     ///
     /// ```
     /// let gus = gus::Gus::new();
@@ -162,73 +220,8 @@ impl<const N: usize> Gus<N> {
     /// ```
     #[track_caller]
     pub fn barrier(&self) {
-        reclaim::debug::assert_outside(self.addr(), "gus", "barrier");
-        // The goal that covers every object retired before this call, once known: the tag of
-        // the open bag when we seal it, or a fresh goal when there was nothing to seal.
-        let mut last: Option<Seq> = None;
-        loop {
-            if last.is_none() {
-                let sealed = self.queue.seal(|| {
-                    let goal = self.advance();
-                    last = Some(goal);
-                    to_tag(goal)
-                });
-                // `seal` also fails without `alloc` while the one sealed place is taken; then
-                // wait for that bag below and try again.
-                if !sealed && (cfg!(feature = "alloc") || self.queue.sealed_bags() == 0) {
-                    // Bags sealed earlier carry goals at or before a fresh one (tags are issued
-                    // under the queue's lock, and every mode's goals only grow).
-                    last = Some(self.advance());
-                }
-            }
-            match self.queue.oldest_tag().map(from_tag) {
-                Some(oldest) if last.is_none_or(|last| oldest.seq_le(last)) => {
-                    self.wait_quietly(oldest);
-                    self.collect();
-                }
-                _ if last.is_some() => break,
-                _ => {}
-            }
-        }
-        self.queue.wait_for_frees();
-    }
-}
-
-// SAFETY: `synchronize` returns, and retired objects are freed, only after a poll found the
-// goal of an advance made after the call passed; the crate root argues why that is after
-// every section that began before the call has ended.
-#[cfg(feature = "std")]
-unsafe impl<const N: usize> reclaim::Reclaim for Gus<N> {
-    type Guard<'a> = crate::GusGuard<'a>;
-    type Cookie = Seq;
-
-    #[inline]
-    fn enter(&self) -> Self::Guard<'_> {
-        Gus::enter(self)
-    }
-
-    fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
-        Gus::retire(self, boxed)
-    }
-
-    unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
-        // SAFETY: forwarded from the caller.
-        unsafe { Gus::retire_raw(self, ptr, free) }
-    }
-
-    fn synchronize(&self) {
-        Gus::synchronize(self)
-    }
-
-    fn barrier(&self) {
-        Gus::barrier(self)
-    }
-
-    fn start_poll(&self) -> Seq {
-        self.advance()
-    }
-
-    fn poll(&self, goal: &Seq) -> bool {
-        Gus::poll(self, *goal)
+        reclaim::scheme::debug::assert_outside(self.addr(), "gus", "barrier");
+        self.core
+            .barrier(&self.clock(), &mut reclaim::wait::default_strategy());
     }
 }

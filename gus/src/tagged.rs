@@ -10,7 +10,8 @@
 //! when nothing has expired it returns `None` and the caller allocates fresh, so memory grows
 //! instead of anyone waiting.
 
-use crate::{Gus, Seq};
+use crate::domain::Gus;
+use crate::goal::Goal;
 use reclaim::wait::WaitStrategy;
 
 /// A value held back until `goal` has passed: no access to it before that.
@@ -28,7 +29,7 @@ use reclaim::wait::WaitStrategy;
 #[derive(Debug)]
 pub struct Tagged<T> {
     value: T,
-    goal: Seq,
+    goal: Goal,
 }
 
 impl<T> Tagged<T> {
@@ -39,7 +40,7 @@ impl<T> Tagged<T> {
     /// let tagged = gus::Tagged::new(5, gus.advance());
     /// assert_eq!(tagged.take(&gus), 5);
     /// ```
-    pub const fn new(value: T, goal: Seq) -> Self {
+    pub const fn new(value: T, goal: Goal) -> Self {
         Self { value, goal }
     }
 
@@ -50,7 +51,7 @@ impl<T> Tagged<T> {
     /// let goal = gus.advance();
     /// assert_eq!(gus::Tagged::new((), goal).goal(), goal);
     /// ```
-    pub const fn goal(&self) -> Seq {
+    pub const fn goal(&self) -> Goal {
         self.goal
     }
 
@@ -98,7 +99,7 @@ impl<T> Tagged<T> {
     /// ```
     /// static DOMAIN: gus::Gus<1> = gus::Gus::fixed();
     /// let tagged = DOMAIN.tag([0u8; 16]);
-    /// let buffer = tagged.take_with(&DOMAIN, &mut reclaim::wait::Spin);
+    /// let buffer = tagged.take_with(&DOMAIN, &mut gus::Spin);
     /// assert_eq!(buffer.len(), 16);
     /// ```
     #[track_caller]
@@ -190,7 +191,7 @@ impl<T> Recycler<T> {
     /// ```
     pub fn get<const N: usize>(&self, gus: &Gus<N>) -> Option<T> {
         let mut waiting = self.waiting.lock();
-        if waiting.front()?.is_ready(gus) {
+        if gus.poll(waiting.front()?.goal) {
             waiting.pop_front().map(|tagged| tagged.value)
         } else {
             None

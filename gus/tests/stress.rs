@@ -13,7 +13,7 @@ use reclaim::testing::{Ledger, StressConfig, Tracked, swap_and_retire};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-const RUN_FOR: Duration = Duration::from_millis(700);
+const RUN_FOR: Duration = Duration::from_millis(400);
 const MAX_SWAPS: usize = 20_000;
 
 /// A fresh object on the heap, counted in `ledger`.
@@ -98,11 +98,11 @@ fn run(mode: Mode, ledger: &'static Ledger) {
     });
     // SAFETY: every thread has joined; the last object is ours.
     drop(unsafe { Box::from_raw(shared.load(Ordering::Relaxed)) });
-    let stats = gus.stats();
+    let (stats, counters) = (gus.stats(), gus.counters());
     drop(gus);
     let reads = reads.load(Ordering::Relaxed);
     let swaps = swaps.load(Ordering::Relaxed);
-    eprintln!("{mode:?}: {reads} reads, {swaps} swaps, {stats:?}");
+    eprintln!("{mode:?}: {reads} reads, {swaps} swaps, {stats:?}, {counters:?}");
     assert!(reads > 0 && swaps > 0);
     ledger.assert_balanced();
 }
