@@ -30,4 +30,3 @@ pub mod stack;
 pub mod swap;
 pub mod targets;
 pub mod workload;
-

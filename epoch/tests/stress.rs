@@ -33,7 +33,8 @@ fn run<const N: usize>(domain: Epoch<N>, ledger: &'static Ledger) {
             s.spawn(move || {
                 let registered = domain.register().unwrap();
                 let mut n = 0u64;
-                while !stop.load(Ordering::Relaxed) {
+                // At least one round, even when the writers finish before this thread runs.
+                while n == 0 || !stop.load(Ordering::Relaxed) {
                     n += 1;
                     let mut guard = if n % 3 == r as u64 {
                         registered.pin()

@@ -71,6 +71,11 @@ impl SlotState for ReaderSlot {
         deferred: OwnerCell::new(0),
         counters: zeroed(),
     });
+
+    unsafe fn owner_in_section(&self) -> bool {
+        // SAFETY: the caller owns the slot.
+        unsafe { self.depth.get() > 0 }
+    }
 }
 
 reclaim::const_fn_unless_loom! {

@@ -367,7 +367,14 @@ impl<const N: usize> Gus<N> {
 
     /// The wait without the misuse check; collects once the goal passed.
     fn wait_quietly(&self, goal: Goal, strategy: &mut impl WaitStrategy) {
-        wait_until(self.core.event(), strategy, || self.poll(goal));
+        wait_until(self.core.event(), strategy, || {
+            let passed = self.poll(goal);
+            if !passed {
+                // For stall reports and `on_stall` hooks (one load when none is installed).
+                self.core.note_wait(&self.clock());
+            }
+            passed
+        });
         self.collect_if_moved();
     }
 }

@@ -46,8 +46,7 @@ use reclaim::sync::{Ordering, fence, light_fence};
 #[must_use = "the read section ends as soon as the guard drops"]
 pub struct GusGuard<'a, const N: usize = 0> {
     slot: Held<'a, N>,
-    #[cfg(debug_assertions)]
-    domain: usize,
+    gus: &'a Gus<N>,
 }
 
 /// The slot a section runs on, and how the guard holds it.
@@ -181,11 +180,7 @@ impl<const N: usize> Gus<N> {
     fn guard<'a>(&'a self, slot: Held<'a, N>) -> GusGuard<'a, N> {
         self.begin(slot.owned());
         reclaim::scheme::debug::enter_section(self.addr());
-        GusGuard {
-            slot,
-            #[cfg(debug_assertions)]
-            domain: self.addr(),
-        }
+        GusGuard { slot, gus: self }
     }
 
     /// The outermost enter publishes the write clock in the slot, then E.
@@ -238,8 +233,9 @@ impl<const N: usize> Drop for GusGuard<'_, N> {
     #[inline]
     fn drop(&mut self) {
         #[cfg(debug_assertions)]
-        reclaim::scheme::debug::exit_section(self.domain);
-        let slot = self.slot.owned().state();
+        reclaim::scheme::debug::exit_section(self.gus.addr());
+        let owned = self.slot.owned();
+        let slot = owned.state();
         // SAFETY: the guard holds ownership of the slot (`Owned` or a claim), on this thread.
         let depth = unsafe { slot.depth.get() } - 1;
         // SAFETY: as above.
@@ -248,6 +244,9 @@ impl<const N: usize> Drop for GusGuard<'_, N> {
             // X: release pairs with R in the poll whose scan sees this 0: the section's reads
             // happen before anything that poll's caller frees.
             slot.seq.store(IDLE, Ordering::Release);
+            // The outermost section ended: run what a retire left for this moment (a poll
+            // taken inside the section could not pass this slot's value).
+            self.gus.core.on_section_exit(&self.gus.clock(), owned);
         }
     }
 }

@@ -72,6 +72,27 @@ unsafe impl<const N: usize> Clock for GusClock<'_, N> {
     fn bits(tag: Goal) -> u64 {
         u64::from(tag.0)
     }
+
+    /// A lazy poll issues a `membarrier`: step that much less often.
+    fn heavy_steps(&self) -> bool {
+        self.0.lazy_active()
+    }
+
+    /// Guards call `on_section_exit` when the outermost one drops.
+    fn defers_to_exit(&self) -> bool {
+        true
+    }
+
+    /// Every live slot holds back the goals after its value. Exact: a live value is a reader
+    /// inside a section.
+    fn blockers(&self, blocker: &mut dyn FnMut(usize)) -> reclaim::stall::Attribution {
+        for (index, slot) in self.0.core.slots().iter().enumerate() {
+            if slot.state().seq.load(Ordering::Relaxed) != IDLE {
+                blocker(index);
+            }
+        }
+        reclaim::stall::Attribution::Exact
+    }
 }
 
 impl<const N: usize> Gus<N> {
@@ -223,5 +244,104 @@ impl<const N: usize> Gus<N> {
         reclaim::scheme::debug::assert_outside(self.addr(), "gus", "barrier");
         self.core
             .barrier(&self.clock(), &mut reclaim::wait::default_strategy());
+    }
+}
+
+impl<const N: usize> Gus<N> {
+    /// Which readers hold the read clock back, how long the waiting side has seen it stuck, and
+    /// how much waits to be freed; `None` when nothing waits. Exact: a live slot is a reader
+    /// inside a section.
+    ///
+    /// ```
+    /// let gus = gus::Gus::<2>::fixed();
+    /// assert!(gus.stall_report().is_none());
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn stall_report(&self) -> Option<reclaim::stall::StallReport> {
+        self.core.stall_report(&self.clock())
+    }
+
+    /// Calls `callback` with a stall report when a grace period has waited longer than
+    /// `threshold`: at most once per grace period, from whichever thread waits or collects.
+    ///
+    /// ```
+    /// let gus = gus::Gus::new();
+    /// gus.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn on_stall(
+        &self,
+        threshold: core::time::Duration,
+        callback: impl Fn(&reclaim::stall::StallReport) + Send + Sync + 'static,
+    ) {
+        self.core.on_stall(threshold, callback);
+    }
+
+    /// Caps what may wait to be freed, with a policy for when the cap is passed (see
+    /// [`reclaim::stall::Limit`]).
+    ///
+    /// ```
+    /// use reclaim::stall::{Limit, Policy};
+    /// let gus = gus::Gus::<2>::fixed();
+    /// gus.set_limit(Limit::objects(10_000).with_policy(Policy::Block));
+    /// ```
+    pub fn set_limit(&self, limit: reclaim::stall::Limit) {
+        self.core.set_limit(limit);
+    }
+
+    /// Installs the hook that [`Policy::Hook`](reclaim::stall::Policy::Hook) calls.
+    ///
+    /// ```
+    /// let gus = gus::Gus::new();
+    /// gus.on_limit(|pending| eprintln!("{} objects wait", pending.objects));
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn on_limit(&self, hook: impl Fn(reclaim::scheme::Pending) + Send + Sync + 'static) {
+        self.core.on_limit(hook);
+    }
+
+    /// One round of the work a [`reclaim::BackgroundReclaimer`] does: takes idle threads' bags,
+    /// moves the clocks along and frees what expired, without waiting.
+    ///
+    /// ```
+    /// let gus = gus::Gus::<2>::fixed();
+    /// while gus.reclaim_step().objects > 0 {}
+    /// ```
+    pub fn reclaim_step(&self) -> reclaim::scheme::Pending {
+        self.core.tick(&self.clock())
+    }
+}
+
+#[cfg(all(feature = "std", not(loom)))]
+impl<const N: usize> reclaim::Background for Gus<N> {
+    fn reclaim_step(&self) -> reclaim::scheme::Pending {
+        Gus::reclaim_step(self)
+    }
+}
+
+#[cfg(feature = "std")]
+impl<const N: usize> reclaim::stall::Monitor for Gus<N> {
+    fn stats(&self) -> reclaim::Stats {
+        Gus::stats(self)
+    }
+
+    fn stall_report(&self) -> Option<reclaim::stall::StallReport> {
+        Gus::stall_report(self)
+    }
+
+    fn on_stall(
+        &self,
+        threshold: core::time::Duration,
+        callback: impl Fn(&reclaim::stall::StallReport) + Send + Sync + 'static,
+    ) {
+        Gus::on_stall(self, threshold, callback)
+    }
+
+    fn set_limit(&self, limit: reclaim::stall::Limit) {
+        Gus::set_limit(self, limit)
+    }
+
+    fn on_limit(&self, hook: impl Fn(reclaim::scheme::Pending) + Send + Sync + 'static) {
+        Gus::on_limit(self, hook)
     }
 }

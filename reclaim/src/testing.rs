@@ -598,23 +598,20 @@ pub fn stall_reports_name_the_stalled_thread<D: Reclaim + crate::stall::Monitor>
     domain: &'static D,
     threshold: Duration,
 ) -> StallCheck {
-    use std::sync::Mutex;
-    static CALLS: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
-    let first: &'static Mutex<Option<(Instant, crate::stall::StallReport)>> =
-        Box::leak(Box::new(Mutex::new(None)));
-    let before = [
-        CALLS[0].load(Ordering::SeqCst),
-        CALLS[1].load(Ordering::SeqCst),
-    ];
+    use std::sync::{Arc, Mutex};
+    // Per-call counters (a `static` here would be shared by every test that calls this).
+    let calls = [Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0))];
+    let first: Arc<Mutex<Option<(Instant, crate::stall::StallReport)>>> = Arc::default();
+    let (count, keep) = (Arc::clone(&calls[0]), Arc::clone(&first));
     domain.on_stall(threshold, move |report| {
-        CALLS[0].fetch_add(1, Ordering::SeqCst);
-        first
-            .lock()
+        count.fetch_add(1, Ordering::SeqCst);
+        keep.lock()
             .unwrap()
             .get_or_insert_with(|| (Instant::now(), report.clone()));
     });
-    domain.on_stall(2 * threshold, |_| {
-        CALLS[1].fetch_add(1, Ordering::SeqCst);
+    let count = Arc::clone(&calls[1]);
+    domain.on_stall(2 * threshold, move |_| {
+        count.fetch_add(1, Ordering::SeqCst);
     });
     let (inside_tx, inside_rx) = std::sync::mpsc::channel();
     let reader = std::thread::Builder::new()
@@ -635,8 +632,8 @@ pub fn stall_reports_name_the_stalled_thread<D: Reclaim + crate::stall::Monitor>
         .take()
         .expect("the stall hook was never called");
     let calls = [
-        CALLS[0].load(Ordering::SeqCst) - before[0],
-        CALLS[1].load(Ordering::SeqCst) - before[1],
+        calls[0].load(Ordering::SeqCst),
+        calls[1].load(Ordering::SeqCst),
     ];
     assert_eq!(calls, [1, 1], "each hook must run once per grace period");
     let after = at.saturating_duration_since(stalled_at);
@@ -673,10 +670,10 @@ pub fn short_sections_never_report<D: Reclaim + crate::stall::Monitor>(
     domain: &'static D,
     threshold: Duration,
 ) {
-    static CALLS: AtomicUsize = AtomicUsize::new(0);
-    let before = CALLS.load(Ordering::SeqCst);
-    domain.on_stall(threshold, |report| {
-        CALLS.fetch_add(1, Ordering::SeqCst);
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&calls);
+    domain.on_stall(threshold, move |report| {
+        count.fetch_add(1, Ordering::SeqCst);
         std::eprintln!("unexpected stall report:\n{report}");
     });
     let stop = AtomicBool::new(false);
@@ -695,8 +692,8 @@ pub fn short_sections_never_report<D: Reclaim + crate::stall::Monitor>(
         stop.store(true, Ordering::Relaxed);
     });
     assert_eq!(
-        CALLS.load(Ordering::SeqCst),
-        before,
+        calls.load(Ordering::SeqCst),
+        0,
         "short sections produced a stall report"
     );
 }

@@ -98,7 +98,15 @@ fn pending_stays_bounded_under_a_steady_retire_rate() {
             most = most.max(gus.stats().pending);
         }
         drop(section);
-        assert!(most <= 1_000, "{mode:?}: {most} objects pending");
+        // Lazy polls cost a membarrier, so the retire path steps them 16 times less often, and
+        // a lazy goal needs about three polls: more waits, by design.
+        let bound = if gus.mode() == crate::Mode::Lazy {
+            4 * reclaim::scheme::domain::STEP_EVERY_HEAVY as usize
+                * reclaim::scheme::bag::LOCAL_CAPACITY
+        } else {
+            1_000
+        };
+        assert!(most <= bound, "{mode:?}: {most} objects pending, bound {bound}");
         gus.barrier();
         assert_eq!(gus.stats().pending, 0);
     }
@@ -242,6 +250,60 @@ mod shared_checks {
             assert!(report.reads > 0 && report.swaps > 0, "{mode:?}");
         }
         LEDGER.assert_balanced();
+    }
+
+    #[test]
+    fn stall_reports_name_the_stalled_reader() {
+        for mode in MODES {
+            let gus: &'static Gus = Box::leak(Box::new(Gus::with_mode(mode)));
+            let seen =
+                stall_reports_name_the_stalled_thread(gus, std::time::Duration::from_millis(40));
+            assert_eq!(seen.report.attribution, reclaim::stall::Attribution::Exact);
+        }
+    }
+
+    #[test]
+    fn a_static_domain_reports_stalls() {
+        static DOMAIN: Gus = Gus::new();
+        stall_reports_name_the_stalled_thread(&DOMAIN, std::time::Duration::from_millis(40));
+    }
+
+    #[test]
+    fn short_sections_do_not_report() {
+        static DOMAIN: Gus = Gus::new();
+        short_sections_never_report(&DOMAIN, std::time::Duration::from_millis(100));
+    }
+
+    #[test]
+    fn the_blocking_limit_bounds_garbage_under_a_stalled_reader() {
+        use reclaim::stall::{Limit, Policy};
+        static LEDGER: Ledger = Ledger::new();
+        const LIMIT: usize = 2_000;
+        for policy in [Policy::Block, Policy::Expedite, Policy::Hook] {
+            let limited: &'static Gus = Box::leak(Box::new(Gus::new()));
+            let other: &'static Gus = Box::leak(Box::new(Gus::new()));
+            limited.set_limit(Limit::objects(LIMIT).with_policy(policy));
+            limited.on_limit(|_| {});
+            let seen = bounded_garbage_under_a_stalled_reader(limited, other, &LEDGER);
+            std::eprintln!("{policy:?}: {seen:?}");
+            assert!(
+                seen.other_domain_grace_periods > 0,
+                "the other domain stalled too"
+            );
+            if policy == Policy::Block {
+                let bound = LIMIT + 2 * 2 * reclaim::scheme::bag::LOCAL_CAPACITY;
+                assert!(seen.peak <= bound, "peak {} past {bound}", seen.peak);
+            }
+        }
+    }
+
+    #[test]
+    fn a_background_reclaimer_frees_with_no_other_calls() {
+        static LEDGER: Ledger = Ledger::new();
+        for mode in MODES {
+            let gus: &'static Gus = Box::leak(Box::new(Gus::with_mode(mode)));
+            background_reclaimer_frees_without_other_calls(gus, &LEDGER);
+        }
     }
 
     #[test]

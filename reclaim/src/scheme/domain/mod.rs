@@ -70,6 +70,10 @@ pub const STEP_EVERY_HEAVY: u32 = 64;
 /// retire then seals and steps at once instead of batching (see the module docs).
 pub const QUIET_MICROS: u64 = 1000;
 
+/// `last_step` of a domain whose retire path never stepped its clock: it counts as quiet.
+#[cfg(all(feature = "std", not(loom)))]
+const NEVER_STEPPED: u64 = u64::MAX;
+
 /// Microseconds since the first call in this process, from the monotonic clock: a cheap,
 /// comparable timestamp for the schemes' idle and quiet checks.
 ///
@@ -156,7 +160,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
                 last_collect: AtomicU64::new(0),
                 last_sweep: AtomicU64::new(0),
                 #[cfg(all(feature = "std", not(loom)))]
-                last_step: AtomicU64::new(0),
+                last_step: AtomicU64::new(NEVER_STEPPED),
                 watch: Watch::new(),
             }
         }
@@ -431,10 +435,13 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     #[inline]
     fn quiet(&self) -> bool {
         #[cfg(all(feature = "std", not(loom)))]
-        return now_micros().wrapping_sub(self.last_step.load(crate::sync::Ordering::Relaxed))
-            > QUIET_MICROS;
+        let quiet = {
+            let last = self.last_step.load(crate::sync::Ordering::Relaxed);
+            last == NEVER_STEPPED || now_micros().wrapping_sub(last) > QUIET_MICROS
+        };
         #[cfg(not(all(feature = "std", not(loom))))]
-        return self.sealed.pending().0 == 0;
+        let quiet = self.sealed.pending().0 == 0;
+        quiet
     }
 }
 

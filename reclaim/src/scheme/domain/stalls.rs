@@ -124,6 +124,23 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
             .store(true, crate::sync::Ordering::Relaxed);
     }
 
+    /// For schemes with a wait loop of their own: notes, for stall reports and hooks, that a
+    /// waiter found its grace period not over yet, and runs the hooks whose threshold passed.
+    /// One load when no hook is installed. [`wait_for`](Core::wait_for) does this itself.
+    ///
+    /// ```
+    /// # use reclaim::scheme::{Core, slots::SlotState};
+    /// # use reclaim::__doc::InstantClock;
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let core: Core<S, u64, 0> = Core::new();
+    /// core.note_wait(&InstantClock::default());
+    /// ```
+    #[inline]
+    pub fn note_wait<C: Clock<Tag = T>>(&self, clock: &C) {
+        self.observe(clock, false);
+    }
+
     /// Notes, for stall reports and hooks, that a waiter or collector found the frontier
     /// behind what it needs; runs the hooks whose threshold passed. Cheap when nothing is
     /// hooked and `always` is false (one load).
