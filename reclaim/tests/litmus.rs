@@ -19,6 +19,8 @@
 //! spins that vary from round to round, so that the two critical windows overlap in every
 //! possible way over many rounds.
 
+#![cfg(feature = "std")]
+
 use reclaim::scheme::membarrier;
 use reclaim::sync::light_fence;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -106,7 +106,10 @@ fn pending_stays_bounded_under_a_steady_retire_rate() {
         } else {
             1_000
         };
-        assert!(most <= bound, "{mode:?}: {most} objects pending, bound {bound}");
+        assert!(
+            most <= bound,
+            "{mode:?}: {most} objects pending, bound {bound}"
+        );
         gus.barrier();
         assert_eq!(gus.stats().pending, 0);
     }

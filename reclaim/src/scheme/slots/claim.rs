@@ -1,0 +1,89 @@
+//! Explicit slot ownership: [`SlotClaim`], the `no_std` way to own a slot (and a way to give
+//! one reader its own slot under `std`).
+
+use super::{Owned, Slot, SlotState, Slots};
+#[cfg(not(feature = "std"))]
+use crate::sync::Ordering;
+use core::fmt;
+use core::marker::PhantomData;
+
+/// A slot taken with [`Slots::claim`]; it is handed back when this drops.
+///
+/// `Send` (a claim may move to another thread between uses) but not `Sync`: one thread at a
+/// time uses the slot it owns.
+///
+/// ```compile_fail
+/// # use reclaim::scheme::slots::{SlotState, Slots};
+/// # struct S(reclaim::sync::AtomicU64);
+/// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+/// fn shared<T: Sync>(_: &T) {}
+/// let slots: Slots<S, 2> = Slots::new();
+/// shared(&slots.claim().unwrap());
+/// ```
+pub struct SlotClaim<'a, S: SlotState, const N: usize> {
+    pub(super) slots: &'a Slots<S, N>,
+    pub(super) slot: &'a Slot<S>,
+    pub(super) index: usize,
+    /// Not `Sync`: two threads sharing `&SlotClaim` would both write owner-only state.
+    pub(super) _not_sync: PhantomData<core::cell::Cell<()>>,
+}
+
+// SAFETY: moving the claim moves the ownership of its slot; the next user sees the previous
+// one's writes through whatever synchronization moved the claim.
+unsafe impl<S: SlotState, const N: usize> Send for SlotClaim<'_, S, N> {}
+
+impl<S: SlotState, const N: usize> fmt::Debug for SlotClaim<'_, S, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SlotClaim")
+            .field("index", &self.index)
+            .finish()
+    }
+}
+
+impl<'a, S: SlotState, const N: usize> SlotClaim<'a, S, N> {
+    /// The claimed slot's index.
+    ///
+    /// ```
+    /// # use reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let slots: Slots<S, 2> = Slots::new();
+    /// let claim = slots.claim().unwrap();
+    /// assert!(claim.index() < slots.len());
+    /// ```
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Ownership of the claimed slot, for as long as the claim is borrowed.
+    ///
+    /// ```
+    /// # use reclaim::scheme::slots::{SlotState, Slots};
+    /// # use reclaim::sync::Ordering;
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let slots: Slots<S, 2> = Slots::new();
+    /// let claim = slots.claim().unwrap();
+    /// claim.owned().state().0.store(3, Ordering::Relaxed);
+    /// ```
+    #[inline(always)]
+    pub fn owned(&self) -> Owned<'_, S> {
+        // SAFETY: the claim owns its slot, and `&self` keeps it (`!Sync`, so one thread).
+        unsafe { Owned::new(self.slot) }
+    }
+}
+
+impl<S: SlotState, const N: usize> Drop for SlotClaim<'_, S, N> {
+    fn drop(&mut self) {
+        let _ = self.slots;
+        #[cfg(feature = "std")]
+        // SAFETY: the claim took this id in `claim` and is done with it.
+        unsafe {
+            crate::scheme::thread::release(self.index)
+        };
+        #[cfg(not(feature = "std"))]
+        // Release pairs with the Acquire of the next claimer's compare-and-swap: the next
+        // owner sees this owner's last writes to the slot.
+        self.slot.claimed.store(false, Ordering::Release);
+    }
+}

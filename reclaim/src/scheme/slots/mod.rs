@@ -1,0 +1,332 @@
+//! Reader slots: one cache-padded record per reader, scanned by the writer side.
+//!
+//! # Invariants
+//! - A slot index below [`Slots::len`] refers to memory that stays valid until the array drops;
+//!   slots are never freed one by one, only reused. A scan therefore never reads freed memory.
+//! - An index is raised into [`Slots::len`] *before* a slot is handed to its owner, so any write
+//!   a reader makes to its slot comes after the raise in program order. A scheme's reader fence
+//!   (SRCU's B, GUS's enter fence, the epoch pin fence) then orders both before the reader's
+//!   protected loads, and the writer's scan fence orders its load of `len` after them: a scan
+//!   that misses a slot only misses a reader that cannot see the data the writer retired.
+//! - **Ownership.** Each slot has at most one owner at a time: with `std`, the thread whose
+//!   (crate-private) thread id is the slot's index, or the [`SlotClaim`] that took an id; without
+//!   `std`, the [`SlotClaim`] that won the slot's claim flag. Only an [`Owned`] handle reaches the
+//!   owner-only parts of a slot (plain counters, the local bag's fill side), and only this crate
+//!   makes such handles, so safe code cannot make two threads write one slot's owner-only parts.
+//!   [`Slots::shared`] gives any slot to anyone, for atomic read-modify-writes and scans.
+//!
+//! # Layout
+//! A slot holds the scheme's reader state `S`, the slot's [`LocalBag`] of retired objects and
+//! a few owner-only words, cache-padded, in 256 bytes for every scheme in this workspace. `N`
+//! slots live inline (no allocator needed, buildable in a `static`). With the `alloc` feature,
+//! slots past `N` live in segments that double in size, are allocated on first use, published
+//! with a compare-and-swap, and freed only when the array drops.
+//!
+//! # The read path
+//! [`Slots::mine`] finds the calling thread's slot with one thread-local load and one compare in
+//! the common case: the thread remembers the last slot it looked up in a segment, keyed by the
+//! array's process-unique key (segments never move, so the key alone proves the pointer good);
+//! an inline slot is found by indexing with the thread id.
+//!
+//! ```
+//! use reclaim::scheme::slots::{SlotState, Slots};
+//! use reclaim::sync::{AtomicU64, Ordering};
+//!
+//! struct Seq(AtomicU64);
+//! impl SlotState for Seq {
+//!     reclaim::idle_slot!(Seq(AtomicU64::new(0)));
+//! }
+//!
+//! static SLOTS: Slots<Seq, 4> = Slots::new();
+//! let mine = SLOTS.mine().unwrap();
+//! mine.state().0.store(7, Ordering::Relaxed);
+//! let live: u64 = SLOTS.iter().map(|s| s.state().0.load(Ordering::Relaxed)).sum();
+//! assert_eq!(live, 7);
+//! ```
+
+mod array;
+mod claim;
+#[cfg(all(test, not(loom)))]
+mod tests;
+
+pub use array::Slots;
+pub use claim::SlotClaim;
+
+use super::bag::LocalBag;
+#[cfg(not(feature = "std"))]
+use crate::sync::AtomicBool;
+use crate::sync::{AtomicU8, Ordering, OwnerCell};
+use core::fmt;
+use core::marker::PhantomData;
+
+/// The per-reader state a scheme keeps in each slot.
+///
+/// Implement it with [`idle_slot!`](crate::idle_slot), which gives the idle value both as a
+/// `const` (so slot arrays build in `static`s) and, under loom, as a function.
+pub trait SlotState: Send + Sync + 'static {
+    /// The state of a slot no reader has used.
+    #[cfg(not(loom))]
+    const IDLE: Self;
+    /// The state of a slot no reader has used.
+    #[cfg(loom)]
+    fn idle() -> Self;
+
+    /// True when the slot's owner is inside a read section through this slot (as far as the
+    /// slot can tell; sections held through other slots do not count). The default says no.
+    ///
+    /// # Safety
+    /// The caller owns the slot (it may read owner-only state).
+    unsafe fn owner_in_section(&self) -> bool {
+        false
+    }
+}
+
+/// Implements the body of [`SlotState`] from one expression for the idle state.
+///
+/// ```
+/// struct Counter(reclaim::sync::AtomicU64);
+/// impl reclaim::scheme::slots::SlotState for Counter {
+///     reclaim::idle_slot!(Counter(reclaim::sync::AtomicU64::new(0)));
+/// }
+/// ```
+#[macro_export]
+macro_rules! idle_slot {
+    ($idle:expr) => {
+        #[cfg(not(loom))]
+        #[allow(clippy::declare_interior_mutable_const)]
+        const IDLE: Self = $idle;
+        #[cfg(loom)]
+        fn idle() -> Self {
+            $idle
+        }
+    };
+}
+
+/// A slot array has no room for another reader.
+///
+/// ```
+/// let full = reclaim::SlotsFull { index: 8, capacity: 8 };
+/// assert!(full.to_string().contains("fixed capacity of 8"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotsFull {
+    /// The slot index that was asked for.
+    pub index: usize,
+    /// How many slots the array can hold.
+    pub capacity: usize,
+}
+
+impl fmt::Display for SlotsFull {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "reader slot {} does not fit: the domain has a fixed capacity of {} reader slots; \
+             build it with more slots, or enable the `alloc` feature for a growable array",
+            self.index, self.capacity
+        )
+    }
+}
+
+impl core::error::Error for SlotsFull {}
+
+/// One reader's slot: the scheme's state, the slot's bag of retired objects, and the owner-only
+/// words the shared retire path keeps.
+pub struct Slot<S> {
+    state: S,
+    bag: LocalBag,
+    /// Set by the owner while it holds objects it took out of its bag and has not yet handed to
+    /// the domain; `barrier` waits for it to clear.
+    sealing: AtomicU8,
+    /// Owner-only: the domain's grace-period frontier when the bag got its first object.
+    birth: OwnerCell<u64>,
+    /// Owner-only: how many bags this slot has sealed, to pace grace-period steps.
+    seals: OwnerCell<u32>,
+    /// Owner-only: a seal left a grace-period step and a collection for the end of the owner's
+    /// read section.
+    deferred: OwnerCell<bool>,
+    #[cfg(not(feature = "std"))]
+    claimed: AtomicBool,
+}
+
+impl<S: SlotState> Slot<S> {
+    crate::const_fn_unless_loom! {
+        fn idle() -> Self {
+            #[cfg(not(loom))]
+            let state = S::IDLE;
+            #[cfg(loom)]
+            let state = S::idle();
+            Self {
+                state,
+                bag: LocalBag::new(),
+                sealing: AtomicU8::new(0),
+                birth: OwnerCell::new(0),
+                seals: OwnerCell::new(0),
+                deferred: OwnerCell::new(false),
+                #[cfg(not(feature = "std"))]
+                claimed: AtomicBool::new(false),
+            }
+        }
+    }
+}
+
+impl<S> Slot<S> {
+    /// The scheme's reader state.
+    ///
+    /// ```
+    /// # use reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let slots: Slots<S, 1> = Slots::new();
+    /// let _state: &S = slots.shared(0).unwrap().state();
+    /// ```
+    #[inline(always)]
+    pub fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// The slot's bag of retired objects (anyone may take from it).
+    ///
+    /// ```
+    /// # use reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let slots: Slots<S, 1> = Slots::new();
+    /// assert!(slots.shared(0).unwrap().bag().is_empty());
+    /// ```
+    #[inline(always)]
+    pub fn bag(&self) -> &LocalBag {
+        &self.bag
+    }
+
+    /// True while the owner holds objects taken from its bag and not yet handed over.
+    pub(crate) fn sealing(&self) -> bool {
+        // Acquire pairs with the Release store that clears the flag after the hand-over.
+        self.sealing.load(Ordering::Acquire) != 0
+    }
+}
+
+impl<S> fmt::Debug for Slot<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Slot")
+            .field("bag", &self.bag)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Proof that the caller owns a slot: the way to its owner-only parts. Made only by
+/// [`Slots::mine`] (the calling thread's slot) and [`SlotClaim::owned`]; not `Send`, because
+/// ownership by thread id does not travel.
+pub struct Owned<'a, S> {
+    slot: &'a Slot<S>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<S> Clone for Owned<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S> Copy for Owned<'_, S> {}
+
+impl<S> fmt::Debug for Owned<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Owned").field(self.slot).finish()
+    }
+}
+
+impl<'a, S> Owned<'a, S> {
+    /// # Safety
+    /// The caller owns `slot` for `'a`.
+    #[inline(always)]
+    pub(crate) unsafe fn new(slot: &'a Slot<S>) -> Self {
+        Self {
+            slot,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The owned slot's reader state.
+    ///
+    /// ```
+    /// # use reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let slots: Slots<S, 0> = Slots::new();
+    /// let _state: &S = slots.mine().unwrap().state();
+    /// ```
+    #[inline(always)]
+    pub fn state(self) -> &'a S {
+        &self.slot.state
+    }
+
+    /// The owned slot.
+    ///
+    /// ```
+    /// # use reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// let slots: Slots<S, 0> = Slots::new();
+    /// assert!(slots.mine().unwrap().slot().bag().is_empty());
+    /// ```
+    #[inline(always)]
+    pub fn slot(self) -> &'a Slot<S> {
+        self.slot
+    }
+
+    #[inline(always)]
+    pub(crate) fn set_sealing(self, on: bool) {
+        // Release (when clearing) pairs with the Acquire in `Slot::sealing`: a barrier that
+        // sees the flag clear also sees the hand-over that preceded it.
+        self.slot.sealing.store(u8::from(on), Ordering::Release);
+    }
+
+    #[inline(always)]
+    pub(crate) fn birth(self) -> u64 {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.birth.get() }
+    }
+
+    #[inline(always)]
+    pub(crate) fn set_birth(self, frontier: u64) {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.birth.set(frontier) }
+    }
+
+    /// True when the owner is inside a read section through this slot.
+    #[inline(always)]
+    pub(crate) fn in_section(self) -> bool
+    where
+        S: SlotState,
+    {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.state.owner_in_section() }
+    }
+
+    #[inline(always)]
+    pub(crate) fn deferred(self) -> bool {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.deferred.get() }
+    }
+
+    #[inline(always)]
+    pub(crate) fn defer_to_exit(self) {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.deferred.set(true) }
+    }
+
+    #[inline(always)]
+    pub(crate) fn clear_deferred(self) {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.deferred.set(false) }
+    }
+
+    /// Counts one more sealed bag and returns the new count.
+    #[inline(always)]
+    pub(crate) fn count_seal(self) -> u32 {
+        // SAFETY: `Owned` proves ownership.
+        let seals = unsafe { self.slot.seals.get() }.wrapping_add(1);
+        // SAFETY: as above.
+        unsafe { self.slot.seals.set(seals) };
+        seals
+    }
+}

@@ -1,0 +1,343 @@
+//! Unit tests that need `std`: threads, tokens, misuse panics, grace-period sharing.
+
+use super::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+#[test]
+fn every_option_runs_sections_and_grace_periods() {
+    for (flavor, choice) in ALL_OPTIONS {
+        let domain = Srcu::with_options(flavor, choice);
+        {
+            let _a = domain.read_lock();
+            let _b = domain.read_lock();
+            let token = domain.read_lock_token();
+            domain.read_unlock(token);
+        }
+        domain.synchronize();
+        domain.synchronize_expedited();
+        assert_eq!(domain.stats().grace_periods, 2);
+        assert_eq!(domain.slot_choice(), choice);
+        if flavor == Flavor::Fenced {
+            assert_eq!(domain.flavor(), Flavor::Fenced);
+        }
+        poll_sequence_runs_across_the_wrap(&Srcu::<1>::fixed_with_options(flavor, SlotChoice::Cpu));
+    }
+}
+
+#[test]
+fn fast_resolves_to_what_the_kernel_allows() {
+    let domain = Srcu::new();
+    let expected = if reclaim::scheme::membarrier::available() {
+        Flavor::Fast
+    } else {
+        Flavor::Fenced
+    };
+    assert_eq!(domain.flavor(), expected);
+}
+
+#[test]
+fn slot_cache_follows_moves_and_switches_between_domains() {
+    let first: Srcu<4> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Thread);
+    drop(first.read_lock());
+    // Moving the domain moves its inline slots: a cached slot pointer must not survive.
+    let moved = Box::new(first);
+    let other: Srcu<4> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Thread);
+    for _ in 0..3 {
+        let guard = moved.read_lock();
+        let cookie = moved.start_poll();
+        drop(other.read_lock());
+        for _ in 0..3 {
+            assert!(
+                !moved.poll(cookie),
+                "the section was counted somewhere else"
+            );
+        }
+        drop(guard);
+        assert!(moved.poll(cookie));
+        assert_eq!(open_in(&moved, 0) + open_in(&moved, 1), 0);
+        assert_eq!(open_in(&other, 0) + open_in(&other, 1), 0);
+    }
+}
+
+#[test]
+fn nested_sections_hold_the_grace_period() {
+    let domain = Srcu::new();
+    let outer = domain.read_lock();
+    let cookie = domain.start_poll();
+    {
+        let _inner = domain.read_lock();
+        assert!(!domain.poll(cookie));
+    }
+    assert!(!domain.poll(cookie));
+    drop(outer);
+    while !domain.poll(cookie) {}
+}
+
+#[test]
+fn token_unlocked_on_another_thread_ends_the_section() {
+    for (flavor, choice) in ALL_OPTIONS {
+        let domain = Srcu::with_options(flavor, choice);
+        let token = domain.read_lock_token();
+        let cookie = domain.start_poll();
+        assert!(!domain.poll(cookie));
+        std::thread::scope(|s| {
+            s.spawn(|| domain.read_unlock(token));
+        });
+        while !domain.poll(cookie) {}
+        // The lock and the unlock landed on different slots; only the sums balance.
+        assert_eq!(open_in(&domain, 0), 0);
+        assert_eq!(open_in(&domain, 1), 0);
+    }
+}
+
+#[test]
+#[should_panic(expected = "ReadToken from a different Srcu domain")]
+fn unlocking_a_foreign_token_panics() {
+    let a = Srcu::new();
+    let b = Srcu::new();
+    let token = a.read_lock_token();
+    b.read_unlock(token);
+}
+
+#[test]
+#[should_panic(expected = "needs a domain whose slots are shared")]
+fn named_slots_on_a_per_thread_domain_panic() {
+    let domain = Srcu::new();
+    let _ = domain.enter_on(0);
+}
+
+#[cfg(debug_assertions)]
+#[test]
+#[should_panic(expected = "`synchronize` called inside a read section of the same domain")]
+fn synchronize_inside_a_section_panics_in_debug_builds() {
+    let domain = Srcu::new();
+    let _guard = domain.read_lock();
+    domain.synchronize();
+}
+
+#[cfg(debug_assertions)]
+#[test]
+#[should_panic(expected = "`barrier` called inside a read section of the same domain")]
+fn barrier_inside_a_section_panics_in_debug_builds() {
+    let domain = Srcu::new();
+    let _guard = domain.read_lock();
+    domain.barrier();
+}
+
+#[test]
+fn tokens_and_other_domains_do_not_trip_the_misuse_check() {
+    let a = Srcu::new();
+    let b = Srcu::new();
+    let _in_b = b.read_lock();
+    let token = a.read_lock_token();
+    let cookie = a.get_state();
+    drop(token);
+    a.synchronize();
+    assert!(a.poll(cookie));
+}
+
+#[test]
+fn concurrent_synchronize_callers_share_grace_periods() {
+    const THREADS: usize = 8;
+    const ROUNDS: usize = 50;
+    let domain = Srcu::new();
+    let waiting = AtomicUsize::new(0);
+    let round_start = std::sync::Barrier::new(THREADS + 1);
+    let round_end = std::sync::Barrier::new(THREADS + 1);
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                for _ in 0..ROUNDS {
+                    round_start.wait();
+                    let mut counted = false;
+                    // The strategy runs only once this caller holds a cookie and found it
+                    // not yet served: that is when it counts as waiting.
+                    domain.synchronize_with(&mut || {
+                        if !counted {
+                            counted = true;
+                            waiting.fetch_add(1, Ordering::AcqRel);
+                        }
+                        std::thread::yield_now();
+                    });
+                    round_end.wait();
+                }
+            });
+        }
+        for _ in 0..ROUNDS {
+            // Hold a section until every caller of this round waits, so they all wait
+            // together whatever the scheduler does.
+            let guard = domain.read_lock();
+            waiting.store(0, Ordering::Release);
+            round_start.wait();
+            while waiting.load(Ordering::Acquire) < THREADS {
+                std::thread::yield_now();
+            }
+            drop(guard);
+            round_end.wait();
+        }
+    });
+    let gps = domain.stats().grace_periods;
+    let calls = (THREADS * ROUNDS) as u64;
+    std::eprintln!("{gps} grace periods served {calls} synchronize calls");
+    assert!(
+        gps >= ROUNDS as u64,
+        "each round needs its own grace period"
+    );
+    // One caller at a time would cost `calls` grace periods. Callers that wait together
+    // need at most the one in flight when they arrive and the next.
+    assert!(
+        gps <= 2 * ROUNDS as u64,
+        "{gps} grace periods for {calls} synchronize calls: not shared"
+    );
+}
+
+#[test]
+fn overlapping_readers_do_not_starve_synchronize() {
+    for flavor in [Flavor::Fenced, Flavor::Fast] {
+        let domain = Srcu::with_options(flavor, SlotChoice::Thread);
+        let stop = AtomicBool::new(false);
+        let inside = AtomicUsize::new(0);
+        let overlaps = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    // Each new section begins before the previous one ends, so some reader
+                    // of this thread is always inside.
+                    let mut held = domain.read_lock();
+                    inside.fetch_add(1, Ordering::Relaxed);
+                    while !stop.load(Ordering::Relaxed) {
+                        let next = domain.read_lock();
+                        if inside.load(Ordering::Relaxed) > 1 {
+                            overlaps.fetch_add(1, Ordering::Relaxed);
+                        }
+                        std::hint::spin_loop();
+                        held = next;
+                    }
+                    drop(held);
+                    inside.fetch_sub(1, Ordering::Relaxed);
+                });
+            }
+            while inside.load(Ordering::Relaxed) < 3 {
+                std::thread::yield_now();
+            }
+            for _ in 0..20 {
+                domain.synchronize();
+            }
+            stop.store(true, Ordering::Relaxed);
+        });
+        assert!(overlaps.load(Ordering::Relaxed) > 0);
+        assert!(domain.stats().grace_periods >= 20);
+    }
+}
+
+#[test]
+fn retire_and_call_run_once_and_drop_frees_pending() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct Counted;
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    let calls = Arc::new(AtomicUsize::new(0));
+    let domain = Srcu::new();
+    for _ in 0..300 {
+        domain.retire(Box::new(Counted));
+        let calls = calls.clone();
+        domain.call(move || {
+            calls.fetch_add(1, Ordering::Relaxed);
+        });
+    }
+    domain.barrier();
+    assert_eq!(DROPS.load(Ordering::Relaxed), 300);
+    assert_eq!(calls.load(Ordering::Relaxed), 300);
+    let guard = domain.enter();
+    for _ in 0..10 {
+        domain.retire(Box::new(Counted));
+    }
+    assert!(domain.stats().pending > 0, "a section holds them back");
+    drop(guard);
+    drop(domain);
+    assert_eq!(DROPS.load(Ordering::Relaxed), 310);
+}
+
+#[test]
+fn callbacks_may_retire_into_their_own_domain() {
+    static DOMAIN: Srcu = Srcu::new();
+    static RAN: AtomicUsize = AtomicUsize::new(0);
+    for _ in 0..100 {
+        DOMAIN.call(|| {
+            RAN.fetch_add(1, Ordering::Relaxed);
+            DOMAIN.call(|| {
+                RAN.fetch_add(1, Ordering::Relaxed);
+            });
+        });
+    }
+    DOMAIN.barrier();
+    assert!(RAN.load(Ordering::Relaxed) >= 100);
+    DOMAIN.barrier();
+    assert_eq!(RAN.load(Ordering::Relaxed), 200);
+    assert_eq!(DOMAIN.stats().pending, 0);
+}
+
+#[test]
+fn retire_inside_a_section_does_not_block() {
+    let domain = Srcu::new();
+    let guard = domain.read_lock();
+    for i in 0..2 * reclaim::scheme::domain::PRESSURE_OBJECTS {
+        domain.retire(Box::new(i));
+    }
+    drop(guard);
+    domain.barrier();
+    assert_eq!(domain.stats().pending, 0);
+}
+
+#[test]
+fn pending_stays_bounded_under_a_steady_retire_rate() {
+    let domain = Srcu::new();
+    let stop = AtomicBool::new(false);
+    let mut most = 0;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                let _guard = domain.read_lock();
+                std::hint::spin_loop();
+            }
+        });
+        for i in 0..40_000u64 {
+            domain.retire(Box::new(i));
+            most = most.max(domain.stats().pending);
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    // Not a hard cap (a retire never waits for a grace period, see `retire`), but far below
+    // the 40 000 an unreclaimed stream would reach, even when the reader is preempted.
+    let bound = 10_000;
+    assert!(most <= bound, "{most} objects pending, bound {bound}");
+}
+
+#[test]
+fn stats_count_grace_periods() {
+    let domain = Srcu::new();
+    for _ in 0..5 {
+        domain.synchronize();
+    }
+    assert_eq!(domain.stats().grace_periods, 5);
+    assert!(format!("{domain:?}").contains("Srcu"));
+}
+
+#[test]
+fn works_through_the_reclaim_trait() {
+    use reclaim::Reclaim;
+    fn exercise<R: Reclaim>(domain: &R) {
+        drop(domain.enter());
+        domain.retire(Box::new(String::from("x")));
+        domain.synchronize();
+        domain.barrier();
+    }
+    exercise(&Srcu::new());
+    exercise(&Srcu::<4>::new_fixed());
+}
+
+mod shared_checks;

@@ -1,0 +1,101 @@
+//! The checks every scheme runs (`reclaim::testing`), on SRCU.
+
+use super::*;
+use reclaim::testing::*;
+
+fn each_option(check: impl Fn(&Srcu)) {
+    for (flavor, choice) in ALL_OPTIONS {
+        check(&Srcu::with_options(flavor, choice));
+    }
+}
+
+#[test]
+fn short_lived_threads_leave_nothing_behind() {
+    static LEDGER: Ledger = Ledger::new();
+    each_option(|domain| short_lived_retiring_threads(domain, &LEDGER, 500));
+    LEDGER.assert_balanced();
+}
+
+#[test]
+fn barrier_frees_other_live_threads_bags() {
+    static LEDGER: Ledger = Ledger::new();
+    each_option(|domain| barrier_reaches_live_threads(domain, &LEDGER));
+}
+
+#[test]
+fn a_quiet_thread_s_retire_is_freed_by_other_calls() {
+    static LEDGER: Ledger = Ledger::new();
+    each_option(|domain| {
+        quiet_retire_is_freed_by_other_calls(domain, &LEDGER, 16);
+    });
+}
+
+#[test]
+fn panicking_destructors_leave_the_domain_working() {
+    static LEDGER: Ledger = Ledger::new();
+    each_option(|domain| panicking_destructors_do_not_break_the_domain(domain, &LEDGER));
+    LEDGER.assert_balanced();
+}
+
+#[test]
+fn stall_reports_name_the_stalled_reader() {
+    for (flavor, choice) in ALL_OPTIONS {
+        let domain: &'static Srcu = Box::leak(Box::new(Srcu::with_options(flavor, choice)));
+        let seen =
+            stall_reports_name_the_stalled_thread(domain, std::time::Duration::from_millis(40));
+        std::eprintln!("{flavor:?}/{choice:?}: {seen:?}");
+    }
+}
+
+#[test]
+fn a_static_domain_reports_stalls() {
+    static DOMAIN: Srcu = Srcu::new();
+    stall_reports_name_the_stalled_thread(&DOMAIN, std::time::Duration::from_millis(40));
+}
+
+#[test]
+fn short_sections_do_not_report() {
+    static DOMAIN: Srcu = Srcu::new();
+    short_sections_never_report(&DOMAIN, std::time::Duration::from_millis(100));
+}
+
+#[test]
+fn the_blocking_limit_bounds_garbage_under_a_stalled_reader() {
+    use reclaim::stall::{Limit, Policy};
+    static LEDGER: Ledger = Ledger::new();
+    const LIMIT: usize = 2_000;
+    for policy in [Policy::Block, Policy::Expedite, Policy::Hook] {
+        let limited: &'static Srcu = Box::leak(Box::new(Srcu::new()));
+        let other: &'static Srcu = Box::leak(Box::new(Srcu::new()));
+        limited.set_limit(Limit::objects(LIMIT).with_policy(policy));
+        limited.on_limit(|_| {});
+        let seen = bounded_garbage_under_a_stalled_reader(limited, other, &LEDGER);
+        std::eprintln!("{policy:?}: {seen:?}");
+        assert!(
+            seen.other_domain_grace_periods > 0,
+            "the other domain stalled too"
+        );
+        if policy == Policy::Block {
+            // The cap, plus a local bag and one sealed bag in flight per writer.
+            let bound = LIMIT + 2 * 2 * reclaim::scheme::bag::LOCAL_CAPACITY;
+            assert!(seen.peak <= bound, "peak {} past {bound}", seen.peak);
+        }
+    }
+}
+
+#[test]
+fn a_background_reclaimer_frees_with_no_other_calls() {
+    static LEDGER: Ledger = Ledger::new();
+    for (flavor, choice) in ALL_OPTIONS {
+        let domain: &'static Srcu = Box::leak(Box::new(Srcu::with_options(flavor, choice)));
+        background_reclaimer_frees_without_other_calls(domain, &LEDGER);
+    }
+}
+
+#[test]
+#[should_panic(expected = "called from a destructor or callback that this domain is running")]
+fn barrier_from_a_callback_panics_instead_of_hanging() {
+    static DOMAIN: Srcu = Srcu::new();
+    DOMAIN.call(|| DOMAIN.barrier());
+    DOMAIN.barrier();
+}
