@@ -377,7 +377,7 @@ unsafe impl<const N: usize> Reclaim for Srcu<N> {
     type Guard<'a> = SrcuGuard<'a, N>;
     type Cookie = Cookie;
 
-    #[inline]
+    #[inline(always)]
     fn enter(&self) -> SrcuGuard<'_, N> {
         Srcu::enter(self)
     }

@@ -161,7 +161,7 @@ impl<const N: usize> Srcu<N> {
     /// let guard = domain.enter();
     /// drop(guard);
     /// ```
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn enter(&self) -> SrcuGuard<'_, N> {
         match self.own_slot() {

@@ -32,11 +32,20 @@ struct Pool {
     owners: alloc::vec::Vec<Option<crate::stall::ThreadInfo>>,
 }
 
+// Loom cannot see this lock: an id handed from a thread that exited to the next owner looks to
+// loom like an unsynchronized hand-off. Models that reuse ids across their threads take the
+// main thread's id first (a loom-managed pool would have to outlive the execution's statics,
+// which loom tears down before the main thread's locals).
 static POOL: parking_lot::Mutex<Pool> = parking_lot::Mutex::new(Pool {
     next: 0,
     free: BinaryHeap::new(),
     owners: alloc::vec::Vec::new(),
 });
+
+/// The pool, locked.
+fn pool() -> impl core::ops::DerefMut<Target = Pool> {
+    POOL.lock()
+}
 
 /// The calling thread as stall reports name it.
 fn this_thread() -> Option<crate::stall::ThreadInfo> {
@@ -58,7 +67,7 @@ fn this_thread() -> Option<crate::stall::ThreadInfo> {
 
 /// The thread that holds id `id` now, if it is recorded.
 pub(crate) fn owner_of(id: usize) -> Option<crate::stall::ThreadInfo> {
-    POOL.lock().owners.get(id).cloned().flatten()
+    pool().owners.get(id).cloned().flatten()
 }
 
 const UNSET: usize = usize::MAX;
@@ -68,7 +77,7 @@ const NO_KEY: u64 = u64::MAX;
 /// Takes the lowest free id out of the pool.
 pub(crate) fn acquire() -> usize {
     let me = this_thread();
-    let mut pool = POOL.lock();
+    let mut pool = pool();
     let id = match pool.free.pop() {
         Some(Reverse(id)) => id,
         None => {
@@ -89,13 +98,14 @@ pub(crate) fn acquire() -> usize {
 /// The caller owns `id` (it came from [`acquire`] and was not released since) and neither it nor
 /// anyone it handed the id to uses it afterwards.
 pub(crate) unsafe fn release(id: usize) {
-    let mut pool = POOL.lock();
+    let mut pool = pool();
     if let Some(owner) = pool.owners.get_mut(id) {
         *owner = None;
     }
     pool.free.push(Reverse(id));
 }
 
+#[cfg(not(loom))]
 /// A fresh slot-array key: unique for the life of the process, never 0 (the "not assigned yet"
 /// value) and never [`NO_KEY`].
 pub(crate) fn next_key() -> u64 {
@@ -188,6 +198,7 @@ fn register() -> usize {
 }
 
 /// The slot this thread last remembered for the slot array with key `key`, if any.
+#[cfg(not(loom))]
 #[inline(always)]
 pub(crate) fn cached(key: u64) -> Option<*const ()> {
     LOCAL.with(|local| (local.key.get() == key).then(|| local.slot.get()))
@@ -198,6 +209,7 @@ pub(crate) fn cached(key: u64) -> Option<*const ()> {
 /// # Safety
 /// `slot` belongs to this thread's id in that array, and stays valid, at the same address, for
 /// as long as the array lives.
+#[cfg(not(loom))]
 #[inline]
 pub(crate) unsafe fn remember(key: u64, slot: *const ()) {
     LOCAL.with(|local| {
