@@ -1,6 +1,6 @@
-//! Loom models of the shared retire path (`reclaim::scheme::Core`), run through SRCU's shipped
-//! code: local bags filled by one thread and sealed by another, and bags left behind by a
-//! thread that exited.
+//! Loom models of the shared retire path (`reclaim::scheme::Core`), run through the shipped code
+//! of a scheme: local bags filled by one thread and sealed by another (on the epoch scheme, whose
+//! grace periods are cheapest to model), and bags left behind by a thread that exited (on SRCU).
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release -p loom-tests --test core`. The mutants
 //! listed in `mutants/core.txt` must each make a model fail.
@@ -86,26 +86,47 @@ fn reader(domain: &'static Domain, shared: &'static Shared) -> thread::JoinHandl
     })
 }
 
-/// (1) A writer retires garbage (sealed and stepped at once, which runs a grace period) and then
-/// unlinks and retires the object, which stays in its local bag; another thread's `barrier`
-/// takes that bag, seals it and frees it, while a reader may hold the object. The tag must be
-/// read after the take: a tag read earlier (`core_early_tag`) can name the grace period the
-/// writer's own step just completed, before the reader even entered.
+/// (1) A writer retires garbage and advances the epoch; a reader then pins at the new epoch and
+/// loads the object; the writer unlinks and
+/// retires it (it stays in the writer's local bag), and the main thread's `barrier` takes that
+/// bag, seals it and frees it. The tag must be read after the take: a tag read before
+/// (`core_early_tag`) can be older than the writer's advance, and expire while the reader, pinned
+/// after that advance, still holds the object. The writer and the reader hand over through
+/// channels (each blocks), so that loom reaches this schedule within a small preemption bound.
 #[test]
 fn bag_sealed_on_one_thread_and_freed_on_another() {
-    check_with(bounded(1), || {
-        let domain = leak_domain();
+    check_with(bounded(3), || {
+        let domain: &'static epoch::Epoch = Box::leak(Box::new(epoch::Epoch::new()));
         let shared = Shared::new();
+        let (loaded_tx, loaded_rx) = loom::sync::mpsc::channel::<()>();
+        let (unlinked_tx, unlinked_rx) = loom::sync::mpsc::channel::<()>();
+        let (started_tx, started_rx) = loom::sync::mpsc::channel::<()>();
         let writer = thread::spawn(move || {
+            // Garbage first, so that the object below waits in the bag instead of being sealed
+            // alone (and so that the writer's slot exists when `barrier` walks the slots); then
+            // one advance.
             domain.retire(Box::new(Filler));
+            started_tx.send(()).unwrap();
+            domain.try_advance();
+            loaded_rx.recv().unwrap();
             let old = shared.swap();
             domain.retire(Box::new(PoisonOnDrop(old)));
+            unlinked_tx.send(()).unwrap();
         });
-        let reader = reader(domain, shared);
+        let reader = thread::spawn(move || {
+            let guard = domain.pin();
+            let seen = shared.load();
+            loaded_tx.send(()).unwrap();
+            unlinked_rx.recv().unwrap();
+            seen.read();
+            drop(guard);
+        });
+        started_rx.recv().unwrap();
         domain.barrier();
         writer.join().unwrap();
         reader.join().unwrap();
-        release_domain(domain);
+        // SAFETY: every thread that borrowed it has joined; it came from `Box::leak`.
+        drop(unsafe { Box::from_raw(domain as *const epoch::Epoch as *mut epoch::Epoch) });
         shared.release();
     });
 }

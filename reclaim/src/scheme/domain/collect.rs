@@ -106,6 +106,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
 
     /// Takes `slot`'s bag as a non-owner, seals it and hands it over.
     pub(super) fn steal<C: Clock<Tag = T>>(&self, clock: &C, slot: &Slot<S>) {
+        // The `core_early_tag` mutant reads the tag first, before the owner's retires (and the
+        // unlinks before them) it is about to take are ordered before it.
+        let early_tag = crate::mutant!("core_early_tag" => Some(clock.tag()), else None);
         if slot.bag().is_empty() {
             return;
         }
@@ -117,9 +120,6 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         // Announced before the take (its AcqRel compare-and-swap carries this to a barrier
         // whose take sees the bag emptied), withdrawn after the hand-over.
         self.thieves.fetch_add(1, Ordering::Relaxed);
-        // The `core_early_tag` mutant reads the tag before the take, when the owner's unlinks
-        // of the objects it is about to take may not have happened yet.
-        let early_tag = crate::mutant!("core_early_tag" => Some(clock.tag()), else None);
         if slot.bag().take(reserved.items()) == 0 {
             self.sealed.unreserve(reserved);
         } else if crate::mutant!("core_free_stolen_untagged" => true, else false) {
