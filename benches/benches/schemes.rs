@@ -1,8 +1,11 @@
 //! The criterion bench: every scheme of `benches::schemes` (this workspace's and the peers),
 //! in every group, so that each group's figures are ratios from one run.
 //!
-//! - `read_lock_unlock`: an empty read section (`enter` + guard drop); liburcu also through its
-//!   header's inline fast path (timed in C); the thread-local pair and owned-slot baselines.
+//! - `read_lock_unlock`: an empty read section (`enter` + guard drop); next to it, rows marked
+//!   "not a trait operation": this workspace's schemes through a registered reader (`register()`
+//!   once, then `enter()` on the handle, with no slot lookup), crossbeam-epoch through a
+//!   registered `LocalHandle`, liburcu through its header's inline fast path (timed in C); the
+//!   thread-local pair and owned-slot baselines.
 //! - `synchronize_idle`: a grace period while 4 threads that own slots sit outside any section.
 //! - `synchronize_busy_reader`: a grace period while a thread loops read sections.
 //! - `synchronize_concurrent`: wall time for 1 and for 4 pooled threads each calling
@@ -87,10 +90,11 @@ impl PerScheme for ReadLockUnlock {
     fn bench<R: Reclaim + 'static>(&self, g: &mut Group<'_>, s: &Scheme, make: &dyn Fn() -> R) {
         let domain = make();
         g.bench_function(&s.name, |b| b.iter(|| drop(black_box(domain.enter()))));
-        if let Some(native) = &s.native_read_side {
-            g.bench_function(format!("{} (inline C)", s.name), |b| {
-                b.iter_custom(|iters| native(iters))
-            });
+        for (path, time) in &s.direct_read_sides {
+            g.bench_function(
+                format!("{}{} [not a trait operation]", s.name, path.name),
+                |b| b.iter_custom(|iters| time(iters)),
+            );
         }
     }
 }

@@ -2,10 +2,10 @@
 //! [`reclaim::Reclaim`], so that every figure comes from the same code on every scheme.
 //!
 //! How the pieces fit (each module imports only those above it in this list):
-//! - [`baseline`], [`counted`], [`measure`]: floors that protect nothing, values and a domain
-//!   that count themselves, and the shared measuring helpers;
-//! - [`map`], [`stack`], [`swap`]: the bench data structures, written once against the trait;
-//! - [`targets`]: the one list of structures the workloads run on;
+//! - [`baseline`], [`measure`]: floors that protect nothing, and the shared measuring helpers;
+//! - [`swap`]: the replaceable shared value of the grace-period pass;
+//! - [`targets`]: the one list of structures the workloads run on (the structures themselves
+//!   are the `structures` crate's);
 //! - [`schemes`]: the one list of schemes and peers (the peer adapters live in the `peers`
 //!   crate);
 //! - [`workload`]: one file per workload, each turning a scheme into measurement jobs.
@@ -16,17 +16,14 @@
 //!
 //! ```
 //! use benches::targets::{HashSet, KeySet, SetOps};
-//! let set = HashSet::new(peers::CrossbeamEpoch, 1000);
-//! assert!(set.insert(1));
-//! assert!(set.contains(1));
+//! let set: HashSet<_> = KeySet::new(peers::CrossbeamEpoch, 1000);
+//! assert!(SetOps::insert(&set, 1));
+//! assert!(SetOps::contains(&set, 1));
 //! ```
 
 pub mod baseline;
-pub mod counted;
-pub mod map;
 pub mod measure;
 pub mod schemes;
-pub mod stack;
 pub mod swap;
 pub mod targets;
 pub mod workload;

@@ -109,6 +109,22 @@ impl Spread {
     }
 }
 
+/// The time `iters` calls of `f` take.
+///
+/// ```
+/// let t = benches::measure::time_loop(1000, || {
+///     std::hint::black_box(benches::baseline::ThreadLocalPair.enter());
+/// });
+/// assert!(t.as_nanos() > 0);
+/// ```
+pub fn time_loop(iters: u64, mut f: impl FnMut()) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    start.elapsed()
+}
+
 /// Times `batches` batches of `iters` calls of `f` after a warm-up, and returns the median
 /// nanoseconds per call.
 ///
@@ -120,17 +136,26 @@ impl Spread {
 /// ```
 pub fn time_per_call(batches: usize, iters: u64, mut f: impl FnMut()) -> f64 {
     // Warm up: first-use registration, page faults, frequency ramp.
-    for _ in 0..iters.min(100_000) {
-        f();
-    }
+    time_loop(iters.min(100_000), &mut f);
+    median_ns_per_call(batches, iters, |iters| time_loop(iters, &mut f))
+}
+
+/// Runs `timed(iters)` (a timed loop of `iters` calls) `batches` times and returns the median
+/// nanoseconds per call.
+///
+/// ```
+/// let ns = benches::measure::median_ns_per_call(3, 10, |iters| {
+///     std::time::Duration::from_nanos(2 * iters)
+/// });
+/// assert_eq!(ns, 2.0);
+/// ```
+pub fn median_ns_per_call(
+    batches: usize,
+    iters: u64,
+    mut timed: impl FnMut(u64) -> Duration,
+) -> f64 {
     let samples: Vec<f64> = (0..batches.max(1))
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                f();
-            }
-            start.elapsed().as_nanos() as f64 / iters.max(1) as f64
-        })
+        .map(|_| timed(iters).as_nanos() as f64 / iters.max(1) as f64)
         .collect();
     Spread::of(&samples).median
 }

@@ -26,16 +26,37 @@
 //! assert!(ids.0.iter().any(|id| id == "crossbeam-epoch"));
 //! ```
 
+use core::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
+use epoch::Epoch;
 use gus::{Gus, Mode};
 use peers::{CrossbeamEpoch, Liburcu, Mapping, Peer, Sdd, Seize};
 use reclaim::Reclaim;
 use srcu::{Flavor, SlotChoice, Srcu};
 
-/// Hands every scheme to `visitor`: SRCU's four configurations, GUS's three modes, then the
-/// peers (crossbeam-epoch, seize, sdd, and liburcu when this build found it).
+use crate::measure;
+
+/// A timed loop over a registered reader of a fresh domain built by `$make`: `register()`
+/// once, then `enter()` on the handle, which skips the per-call slot lookup. The schemes'
+/// handles share no trait, only these method names.
+macro_rules! registered {
+    ($make:expr) => {
+        move |iters: u64| {
+            let domain = $make;
+            let reader = domain
+                .register()
+                .expect("a growable domain always has a slot for a new reader");
+            measure::time_loop(iters, || drop(black_box(reader.enter())))
+        }
+    };
+}
+
+/// Hands every scheme to `visitor`: SRCU's four configurations, GUS's three modes, epoch, then
+/// the peers (crossbeam-epoch, seize, sdd, and liburcu when this build found it). Each of ours
+/// also carries a timed loop over its registered reader, crossbeam-epoch one over its
+/// registered handle, and liburcu one over its inline C read side ([`Scheme::direct_read_sides`]).
 ///
 /// ```
 /// use benches::schemes::{Scheme, SchemeVisitor};
@@ -53,24 +74,75 @@ use srcu::{Flavor, SlotChoice, Srcu};
 /// ```
 pub fn for_each_scheme(v: &mut impl SchemeVisitor) {
     for (flavor, choice) in SRCU_CONFIGS {
-        v.visit(&srcu(flavor, choice), move || {
-            Srcu::with_options(flavor, choice)
-        });
+        let registered = registered!(Srcu::with_options(flavor, choice));
+        v.visit(
+            &srcu(flavor, choice).with_direct_read_side(REGISTERED, registered),
+            move || Srcu::with_options(flavor, choice),
+        );
     }
     for mode in GUS_MODES {
-        v.visit(&gus(mode), move || Gus::with_mode(mode));
+        let registered = registered!(Gus::with_mode(mode));
+        v.visit(
+            &gus(mode).with_direct_read_side(REGISTERED, registered),
+            move || Gus::with_mode(mode),
+        );
     }
-    v.visit(&Scheme::peer::<CrossbeamEpoch>(), || CrossbeamEpoch);
+    let registered = registered!(Epoch::new());
+    v.visit(
+        &Scheme::ours("epoch", "epoch").with_direct_read_side(REGISTERED, registered),
+        Epoch::new,
+    );
+    let registered = |iters| CrossbeamEpoch.time_registered_read_side(iters);
+    v.visit(
+        &Scheme::peer::<CrossbeamEpoch>().with_direct_read_side(CROSSBEAM_HANDLE, registered),
+        || CrossbeamEpoch,
+    );
     v.visit(&Scheme::peer::<Seize>(), Seize::new);
     v.visit(&Scheme::peer::<Sdd>(), || Sdd);
     if let Ok(urcu) = Liburcu::try_new() {
         let inline = move |iters| urcu.time_inline_read_side(iters);
         v.visit(
-            &Scheme::peer::<Liburcu>().with_native_read_side(inline),
+            &Scheme::peer::<Liburcu>().with_direct_read_side(INLINE_C, inline),
             move || urcu,
         );
     }
 }
+
+/// The direct read side of this workspace's schemes: a registered reader.
+///
+/// ```
+/// assert_eq!(benches::schemes::REGISTERED.name, " (registered reader)");
+/// ```
+pub const REGISTERED: ReadPath = ReadPath {
+    id: "+registered",
+    name: " (registered reader)",
+    note: "register() once, then enter() on the handle, which skips the slot lookup; the \
+           scheme's own API, not a trait operation",
+};
+
+/// crossbeam-epoch's counterpart of [`REGISTERED`]: a `LocalHandle` of its default collector.
+///
+/// ```
+/// assert_eq!(benches::schemes::CROSSBEAM_HANDLE.id, "+handle");
+/// ```
+pub const CROSSBEAM_HANDLE: ReadPath = ReadPath {
+    id: "+handle",
+    name: " (registered handle)",
+    note: "default_collector().register() once, then pin() on the LocalHandle, which skips the \
+           thread-local lookup; crossbeam's own API, not a trait operation",
+};
+
+/// liburcu's direct read side: its header's inline fast path, timed in C.
+///
+/// ```
+/// assert_eq!(benches::schemes::INLINE_C.name, " (inline C)");
+/// ```
+pub const INLINE_C: ReadPath = ReadPath {
+    id: "+inline",
+    name: " (inline C)",
+    note: "the header's inline rcu_read_lock/rcu_read_unlock in a C loop, which Rust cannot \
+           inline; liburcu's own API, not a trait operation",
+};
 
 /// The scheme every ratio is taken against: the most used Rust scheme, always available.
 ///
@@ -121,22 +193,39 @@ pub enum Origin {
     Baseline,
 }
 
-/// A timed loop over a scheme's read side in its own language: `iters` sections, and the time
+/// A timed loop over a read side reached around the trait: `iters` sections, and the time
 /// they took.
 ///
 /// ```
-/// let loop_in_c: benches::schemes::NativeReadSide =
+/// let loop_in_c: benches::schemes::TimedReadSide =
 ///     std::sync::Arc::new(|iters| std::time::Duration::from_nanos(iters));
 /// assert_eq!(loop_in_c(5).as_nanos(), 5);
 /// ```
-pub type NativeReadSide = Arc<dyn Fn(u64) -> Duration + Send + Sync>;
+pub type TimedReadSide = Arc<dyn Fn(u64) -> Duration + Send + Sync>;
+
+/// A read side that a scheme's users can reach without the trait's `enter`, reported as a row
+/// of its own next to the trait's: what it is called, and how it differs.
+///
+/// ```
+/// let path = benches::schemes::REGISTERED;
+/// assert!(path.id.starts_with('+') && path.name.starts_with(' '));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadPath {
+    /// Appended to the scheme's id (`gus-default+registered`).
+    pub id: &'static str,
+    /// Appended to the scheme's name (`GUS default (registered reader)`).
+    pub name: &'static str,
+    /// What the path does instead of the trait's `enter`; the tables print it under the row.
+    pub note: &'static str,
+}
 
 /// What the benches need to know about one scheme besides its type.
 ///
 /// ```
 /// let s = benches::schemes::Scheme::ours("x", "X");
 /// assert_eq!((s.id.as_str(), s.name.as_str()), ("x", "X"));
-/// assert!(s.native_read_side.is_none());
+/// assert!(s.direct_read_sides.is_empty());
 /// ```
 #[derive(Clone)]
 pub struct Scheme {
@@ -148,9 +237,10 @@ pub struct Scheme {
     pub origin: Origin,
     /// How the trait's operations map onto the scheme.
     pub mapping: Mapping,
-    /// The scheme's read side timed in its own language, where the trait path adds a cost its
-    /// users do not pay (liburcu's inline C fast path behind an FFI call).
-    pub native_read_side: Option<NativeReadSide>,
+    /// Read sides the scheme's users reach around the trait, each timed by its own loop: a
+    /// registered reader that skips the slot lookup, liburcu's inline C fast path (which Rust
+    /// reaches only through an out-of-line call).
+    pub direct_read_sides: Vec<(ReadPath, TimedReadSide)>,
 }
 
 impl Scheme {
@@ -166,7 +256,7 @@ impl Scheme {
             name: name.into(),
             origin: Origin::Ours,
             mapping: Mapping::NATIVE,
-            native_read_side: None,
+            direct_read_sides: Vec::new(),
         }
     }
 
@@ -182,7 +272,7 @@ impl Scheme {
             name: P::NAME.to_owned(),
             origin: Origin::Peer,
             mapping: P::MAPPING,
-            native_read_side: None,
+            direct_read_sides: Vec::new(),
         }
     }
 
@@ -199,18 +289,21 @@ impl Scheme {
         }
     }
 
-    /// The same scheme, with its read side also timed by `read_side`.
+    /// The same scheme, with its read side also reached through `path`, timed by `time`.
     ///
     /// ```
-    /// let s = benches::schemes::Scheme::ours("x", "X")
-    ///     .with_native_read_side(|n| std::time::Duration::from_nanos(n));
-    /// assert!(s.native_read_side.is_some());
+    /// let s = benches::schemes::Scheme::ours("x", "X").with_direct_read_side(
+    ///     benches::schemes::REGISTERED,
+    ///     |n| std::time::Duration::from_nanos(n),
+    /// );
+    /// assert_eq!(s.direct_read_sides.len(), 1);
     /// ```
-    pub fn with_native_read_side(
+    pub fn with_direct_read_side(
         mut self,
-        read_side: impl Fn(u64) -> Duration + Send + Sync + 'static,
+        path: ReadPath,
+        time: impl Fn(u64) -> Duration + Send + Sync + 'static,
     ) -> Self {
-        self.native_read_side = Some(Arc::new(read_side));
+        self.direct_read_sides.push((path, Arc::new(time)));
         self
     }
 }

@@ -1,42 +1,62 @@
-//! The data structures the workloads run on, and the one list of them.
+//! The data structures the workloads run on, and the one list of them. The structures
+//! themselves live in the `structures` crate, written once against [`Reclaim`].
 //!
 //! The mixes of the SMR literature run on sets of `u64` keys: anything that implements
 //! [`KeySet`]. [`for_each_key_set`] lists them, so **adding a structure is an impl of
 //! [`KeySet`] and one line in [`for_each_key_set`]**; no runner code changes. The
-//! retire-bound workload runs on [`Stack`], and the unreclaimed-objects pass on [`Map`], whose
-//! values count their drops.
+//! retire-bound workload runs on [`Stack`].
 //!
-//! This file is the only one that names the structures' types: when they move to their own
-//! crate, only this file changes.
+//! This file is the only one that names the structures' types. The set types are the
+//! structures themselves, whose own `insert(key, value)`, `remove(&key)` and `contains(&key)`
+//! come first in method-call syntax: outside generic code, call [`SetOps`] as
+//! `SetOps::insert(&set, key)`.
 //!
 //! ```
 //! use benches::targets::{HashSet, KeySet, SetOps};
-//! let set = HashSet::new(peers::CrossbeamEpoch, 1000);
-//! assert!(set.insert(5));
-//! assert!(set.contains(5));
-//! assert!(set.remove(5));
+//! let set: HashSet<_> = KeySet::new(peers::CrossbeamEpoch, 1000);
+//! assert!(SetOps::insert(&set, 5));
+//! assert!(SetOps::contains(&set, 5));
+//! assert!(SetOps::remove(&set, 5));
 //! ```
 
 use reclaim::Reclaim;
 
-use crate::map::HashMap;
-
-/// The retire-bound workload's stack.
+/// The retire-bound workload's stack: a Treiber stack.
 ///
 /// ```
 /// let stack = benches::targets::Stack::new(peers::Sdd);
 /// stack.push(1u64);
 /// assert_eq!(stack.pop(), Some(1));
 /// ```
-pub type Stack<T, R> = crate::stack::TreiberStack<T, R>;
+pub type Stack<T, R> = structures::Stack<T, R>;
 
-/// The map of the unreclaimed-objects pass, whose values count their drops.
+/// The Michael hash map as a set of keys.
 ///
 /// ```
-/// let map = benches::targets::Map::new(peers::CrossbeamEpoch, 8);
-/// assert!(map.insert(1, "one").is_ok());
+/// use benches::targets::{HashSet, KeySet, SetOps};
+/// let set: HashSet<_> = KeySet::new(peers::Seize::new(), 64);
+/// assert!(SetOps::insert(&set, 1) && !SetOps::insert(&set, 1));
 /// ```
-pub type Map<V, R> = HashMap<V, R>;
+pub type HashSet<R> = structures::HashMap<u64, (), R>;
+
+/// The Harris–Michael sorted linked list as a set of keys.
+///
+/// ```
+/// use benches::targets::{KeySet, ListSet, SetOps};
+/// let set: ListSet<_> = KeySet::new(peers::CrossbeamEpoch, 1000);
+/// assert!(SetOps::insert(&set, 3) && SetOps::insert(&set, 1));
+/// assert!(SetOps::remove(&set, 3) && !SetOps::contains(&set, 3));
+/// ```
+pub type ListSet<R> = structures::List<u64, (), R>;
+
+/// The Natarajan–Mittal external binary search tree as a set of keys.
+///
+/// ```
+/// use benches::targets::{KeySet, SetOps, TreeSet};
+/// let set: TreeSet<_> = KeySet::new(peers::Sdd, 1000);
+/// assert!(SetOps::insert(&set, 8) && SetOps::contains(&set, 8));
+/// ```
+pub type TreeSet<R> = structures::Tree<u64, (), R>;
 
 /// The operations of a concurrent set of `u64` keys: what the mixes' workers call.
 ///
@@ -45,30 +65,32 @@ pub type Map<V, R> = HashMap<V, R>;
 /// fn churn(set: &impl SetOps) -> bool {
 ///     set.insert(1) && set.contains(1) && set.remove(1)
 /// }
-/// assert!(churn(&HashSet::new(peers::CrossbeamEpoch, 16)));
+/// let set: HashSet<_> = KeySet::new(peers::CrossbeamEpoch, 16);
+/// assert!(churn(&set));
 /// ```
 pub trait SetOps: Sync {
     /// Adds `key`; false if it was present.
     ///
     /// ```
     /// use benches::targets::{KeySet, ListSet, SetOps};
-    /// let set = ListSet::new(peers::CrossbeamEpoch, 16);
-    /// assert!(set.insert(4) && !set.insert(4));
+    /// let set: ListSet<_> = KeySet::new(peers::CrossbeamEpoch, 16);
+    /// assert!(SetOps::insert(&set, 4) && !SetOps::insert(&set, 4));
     /// ```
     fn insert(&self, key: u64) -> bool;
     /// Removes `key`; false if it was absent.
     ///
     /// ```
     /// use benches::targets::{KeySet, ListSet, SetOps};
-    /// let set = ListSet::new(peers::CrossbeamEpoch, 16);
-    /// assert!(!set.remove(4));
+    /// let set: ListSet<_> = KeySet::new(peers::CrossbeamEpoch, 16);
+    /// assert!(!SetOps::remove(&set, 4));
     /// ```
     fn remove(&self, key: u64) -> bool;
     /// Whether `key` is present.
     ///
     /// ```
     /// use benches::targets::{KeySet, ListSet, SetOps};
-    /// assert!(!ListSet::new(peers::CrossbeamEpoch, 16).contains(4));
+    /// let set: ListSet<_> = KeySet::new(peers::CrossbeamEpoch, 16);
+    /// assert!(!SetOps::contains(&set, 4));
     /// ```
     fn contains(&self, key: u64) -> bool;
 }
@@ -85,27 +107,27 @@ pub trait SetOps: Sync {
 ///     }
 ///     set
 /// }
-/// assert!(fill::<ListSet<_>>().contains(9));
+/// assert!(SetOps::contains(&fill::<ListSet<_>>(), 9));
 /// ```
 pub trait KeySet<R: Reclaim>: SetOps + Send + Sized + 'static {
     /// A short, stable identifier for file names and CSV files.
     ///
     /// ```
-    /// use benches::targets::{HashSet, KeySet, ListSet};
+    /// use benches::targets::{HashSet, KeySet};
     /// assert_eq!(<HashSet<peers::Sdd> as KeySet<_>>::ID, "hashmap");
     /// ```
     const ID: &'static str;
     /// The name shown in tables and plots.
     ///
     /// ```
-    /// use benches::targets::{HashSet, KeySet, ListSet};
+    /// use benches::targets::{KeySet, ListSet};
     /// assert_eq!(<ListSet<peers::Sdd> as KeySet<_>>::NAME, "list");
     /// ```
     const NAME: &'static str;
     /// The key range the literature runs this structure with (prefilled to half).
     ///
     /// ```
-    /// use benches::targets::{HashSet, KeySet, ListSet};
+    /// use benches::targets::{HashSet, KeySet};
     /// assert_eq!(<HashSet<peers::Sdd> as KeySet<_>>::KEY_RANGE, 100_000);
     /// ```
     const KEY_RANGE: u64;
@@ -114,7 +136,7 @@ pub trait KeySet<R: Reclaim>: SetOps + Send + Sized + 'static {
     ///
     /// ```
     /// use benches::targets::{HashSet, KeySet};
-    /// let _set = HashSet::new(srcu::Srcu::new(), 1000);
+    /// let _set: HashSet<_> = KeySet::new(srcu::Srcu::new(), 1000);
     /// ```
     fn new(domain: R, key_range: u64) -> Self;
 }
@@ -131,14 +153,14 @@ pub trait KeySet<R: Reclaim>: SetOps + Send + Sized + 'static {
 /// }
 /// let mut names = Names(Vec::new());
 /// benches::targets::for_each_key_set::<peers::CrossbeamEpoch>(&mut names);
-/// assert!(names.0.contains(&"hash map"));
+/// assert_eq!(names.0, ["hash map", "list", "tree"]);
 /// ```
 pub trait KeySetVisitor<R: Reclaim + 'static> {
     /// Called once per structure.
     fn visit<S: KeySet<R>>(&mut self);
 }
 
-/// Hands every structure the mixes run on to `visitor`.
+/// Hands every structure the mixes run on to `visitor`: the literature's three.
 ///
 /// ```
 /// use benches::targets::{KeySet, KeySetVisitor};
@@ -150,71 +172,67 @@ pub trait KeySetVisitor<R: Reclaim + 'static> {
 /// }
 /// let mut count = Count(0);
 /// benches::targets::for_each_key_set::<peers::Sdd>(&mut count);
-/// assert!(count.0 >= 2);
+/// assert_eq!(count.0, 3);
 /// ```
 pub fn for_each_key_set<R: Reclaim + 'static>(visitor: &mut impl KeySetVisitor<R>) {
     visitor.visit::<HashSet<R>>();
     visitor.visit::<ListSet<R>>();
+    visitor.visit::<TreeSet<R>>();
 }
 
-/// The Michael hash map as a set: one bucket per two keys of the range, so that the prefilled
-/// map has a load factor of one.
-///
-/// ```
-/// use benches::targets::{HashSet, KeySet, SetOps};
-/// let set = HashSet::new(peers::Seize::new(), 64);
-/// assert!(set.insert(1) && !set.insert(1));
-/// ```
-pub type HashSet<R> = MapSet<R, false>;
-
-/// The Harris–Michael sorted linked list: the hash map's bucket list, with a single bucket.
-///
-/// ```
-/// use benches::targets::{KeySet, ListSet, SetOps};
-/// let set = ListSet::new(peers::CrossbeamEpoch, 1000);
-/// assert!(set.insert(3) && set.insert(1));
-/// assert!(set.remove(3) && !set.contains(3));
-/// ```
-pub type ListSet<R> = MapSet<R, true>;
-
-/// A set over the bench hash map: a hash map ([`HashSet`]), or with `ONE_BUCKET` a single
-/// Harris–Michael list ([`ListSet`]).
-///
-/// ```
-/// use benches::targets::{KeySet, MapSet, SetOps};
-/// let set: MapSet<_, true> = KeySet::new(peers::Sdd, 10);
-/// assert!(set.insert(7));
-/// ```
-pub struct MapSet<R: Reclaim, const ONE_BUCKET: bool>(HashMap<(), R>);
-
-impl<R: Reclaim + 'static> KeySet<R> for MapSet<R, false> {
+/// One bucket per two keys of the range, so that the prefilled map has a load factor of about
+/// one (the bucket count is rounded up to a power of two).
+impl<R: Reclaim + 'static> KeySet<R> for HashSet<R> {
     const ID: &'static str = "hashmap";
     const NAME: &'static str = "hash map";
     const KEY_RANGE: u64 = 100_000;
 
     fn new(domain: R, key_range: u64) -> Self {
-        Self(HashMap::new(domain, (key_range / 2).max(1) as usize))
+        Self::new(domain, (key_range / 2).max(1) as usize)
     }
 }
 
-impl<R: Reclaim + 'static> KeySet<R> for MapSet<R, true> {
+/// The low end of the literature's 1k–10k: a list traversal is linear, and a longer one
+/// measures the walk more than the reclamation.
+impl<R: Reclaim + 'static> KeySet<R> for ListSet<R> {
     const ID: &'static str = "list";
     const NAME: &'static str = "list";
     const KEY_RANGE: u64 = 1_000;
 
     fn new(domain: R, _key_range: u64) -> Self {
-        Self(HashMap::new(domain, 1))
+        Self::new(domain)
     }
 }
 
-impl<R: Reclaim + 'static, const ONE_BUCKET: bool> SetOps for MapSet<R, ONE_BUCKET> {
-    fn insert(&self, key: u64) -> bool {
-        self.0.insert(key, ()).is_ok()
-    }
-    fn remove(&self, key: u64) -> bool {
-        self.0.remove(key)
-    }
-    fn contains(&self, key: u64) -> bool {
-        self.0.contains(key)
+/// Random keys keep the unbalanced tree's depth logarithmic on average.
+impl<R: Reclaim + 'static> KeySet<R> for TreeSet<R> {
+    const ID: &'static str = "tree";
+    const NAME: &'static str = "tree";
+    const KEY_RANGE: u64 = 100_000;
+
+    fn new(domain: R, _key_range: u64) -> Self {
+        Self::new(domain)
     }
 }
+
+/// Each structure's own operations, with a unit value.
+macro_rules! set_ops {
+    ($($set:ident),*) => {$(
+        impl<R: Reclaim + 'static> SetOps for $set<R> {
+            #[inline]
+            fn insert(&self, key: u64) -> bool {
+                self.insert(key, ()).is_ok()
+            }
+            #[inline]
+            fn remove(&self, key: u64) -> bool {
+                self.remove(&key)
+            }
+            #[inline]
+            fn contains(&self, key: u64) -> bool {
+                self.contains(&key)
+            }
+        }
+    )*};
+}
+
+set_ops!(HashSet, ListSet, TreeSet);

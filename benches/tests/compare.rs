@@ -91,9 +91,12 @@ fn quick_run_writes_tables_csv_plots_and_summaries() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
 
-    // Tables: every one says which direction is better; emulations are marked in place.
+    // Tables: every one says which direction is better; emulations are marked in place, and so
+    // are the rows that are not trait operations (registered readers).
     assert!(stdout.contains("Lower is better") && stdout.contains("Higher is better"));
     assert!(stdout.contains("synchronize emulated"), "{stdout}");
+    assert!(stdout.contains("(registered reader)"), "{stdout}");
+    assert!(stdout.contains("enter direct"), "{stdout}");
 
     // One SUMMARY line per scheme of this build, and nothing else starts with SUMMARY.
     let summaries: Vec<&str> = stdout
@@ -166,9 +169,10 @@ fn quick_run_writes_tables_csv_plots_and_summaries() {
         .collect();
     assert!(dir.join("read-side.svg").exists());
     assert!(dir.join("throughput-hashmap-90-5-5.svg").exists());
+    assert!(dir.join("throughput-tree-50-25-25.svg").exists());
     assert!(dir.join("throughput-treiber-stack-pop-push.svg").exists());
-    // read side + (hash map, list) x 4 mixes + stack
-    let expected = 1 + 2 * 4 + 1;
+    // read side + (hash map, list, tree) x 4 mixes + stack
+    let expected = 1 + 3 * 4 + 1;
     assert!(svgs.len() >= expected, "{svgs:?}");
     for svg in &svgs {
         assert_well_formed_svg(svg);

@@ -1,5 +1,8 @@
 //! crossbeam-epoch 0.9 on its default (global) collector.
 
+use core::hint::black_box;
+use std::time::{Duration, Instant};
+
 use reclaim::Reclaim;
 
 use crate::sentinel::{SendPtr, Sentinel, wait_for};
@@ -60,6 +63,24 @@ impl CrossbeamEpoch {
     fn sentinel_wait(&self) {
         let sentinel = self.sentinel();
         wait_for(&sentinel, || crossbeam_epoch::pin().flush());
+    }
+
+    /// Times `iters` empty pins through a handle registered once with the default collector
+    /// (`default_collector().register()`, then `LocalHandle::pin`): crossbeam's counterpart of
+    /// a registered reader, which skips the thread-local lookup that `pin()` makes. Not a
+    /// trait operation; the benches report it as a row of its own.
+    ///
+    /// ```
+    /// let t = peers::CrossbeamEpoch.time_registered_read_side(1000);
+    /// assert!(t.as_nanos() > 0);
+    /// ```
+    pub fn time_registered_read_side(&self, iters: u64) -> Duration {
+        let handle = crossbeam_epoch::default_collector().register();
+        let start = Instant::now();
+        for _ in 0..iters {
+            drop(black_box(handle.pin()));
+        }
+        start.elapsed()
     }
 }
 

@@ -89,6 +89,10 @@ pub enum Fidelity {
     Emulated(&'static str),
     /// The adapter covers less than the trait asks (the note says what is missing).
     Partial(&'static str),
+    /// Not the trait's operation at all: the scheme's own API, which its users can call
+    /// instead (a registered reader handle, a C inline function); the note says which. Rows so
+    /// marked show what the trait's shape costs, not what the trait runs.
+    Direct(&'static str),
 }
 
 impl Fidelity {
@@ -100,11 +104,14 @@ impl Fidelity {
     pub fn note(self) -> Option<&'static str> {
         match self {
             Fidelity::Native => None,
-            Fidelity::Adapted(n) | Fidelity::Emulated(n) | Fidelity::Partial(n) => Some(n),
+            Fidelity::Adapted(n)
+            | Fidelity::Emulated(n)
+            | Fidelity::Partial(n)
+            | Fidelity::Direct(n) => Some(n),
         }
     }
 
-    /// A one-word label: `native`, `adapted`, `emulated` or `partial`.
+    /// A one-word label: `native`, `adapted`, `emulated`, `partial` or `direct`.
     ///
     /// ```
     /// assert_eq!(peers::Fidelity::Emulated("x").label(), "emulated");
@@ -115,6 +122,7 @@ impl Fidelity {
             Fidelity::Adapted(_) => "adapted",
             Fidelity::Emulated(_) => "emulated",
             Fidelity::Partial(_) => "partial",
+            Fidelity::Direct(_) => "direct",
         }
     }
 }

@@ -34,8 +34,8 @@ pub const PASS: Pass = Pass {
     extras: &[],
     about: "each structure runs the SMR literature's mixes (lookup/insert/remove: read-only, \
             90/5/5, 50/25/25, 0/50/50) at 1 and 2 threads, the CPU count and twice it. Keys are \
-            uniform over the literature's range (hash map 100k, list 1k), prefilled to half. \
-            Every run builds a fresh domain and structure. The Treiber stack runs a \
+            uniform over the literature's range (hash map and tree 100k, list 1k), prefilled to \
+            half. Every run builds a fresh domain and structure. The Treiber stack runs a \
             retire-bound loop: each operation pops (and retires) a node, then pushes one.",
 };
 
@@ -168,9 +168,9 @@ pub fn jobs<R: Reclaim + 'static>(make: &Maker<R>, settings: &Settings) -> Vec<J
 ///
 /// ```
 /// use benches::targets::{HashSet, KeySet, SetOps};
-/// let set = HashSet::new(peers::CrossbeamEpoch, 100);
+/// let set: HashSet<_> = KeySet::new(peers::CrossbeamEpoch, 100);
 /// benches::workload::mixes::prefill(&set, 100);
-/// assert_eq!((0..100).filter(|&k| set.contains(k)).count(), 50);
+/// assert_eq!((0..100).filter(|&k| SetOps::contains(&set, k)).count(), 50);
 /// ```
 pub fn prefill(set: &impl SetOps, key_range: u64) {
     let mut rng = Rng::new(0xC0FFEE);
@@ -186,7 +186,7 @@ pub fn prefill(set: &impl SetOps, key_range: u64) {
 /// use std::sync::atomic::AtomicBool;
 /// use benches::targets::{KeySet, ListSet};
 /// use benches::workload::mixes::{Mix, worker};
-/// let set = ListSet::new(peers::CrossbeamEpoch, 64);
+/// let set: ListSet<_> = KeySet::new(peers::CrossbeamEpoch, 64);
 /// let stop = AtomicBool::new(true);
 /// assert_eq!(worker(&set, 1, Mix::UpdateOnly, 64, &stop), 64); // one batch, then it stops
 /// ```

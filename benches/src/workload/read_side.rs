@@ -1,7 +1,7 @@
 //! The read-side pass: nanoseconds per empty read section (`enter` and the guard's drop) on
-//! one thread, next to two floors that protect nothing. Where a scheme's users reach its read
-//! side without the trait's indirection (liburcu's inline C fast path), that path is timed too,
-//! as its own row.
+//! one thread, next to two floors that protect nothing. Where a scheme's users can reach its
+//! read side around the trait (a registered reader that skips the slot lookup, liburcu's inline
+//! C fast path), that path is timed too, as its own row marked as not a trait operation.
 //!
 //! ```
 //! let settings = benches::workload::Settings::quick();
@@ -12,12 +12,12 @@
 use core::hint::black_box;
 use std::time::Duration;
 
-use peers::{Mapping, Op};
+use peers::{Fidelity, Mapping, Op};
 use reclaim::Reclaim;
 
 use super::{Better, Job, Label, Maker, Pass, Point, Settings, Variant};
 use crate::baseline::{OwnedSlot, ThreadLocalPair};
-use crate::measure::{enter_exit_ns, time_per_call};
+use crate::measure::{enter_exit_ns, median_ns_per_call, time_per_call};
 use crate::schemes::Scheme;
 
 /// The pass.
@@ -36,27 +36,20 @@ pub const PASS: Pass = Pass {
     about: "one thread enters and leaves an empty read section in a loop; each run reports the \
             median of several timed batches. Two floors run beside the schemes: a thread-local \
             increment pair, and a load of a shared clock stored into an owned slot (a \
-            fence-free reader's shape). liburcu is also timed through its header's inline fast \
-            path, in C, because Rust can only reach it through an out-of-line call.",
-};
-
-/// The row of a read side timed in the scheme's own language.
-///
-/// ```
-/// assert_eq!(benches::workload::read_side::NATIVE.name, " (inline C)");
-/// ```
-pub const NATIVE: Variant = Variant {
-    id: "+inline",
-    name: " (inline C)",
-    mapping: Mapping::NATIVE,
+            fence-free reader's shape). Rows marked `enter direct` are not trait operations: \
+            this workspace's schemes through a registered reader (register() once, then enter() \
+            on the handle, with no slot lookup), crossbeam-epoch through a registered \
+            LocalHandle, and liburcu through its header's inline fast path, timed in C, because \
+            Rust can only reach it through an out-of-line call.",
 };
 
 fn point() -> Point {
     Point::new(&PASS, Label::NONE, Label::NONE, 1)
 }
 
-/// The pass's jobs for one scheme: its read side through the trait, and its native read side
-/// when it has one.
+/// The pass's jobs for one scheme: its read side through the trait, then each of its direct
+/// read sides (a registered reader, liburcu's inline C path) as a row of its own, whose
+/// mapping marks `enter` as [`Fidelity::Direct`].
 ///
 /// ```
 /// let scheme = benches::schemes::Scheme::peer::<peers::Seize>();
@@ -77,15 +70,21 @@ pub fn jobs<R: Reclaim + 'static>(
         let domain = make();
         vec![enter_exit_ns(&domain, batches, iters)]
     })];
-    if let Some(native) = scheme.native_read_side.clone() {
+    for (path, time) in &scheme.direct_read_sides {
+        let time = time.clone();
         let job = Job::new(point(), planned, false, move |_| {
-            native(iters.min(100_000)); // warm-up, as for the trait path
-            let per_batch: Vec<f64> = (0..batches.max(1))
-                .map(|_| native(iters).as_nanos() as f64 / iters.max(1) as f64)
-                .collect();
-            vec![crate::measure::Spread::of(&per_batch).median]
+            time(iters.min(100_000)); // warm-up, as for the trait path
+            vec![median_ns_per_call(batches, iters, &*time)]
         });
-        jobs.push(job.variant(NATIVE));
+        let variant = Variant {
+            id: path.id,
+            name: path.name,
+            mapping: Mapping {
+                enter: Fidelity::Direct(path.note),
+                ..scheme.mapping
+            },
+        };
+        jobs.push(job.variant(variant));
     }
     jobs
 }

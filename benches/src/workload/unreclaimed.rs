@@ -1,8 +1,9 @@
 //! The unreclaimed-objects pass: how much retired memory waits to be freed. The hash map runs
 //! the 50/25/25 mix on max(2, CPUs) threads while the main thread samples *retired minus freed*
-//! about every 100 µs; each run reports the average and the peak. Counting (one shared
-//! increment per retire and per free) slows the run, so this is a pass of its own and its
-//! throughput is not reported.
+//! about every 100 µs; each run reports the average and the peak. The domain is wrapped in
+//! `structures::testing::Counting`, which counts every retire and every free exactly on any
+//! scheme; that costs two shared increments and a small record per retire and slows the run,
+//! so this is a pass of its own and its throughput is not reported.
 //!
 //! ```
 //! let [avg, peak, retired] = benches::workload::unreclaimed::count(&|| peers::CrossbeamEpoch,
@@ -14,12 +15,12 @@ use std::time::Duration;
 
 use peers::Op;
 use reclaim::Reclaim;
+use structures::testing::Counting;
 
-use super::mixes::{Mix, worker};
+use super::mixes::{Mix, prefill, worker};
 use super::{Better, Job, Label, Maker, Pass, Point, Settings};
-use crate::counted::{Counted, Counter, CountingDomain};
-use crate::measure::{Rng, run_timed};
-use crate::targets::{HashSet, KeySet, Map, SetOps};
+use crate::measure::run_timed;
+use crate::targets::{HashSet, KeySet};
 
 /// The pass.
 ///
@@ -68,70 +69,37 @@ pub fn jobs<R: Reclaim + 'static>(make: &Maker<R>, settings: &Settings) -> Vec<J
 ///     std::time::Duration::from_millis(5));
 /// assert!(peak >= 0.0);
 /// ```
-pub fn count<R: Reclaim>(
+pub fn count<R: Reclaim + 'static>(
     make: &dyn Fn() -> R,
     threads: usize,
     key_range: u64,
     duration: Duration,
 ) -> [f64; 3] {
-    let counter = Counter::new();
-    let domain = CountingDomain::new(make());
-    let retired = domain.retired_counter();
-    let map = Map::new(domain, (key_range / 2) as usize);
-    let mut rng = Rng::new(0xC0FFEE);
-    let mut inserted = 0;
-    while inserted < key_range / 2 {
-        match map.insert(rng.next() % key_range, Counted::new(&counter)) {
-            Ok(()) => inserted += 1,
-            Err(mut v) => v.disarm(),
-        }
-    }
-    let set = CountedSet {
-        map: &map,
-        counter: &counter,
-    };
-    let dropped_before = counter.dropped();
-    let retired_before = retired();
-    let (mut peak, mut sum, mut n) = (0u64, 0u128, 0u64);
+    let domain = Counting::new(make());
+    let counts = domain.counts();
+    let set: HashSet<Counting<R>> = KeySet::new(domain, key_range);
+    prefill(&set, key_range);
+    let (retired_before, freed_before) = (counts.retired(), counts.freed());
+    let (mut peak, mut sum, mut n) = (0usize, 0u128, 0u64);
     run_timed(
         threads,
         duration,
         |t, stop| worker(&set, t as u64 + 101, Mix::UpdateHeavy, key_range, stop),
         || {
             std::thread::sleep(Duration::from_micros(100));
-            // Dropped first: every drop counted here was retired before, so the difference
+            // Freed first: every free counted here was retired before, so the difference
             // never undercounts what is pending.
-            let freed = counter.dropped() - dropped_before;
-            let pending = (retired() - retired_before).saturating_sub(freed);
+            let freed = counts.freed() - freed_before;
+            let pending = (counts.retired() - retired_before).saturating_sub(freed);
             peak = peak.max(pending);
-            sum += u128::from(pending);
+            sum += pending as u128;
             n += 1;
         },
     );
     let average = if n == 0 { 0.0 } else { sum as f64 / n as f64 };
-    [average, peak as f64, (retired() - retired_before) as f64]
-}
-
-/// The counting map seen as a key set, so that the mixes' worker drives it.
-struct CountedSet<'a, R: Reclaim> {
-    map: &'a Map<Counted, CountingDomain<R>>,
-    counter: &'a Counter,
-}
-
-impl<R: Reclaim> SetOps for CountedSet<'_, R> {
-    fn insert(&self, key: u64) -> bool {
-        match self.map.insert(key, Counted::new(self.counter)) {
-            Ok(()) => true,
-            Err(mut v) => {
-                v.disarm();
-                false
-            }
-        }
-    }
-    fn remove(&self, key: u64) -> bool {
-        self.map.remove(key)
-    }
-    fn contains(&self, key: u64) -> bool {
-        self.map.contains(key)
-    }
+    [
+        average,
+        peak as f64,
+        (counts.retired() - retired_before) as f64,
+    ]
 }

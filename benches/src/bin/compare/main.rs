@@ -66,7 +66,9 @@ HOW TO READ THE FIGURES
     range includes 1.00. Every table says whether higher or lower is better. The mapping
     column says where a peer's operation is not its own: adapted (its operation plus work the
     trait forces, such as an allocation), emulated (built from others, such as a grace period
-    waited for with a sentinel), or partial; the notes under the table say how.
+    waited for with a sentinel), or partial; and where a row is not a trait operation at all:
+    direct (the scheme's own API, such as a registered reader handle or liburcu's inline C read
+    side). The notes under the table say how.
 
 PASSES
 ";

@@ -243,7 +243,10 @@ fn table(results: &Results, group: &[&Cell], runs: usize) -> Table {
             row_ids.push(c.row);
         }
     }
-    let mut notes = Vec::new();
+    // One note per distinct (operation, fidelity, note), naming the rows it applies to in table
+    // order, rather than one per row.
+    type NoteKey = (&'static str, &'static str, &'static str);
+    let mut notes: Vec<(NoteKey, Vec<&str>)> = Vec::new();
     let rows = row_ids
         .iter()
         .map(|&r| {
@@ -264,18 +267,22 @@ fn table(results: &Results, group: &[&Cell], runs: usize) -> Table {
             }
             if row.origin != Origin::Baseline {
                 for &op in pass.ops {
-                    if let Some(note) = row.mapping.of(op).note() {
-                        notes.push(format!(
-                            "{}: {} {}: {note}",
-                            row.name,
-                            op.name(),
-                            row.mapping.of(op).label()
-                        ));
+                    let fidelity = row.mapping.of(op);
+                    if let Some(note) = fidelity.note() {
+                        let key = (op.name(), fidelity.label(), note);
+                        match notes.iter_mut().find(|(k, _)| *k == key) {
+                            Some((_, names)) => names.push(&row.name),
+                            None => notes.push((key, vec![&row.name])),
+                        }
                     }
                 }
             }
             line
         })
+        .collect();
+    let notes = notes
+        .into_iter()
+        .map(|((op, label, note), names)| format!("{}: {op} {label}: {note}", names.join(", ")))
         .collect();
     Table {
         title,
@@ -359,7 +366,7 @@ pub fn summary_lines(results: &Results, cells: &[Cell], schemes: &[Scheme]) -> V
             let mine: Vec<&Cell> = cells.iter().filter(|c| Some(c.row) == row).collect();
             let of = |pass: &str| mine.iter().find(|c| c.point.pass.id == pass);
             let median = |pass: &str| of(pass).map_or("-".to_owned(), |c| num(c.value.median));
-            let native = results
+            let direct = results
                 .rows
                 .iter()
                 .position(|r| r.scheme_id == scheme.id && r.id != scheme.id)
@@ -380,12 +387,12 @@ pub fn summary_lines(results: &Results, cells: &[Cell], schemes: &[Scheme]) -> V
             };
             let count = |v: Verdict| mine.iter().filter(|c| c.verdict == v).count();
             format!(
-                "SUMMARY {:<28} read_ns {:>7} read_native_ns {:>6} throughput_vs_{RATIO_BASELINE} \
+                "SUMMARY {:<28} read_ns {:>7} read_direct_ns {:>6} throughput_vs_{RATIO_BASELINE} \
                  {:>6} better {:>3} tie {:>3} worse {:>3} grace_period_us {:>8} \
                  unreclaimed_avg {:>8} peak_mib {:>7}",
                 format!("compare:{}", scheme.id),
                 median("read-side"),
-                native,
+                direct,
                 geomean,
                 count(Verdict::Better),
                 count(Verdict::Tie),
