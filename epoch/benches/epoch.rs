@@ -10,14 +10,14 @@
 //! - `registered_threads`: pin and unpin on one thread, first with no other thread registered,
 //!   then with 999 more threads registered in both domains and sitting idle (parked, unpinned).
 //!
-//! `cargo bench -p epoch --bench epoch` (add `-- --quick` for a smoke run).
+//! `cargo bench -p gracepoint-epoch --bench epoch` (add `-- --quick` for a smoke run).
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 mod common;
 
 use common::OwnedSlot;
 use criterion::{Criterion, criterion_group, criterion_main};
-use epoch::{Epoch, Reclaim};
+use gracepoint_epoch::{Epoch, Reclaim};
 use std::cell::Cell;
 use std::hint::black_box;
 use std::time::Duration;
@@ -47,7 +47,7 @@ fn trait_section<R: Reclaim>(domain: &R) {
 
 fn pin_unpin(c: &mut Criterion) {
     let mut g = c.benchmark_group("pin_unpin");
-    let domain = epoch::default_domain();
+    let domain = gracepoint_epoch::default_domain();
     g.bench_function("epoch trait enter (default domain)", |b| {
         b.iter(|| trait_section(domain))
     });
@@ -67,7 +67,7 @@ fn pin_unpin(c: &mut Criterion) {
 
 fn nested_pin(c: &mut Criterion) {
     let mut g = c.benchmark_group("nested_pin");
-    let domain = epoch::default_domain();
+    let domain = gracepoint_epoch::default_domain();
     {
         let _outer = domain.pin();
         g.bench_function("epoch nested pin", |b| {

@@ -1,7 +1,7 @@
 //! The pin fast path, out of line, for reading its machine code next to crossbeam-epoch's:
 //!
 //! ```text
-//! cargo build --release -p epoch --example pin_asm
+//! cargo build --release -p gracepoint-epoch --example pin_asm
 //! objdump -d --no-show-raw-insn -C target/release/examples/pin_asm \
 //!     | awk '/<asm_pin_default>:/,/^$/'
 //! ```
@@ -15,20 +15,22 @@ use std::hint::black_box;
 #[inline(never)]
 #[unsafe(no_mangle)]
 pub fn asm_pin_default() {
-    drop(black_box(epoch::default_domain().pin()));
+    drop(black_box(gracepoint_epoch::default_domain().pin()));
 }
 
 /// The same through the `Reclaim` trait.
 #[inline(never)]
 #[unsafe(no_mangle)]
 pub fn asm_pin_trait() {
-    drop(black_box(epoch::Reclaim::enter(epoch::default_domain())));
+    drop(black_box(gracepoint_epoch::Reclaim::enter(
+        gracepoint_epoch::default_domain(),
+    )));
 }
 
 /// A registered reader's pin: no slot lookup.
 #[inline(never)]
 #[unsafe(no_mangle)]
-pub fn asm_pin_reader(reader: &epoch::EpochReader<'_>) {
+pub fn asm_pin_reader(reader: &gracepoint_epoch::EpochReader<'_>) {
     drop(black_box(reader.pin()));
 }
 
@@ -42,7 +44,7 @@ pub fn asm_crossbeam_pin() {
 fn main() {
     asm_pin_default();
     asm_pin_trait();
-    let reader = epoch::default_domain().register().unwrap();
+    let reader = gracepoint_epoch::default_domain().register().unwrap();
     asm_pin_reader(&reader);
     asm_crossbeam_pin();
 }

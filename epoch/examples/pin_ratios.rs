@@ -6,14 +6,14 @@
 //! same operations with confidence intervals.
 //!
 //! ```text
-//! cargo run --release -p epoch --example pin_ratios
+//! cargo run --release -p gracepoint-epoch --example pin_ratios
 //! ```
 
 #[path = "../benches/common/mod.rs"]
 mod common;
 
 use common::OwnedSlot;
-use epoch::Reclaim;
+use gracepoint_epoch::Reclaim;
 use std::hint::black_box;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -79,7 +79,7 @@ fn report(title: &str, names: &[&str], ns: &[f64], baseline: usize) {
 }
 
 fn main() {
-    let domain = epoch::default_domain();
+    let domain = gracepoint_epoch::default_domain();
     let slot = OwnedSlot::new();
     let reader = domain.register().unwrap();
 
@@ -129,7 +129,7 @@ fn main() {
     );
 
     // 1 vs 1000 registered threads, in fresh domains that only these threads join.
-    let ours = epoch::Epoch::new();
+    let ours = gracepoint_epoch::Epoch::new();
     let collector = crossbeam_epoch::Collector::new();
     let handle = collector.register();
     let names = ["epoch: pin", "crossbeam-epoch: pin"];

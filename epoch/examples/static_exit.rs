@@ -3,7 +3,7 @@
 //! `crossbeam` it does the same through crossbeam-epoch's global collector instead:
 //!
 //! ```text
-//! cargo build --release -p epoch --example static_exit
+//! cargo build --release -p gracepoint-epoch --example static_exit
 //! valgrind --leak-check=full target/release/examples/static_exit
 //! valgrind --leak-check=full target/release/examples/static_exit crossbeam
 //! ```
@@ -11,7 +11,7 @@
 //! A `static` is never dropped, so what is still pending at exit stays reachable from it: leak
 //! checkers count it as "still reachable", not lost. `docs/epoch.md` quotes the output.
 
-use epoch::Epoch;
+use gracepoint_epoch::Epoch;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 static OWN: Epoch = Epoch::new();
@@ -22,13 +22,13 @@ const SWAPS: u64 = 1000;
 fn with_epoch(shared: &'static AtomicPtr<Vec<u64>>, t: u64) {
     for i in 0..SWAPS {
         {
-            let _guard = epoch::pin();
+            let _guard = gracepoint_epoch::pin();
             // SAFETY: the guard keeps the object alive.
             assert_eq!(unsafe { &*shared.load(Ordering::Acquire) }.len(), 4);
         }
         let old = shared.swap(Box::into_raw(Box::new(vec![t + i; 4])), Ordering::AcqRel);
         // SAFETY: `old` is unlinked; readers load it only while pinned in the default domain.
-        epoch::default_domain().retire(unsafe { Box::from_raw(old) });
+        gracepoint_epoch::default_domain().retire(unsafe { Box::from_raw(old) });
         OWN.retire(Box::new(i));
     }
 }
@@ -69,7 +69,7 @@ fn main() {
     if !crossbeam {
         println!(
             "exiting with {} objects pending in the default domain, {} in its own",
-            epoch::default_domain().stats().pending,
+            gracepoint_epoch::default_domain().stats().pending,
             OWN.stats().pending
         );
     }

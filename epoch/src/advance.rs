@@ -38,8 +38,8 @@ pub(crate) const START: u64 = if cfg!(reclaim_near_wrap) {
 /// is two steps further.
 ///
 /// ```
-/// let domain = epoch::Epoch::<2>::new_fixed();
-/// let cookie: epoch::Cookie = domain.start_poll();
+/// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
+/// let cookie: gracepoint_epoch::Cookie = domain.start_poll();
 /// domain.synchronize();
 /// assert!(domain.poll(cookie));
 /// ```
@@ -114,7 +114,7 @@ impl<const N: usize> Epoch<N> {
     /// `--cfg reclaim_near_wrap`, from just below the wrap).
     ///
     /// ```
-    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
     /// let before = domain.epoch();
     /// assert!(domain.try_advance());
     /// assert_eq!(domain.epoch(), before.wrapping_add(1));
@@ -145,7 +145,7 @@ impl<const N: usize> Epoch<N> {
     /// advanced the epoch.
     ///
     /// ```
-    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
     /// let reader = domain.register().unwrap();
     /// let guard = reader.pin();
     /// assert!(domain.try_advance()); // the reader is at the current epoch
@@ -197,7 +197,7 @@ impl<const N: usize> Epoch<N> {
     /// request: every advance serves every cookie).
     ///
     /// ```
-    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
     /// let cookie = domain.get_state();
     /// assert!(!domain.poll(cookie)); // the epoch must move twice
     /// domain.synchronize();
@@ -217,7 +217,7 @@ impl<const N: usize> Epoch<N> {
     /// waits.
     ///
     /// ```
-    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
     /// let cookie = domain.start_poll();
     /// while !domain.poll(cookie) {
     ///     std::thread::yield_now();
@@ -236,7 +236,7 @@ impl<const N: usize> Epoch<N> {
     ///
     /// ```
     /// # #[cfg(feature = "std")] {
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// let cookie = domain.start_poll();
     /// let guard = domain.pin();
     /// // This section began after `start_poll` advanced the epoch, so the advance the cookie
@@ -263,7 +263,7 @@ impl<const N: usize> Epoch<N> {
     ///
     /// ```
     /// # #[cfg(feature = "std")] {
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// drop(domain.pin());
     /// domain.synchronize();
     /// # }
@@ -280,10 +280,10 @@ impl<const N: usize> Epoch<N> {
     /// As [`synchronize`](Epoch::synchronize).
     ///
     /// ```
-    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
     /// let mut pauses = 0;
     /// domain.synchronize_with(&mut || pauses += 1);
-    /// domain.synchronize_with(&mut epoch::Spin);
+    /// domain.synchronize_with(&mut gracepoint_epoch::Spin);
     /// ```
     #[track_caller]
     pub fn synchronize_with(&self, strategy: &mut impl WaitStrategy) {

@@ -19,7 +19,7 @@
 //! # Example
 //! ```
 //! # #[cfg(feature = "std")] {
-//! use epoch::Epoch;
+//! use gracepoint_epoch::Epoch;
 //! use std::sync::atomic::{AtomicPtr, Ordering};
 //!
 //! static DOMAIN: Epoch = Epoch::new();
@@ -155,7 +155,7 @@ impl SlotState for EpochSlot {
 /// allocates nothing when it joins a domain; the slot comes from the domain's array.
 ///
 /// ```
-/// assert!(epoch::SLOT_BYTES <= 256);
+/// assert!(gracepoint_epoch::SLOT_BYTES <= 256);
 /// ```
 pub const SLOT_BYTES: usize =
     core::mem::size_of::<CachePadded<reclaim::scheme::slots::Slot<EpochSlot>>>();
@@ -173,11 +173,11 @@ const _: () = assert!(SLOT_BYTES <= 256, "a reader slot outgrew 256 bytes");
 /// Dropping a domain frees everything still retired in it.
 ///
 /// ```
-/// use epoch::Epoch;
+/// use gracepoint_epoch::Epoch;
 /// static FIXED: Epoch<4> = Epoch::new_fixed();
 /// let reader = FIXED.register().unwrap();
 /// drop(reader.pin());
-/// FIXED.synchronize_with(&mut epoch::Spin);
+/// FIXED.synchronize_with(&mut gracepoint_epoch::Spin);
 /// ```
 pub struct Epoch<const N: usize = 0> {
     /// The global epoch, in units of [`STEP`]: read by every pin, written by advances only.
@@ -209,7 +209,7 @@ impl Epoch<0> {
         /// `static`; it allocates nothing until a thread first pins or retires.
         ///
         /// ```
-        /// static DOMAIN: epoch::Epoch = epoch::Epoch::new();
+        /// static DOMAIN: gracepoint_epoch::Epoch = gracepoint_epoch::Epoch::new();
         /// let reader = DOMAIN.register().unwrap();
         /// drop(reader.pin());
         /// DOMAIN.synchronize();
@@ -228,7 +228,7 @@ impl<const N: usize> Epoch<N> {
         /// slots past `N` are allocated on demand.
         ///
         /// ```
-        /// static DOMAIN: epoch::Epoch<2> = epoch::Epoch::new_fixed();
+        /// static DOMAIN: gracepoint_epoch::Epoch<2> = gracepoint_epoch::Epoch::new_fixed();
         /// let reader = DOMAIN.register().unwrap();
         /// drop(reader.pin());
         /// ```
@@ -244,7 +244,7 @@ impl<const N: usize> Epoch<N> {
     ///
     /// ```
     /// # #[cfg(feature = "alloc")] {
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// domain.retire(Box::new(5u64));
     /// domain.barrier();
     /// let stats = domain.stats();
@@ -272,9 +272,9 @@ impl<const N: usize> Epoch<N> {
 /// not at all).
 ///
 /// ```
-/// let guard = epoch::default_domain().pin();
+/// let guard = gracepoint_epoch::default_domain().pin();
 /// drop(guard);
-/// epoch::default_domain().retire(Box::new([0u8; 32]));
+/// gracepoint_epoch::default_domain().retire(Box::new([0u8; 32]));
 /// ```
 #[cfg(all(feature = "std", not(loom)))]
 pub fn default_domain() -> &'static Epoch {
@@ -282,12 +282,12 @@ pub fn default_domain() -> &'static Epoch {
     &DEFAULT
 }
 
-/// Pins the [`default_domain`]: `epoch::pin()` where crossbeam users wrote
+/// Pins the [`default_domain`]: `gracepoint_epoch::pin()` where crossbeam users wrote
 /// `crossbeam_epoch::pin()`.
 ///
 /// ```
-/// let guard = epoch::pin();
-/// assert!(epoch::default_domain().is_pinned());
+/// let guard = gracepoint_epoch::pin();
+/// assert!(gracepoint_epoch::default_domain().is_pinned());
 /// drop(guard);
 /// ```
 #[cfg(all(feature = "std", not(loom)))]

@@ -38,7 +38,7 @@ use reclaim::sync::{Ordering, fence};
 ///
 /// ```
 /// # #[cfg(feature = "std")] {
-/// let domain = epoch::Epoch::new();
+/// let domain = gracepoint_epoch::Epoch::new();
 /// let outer = domain.pin();
 /// let inner = domain.pin();
 /// drop(outer);
@@ -51,7 +51,7 @@ use reclaim::sync::{Ordering, fence};
 /// A guard cannot move to another thread:
 /// ```compile_fail
 /// fn send<T: Send>(_: T) {}
-/// let domain = epoch::Epoch::new();
+/// let domain = gracepoint_epoch::Epoch::new();
 /// send(domain.pin());
 /// ```
 #[must_use = "the section ends as soon as the guard drops"]
@@ -69,17 +69,17 @@ pub struct EpochGuard<'a, const N: usize = 0> {
 /// `Send` (it may move to another thread between sections) but not `Sync`.
 ///
 /// ```
-/// static DOMAIN: epoch::Epoch<2> = epoch::Epoch::new_fixed();
+/// static DOMAIN: gracepoint_epoch::Epoch<2> = gracepoint_epoch::Epoch::new_fixed();
 /// let reader = DOMAIN.register().unwrap();
 /// let guard = reader.pin();
 /// drop(guard);
-/// DOMAIN.synchronize_with(&mut epoch::Spin);
+/// DOMAIN.synchronize_with(&mut gracepoint_epoch::Spin);
 /// ```
 ///
 /// Two threads cannot share one reader:
 /// ```compile_fail
 /// fn share<T: Sync>(_: T) {}
-/// let domain = epoch::Epoch::new();
+/// let domain = gracepoint_epoch::Epoch::new();
 /// share(domain.register().unwrap());
 /// ```
 pub struct EpochReader<'a, const N: usize = 0> {
@@ -110,7 +110,7 @@ impl<const N: usize> Epoch<N> {
     /// guard drops. Objects retired after this call are not freed before then.
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// let guard = domain.enter();
     /// drop(guard);
     /// ```
@@ -126,7 +126,7 @@ impl<const N: usize> Epoch<N> {
     /// The literature's name for [`enter`](Epoch::enter) (crossbeam-epoch's `pin`).
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// drop(domain.pin());
     /// ```
     #[cfg(feature = "std")]
@@ -138,7 +138,7 @@ impl<const N: usize> Epoch<N> {
     /// True when the calling thread holds a guard on its own slot of this domain.
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// assert!(!domain.is_pinned());
     /// let _guard = domain.pin();
     /// assert!(domain.is_pinned());
@@ -155,7 +155,7 @@ impl<const N: usize> Epoch<N> {
     /// when a fixed-size domain has no free slot left.
     ///
     /// ```
-    /// static DOMAIN: epoch::Epoch<1> = epoch::Epoch::new_fixed();
+    /// static DOMAIN: gracepoint_epoch::Epoch<1> = gracepoint_epoch::Epoch::new_fixed();
     /// let reader = DOMAIN.register().unwrap();
     /// # #[cfg(not(feature = "alloc"))]
     /// assert!(DOMAIN.register().is_err());
@@ -210,7 +210,7 @@ impl<const N: usize> EpochGuard<'_, N> {
     ///
     /// ```
     /// # #[cfg(feature = "std")] {
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// let mut guard = domain.pin();
     /// for _ in 0..3 {
     ///     // ... a chunk of a long traversal, then:
@@ -265,7 +265,7 @@ impl<const N: usize> EpochReader<'_, N> {
     /// Pins the domain on this reader's slot; nesting costs a counter.
     ///
     /// ```
-    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
     /// let reader = domain.register().unwrap();
     /// let outer = reader.enter();
     /// let inner = reader.enter();
@@ -279,7 +279,7 @@ impl<const N: usize> EpochReader<'_, N> {
     /// The literature's name for [`enter`](EpochReader::enter).
     ///
     /// ```
-    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
     /// let reader = domain.register().unwrap();
     /// drop(reader.pin());
     /// ```
@@ -305,7 +305,7 @@ impl<const N: usize> EpochReader<'_, N> {
     /// unsafe fn count(_: *mut ()) {
     ///     FREED.fetch_add(1, Ordering::Relaxed);
     /// }
-    /// static DOMAIN: epoch::Epoch<2> = epoch::Epoch::new_fixed();
+    /// static DOMAIN: gracepoint_epoch::Epoch<2> = gracepoint_epoch::Epoch::new_fixed();
     /// let reader = DOMAIN.register().unwrap();
     /// // SAFETY: `count` accepts any pointer.
     /// unsafe { reader.retire_raw(core::ptr::null_mut(), count) };
@@ -324,7 +324,7 @@ impl<const N: usize> EpochReader<'_, N> {
     /// through this reader's own bag.
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// let reader = domain.register().unwrap();
     /// reader.retire(Box::new(7u32));
     /// domain.barrier();

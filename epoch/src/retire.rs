@@ -22,7 +22,7 @@ impl<const N: usize> Epoch<N> {
     /// domain drops.
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// let reader = domain.register().unwrap();
     /// let guard = reader.pin();
     /// domain.retire(Box::new(vec![1, 2, 3]));
@@ -44,7 +44,7 @@ impl<const N: usize> Epoch<N> {
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
     /// static RAN: AtomicBool = AtomicBool::new(false);
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// domain.call(|| RAN.store(true, Ordering::Relaxed));
     /// domain.barrier();
     /// assert!(RAN.load(Ordering::Relaxed));
@@ -79,7 +79,7 @@ impl<const N: usize> Epoch<N> {
     /// unsafe fn count(_: *mut ()) {
     ///     FREED.fetch_add(1, Ordering::Relaxed);
     /// }
-    /// static DOMAIN: epoch::Epoch<2> = epoch::Epoch::new_fixed();
+    /// static DOMAIN: gracepoint_epoch::Epoch<2> = gracepoint_epoch::Epoch::new_fixed();
     /// // SAFETY: `count` accepts any pointer.
     /// unsafe { DOMAIN.retire_raw(core::ptr::null_mut(), count) };
     /// DOMAIN.barrier();
@@ -105,7 +105,7 @@ impl<const N: usize> Epoch<N> {
     ///
     /// ```
     /// # #[cfg(feature = "alloc")] {
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// domain.retire(Box::new(1));
     /// domain.synchronize();
     /// domain.collect();
@@ -125,7 +125,7 @@ impl<const N: usize> Epoch<N> {
     ///
     /// ```
     /// # #[cfg(feature = "alloc")] {
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// domain.retire(Box::new(1));
     /// domain.barrier();
     /// assert_eq!(domain.stats().pending, 0);
@@ -145,7 +145,7 @@ impl<const N: usize> Epoch<N> {
     /// epoch is a reader inside a section.
     ///
     /// ```
-    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
     /// assert!(domain.stall_report().is_none());
     /// ```
     #[cfg(feature = "alloc")]
@@ -157,7 +157,7 @@ impl<const N: usize> Epoch<N> {
     /// `threshold`: at most once per grace period, from whichever thread waits or collects.
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// domain.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
     /// ```
     #[cfg(feature = "std")]
@@ -175,7 +175,7 @@ impl<const N: usize> Epoch<N> {
     ///
     /// ```
     /// use reclaim::stall::{Limit, Policy};
-    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
     /// domain.set_limit(Limit::objects(10_000).with_policy(Policy::Block));
     /// ```
     pub fn set_limit(&self, limit: reclaim::stall::Limit) {
@@ -185,7 +185,7 @@ impl<const N: usize> Epoch<N> {
     /// Installs the hook that [`Policy::Hook`](reclaim::stall::Policy::Hook) calls.
     ///
     /// ```
-    /// let domain = epoch::Epoch::new();
+    /// let domain = gracepoint_epoch::Epoch::new();
     /// domain.on_limit(|pending| eprintln!("{} objects wait", pending.objects));
     /// ```
     #[cfg(feature = "alloc")]
@@ -197,7 +197,7 @@ impl<const N: usize> Epoch<N> {
     /// advances the epoch and frees what expired, without waiting.
     ///
     /// ```
-    /// let domain = epoch::Epoch::<2>::new_fixed();
+    /// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
     /// while domain.reclaim_step().objects > 0 {}
     /// ```
     pub fn reclaim_step(&self) -> reclaim::scheme::Pending {

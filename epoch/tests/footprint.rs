@@ -3,7 +3,7 @@
 //! crate and for crossbeam-epoch in the same run. A counting allocator attributes every allocation to the
 //! thread that makes it.
 //!
-//! `cargo test -p epoch --test footprint -- --nocapture` prints the figures quoted in
+//! `cargo test -p gracepoint-epoch --test footprint -- --nocapture` prints the figures quoted in
 //! `docs/epoch.md`.
 
 #![cfg(feature = "std")]
@@ -70,8 +70,8 @@ fn joined_bytes(threads: usize, join: impl Fn() -> Box<dyn FnOnce()> + Sync) -> 
 fn per_thread_state_is_one_slot_and_no_allocation_per_thread() {
     // One test function, so that the thread ids this binary hands out stay dense.
     const THREADS: usize = 100;
-    let slot = epoch::SLOT_BYTES;
-    let domain = epoch::Epoch::new();
+    let slot = gracepoint_epoch::SLOT_BYTES;
+    let domain = gracepoint_epoch::Epoch::new();
     let ours = joined_bytes(THREADS, || {
         drop(domain.pin());
         Box::new(|| {})

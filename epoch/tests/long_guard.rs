@@ -9,12 +9,12 @@
 //! freed as soon as the guard goes. With `repin` every few steps of the long operation, the
 //! backlog stays bounded.
 //!
-//! `cargo test --release -p epoch --test long_guard -- --nocapture` prints the figures quoted in
+//! `cargo test --release -p gracepoint-epoch --test long_guard -- --nocapture` prints the figures quoted in
 //! `docs/epoch.md`.
 
 #![cfg(feature = "std")]
 
-use epoch::Epoch;
+use gracepoint_epoch::Epoch;
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 

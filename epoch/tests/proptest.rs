@@ -12,7 +12,7 @@
 
 #![cfg(feature = "std")]
 
-use epoch::{Cookie, Epoch, EpochGuard, EpochReader};
+use gracepoint_epoch::{Cookie, Epoch, EpochGuard, EpochReader};
 use proptest::prelude::*;
 use std::cell::RefCell;
 use std::collections::BTreeSet;

@@ -10,7 +10,7 @@
 
 #![cfg(feature = "std")]
 
-use epoch::Epoch;
+use gracepoint_epoch::Epoch;
 use reclaim::testing::{Ledger, StressConfig, Tracked, swap_and_retire};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

@@ -44,10 +44,12 @@
 //! | scheme | read side | pick it for |
 //! |---|---|---|
 //! | [`srcu`] | two plain increments (Fast flavor) | readers that sleep, migrate or unlock on another thread; polled grace periods |
+//! | [`gus`] | a store and one fence (lazy mode: no fence) | cheap non-blocking polls, deferred frees, recycling memory without freeing it (`Tagged`) |
 //! | [`epoch`] | a store and one fence | what crossbeam-epoch users know, with bounded garbage, small per-thread state and polled grace periods |
 //!
 //! # Features
-//! - `srcu`, `epoch`, `structures` (all default): the scheme crates and the data structures;
+//! - `srcu`, `gus`, `epoch`, `structures` (all default): the scheme crates and the data
+//!   structures;
 //! - `std` (default): thread-local slot lookup, parking, `membarrier`; implies `alloc`;
 //! - `alloc`: boxed retire, growable slot arrays; without `std` and `alloc` every scheme still
 //!   works from a `static` with a fixed slot array and no allocator;
@@ -61,6 +63,10 @@ pub use reclaim::{Reclaim, SlotsFull, Stats, atomic, stall, sync, wait};
 /// Sleepable RCU: per-slot lock/unlock counters and an index flip (the `srcu` crate).
 #[cfg(feature = "srcu")]
 pub use srcu;
+
+/// Global Unbounded Sequences, FreeBSD's SMR: write and read sequence clocks (the `gus` crate).
+#[cfg(feature = "gus")]
+pub use gus;
 
 /// Epoch-based reclamation: a global epoch and a pinned epoch per reader (the `epoch` crate).
 #[cfg(feature = "epoch")]

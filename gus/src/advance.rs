@@ -36,10 +36,10 @@ impl<const N: usize> Gus<N> {
     /// it (see [`poll`](Gus::poll)).
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// let first = gus.advance();
     /// let second = gus.advance();
-    /// assert_eq!(second.seq(), first.seq().wrapping_add(gus::INCR));
+    /// assert_eq!(second.seq(), first.seq().wrapping_add(gracepoint_gus::INCR));
     /// assert!(gus.poll(second));
     /// ```
     pub fn advance(&self) -> Goal {

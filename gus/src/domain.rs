@@ -21,7 +21,7 @@ use reclaim::sync::{AtomicU32, AtomicU64, Ordering, OwnerCell};
 /// How a domain trades reader cost against writer cost. Chosen at construction.
 ///
 /// ```
-/// use gus::{Gus, Mode};
+/// use gracepoint_gus::{Gus, Mode};
 /// let gus = Gus::with_mode(Mode::Deferred(8));
 /// assert_eq!(gus.mode(), Mode::Deferred(8));
 /// ```
@@ -127,7 +127,7 @@ pub(crate) struct WriterShared {
 /// `alloc`; a `Gus<N>` built with [`Gus::fixed`] needs no allocator and can live in a `static`.
 ///
 /// ```
-/// static DOMAIN: gus::Gus<4> = gus::Gus::fixed();
+/// static DOMAIN: gracepoint_gus::Gus<4> = gracepoint_gus::Gus::fixed();
 /// let reader = DOMAIN.register().unwrap();
 /// drop(reader.enter());
 /// let goal = DOMAIN.advance();
@@ -147,8 +147,8 @@ impl Gus<0> {
         /// initialise a `static`.
         ///
         /// ```
-        /// static DOMAIN: gus::Gus = gus::Gus::new();
-        /// assert_eq!(DOMAIN.mode(), gus::Mode::Default);
+        /// static DOMAIN: gracepoint_gus::Gus = gracepoint_gus::Gus::new();
+        /// assert_eq!(DOMAIN.mode(), gracepoint_gus::Mode::Default);
         /// ```
         pub fn new() -> Self {
             Self::with_clock(Mode::Default, START, INCR, MAX_DELTA)
@@ -159,9 +159,9 @@ impl Gus<0> {
         /// A domain in `mode` whose reader slots grow on demand.
         ///
         /// ```
-        /// let gus = gus::Gus::with_mode(gus::Mode::Lazy);
+        /// let gus = gracepoint_gus::Gus::with_mode(gracepoint_gus::Mode::Lazy);
         /// // Lazy where membarrier works, the default mode elsewhere.
-        /// assert!(matches!(gus.mode(), gus::Mode::Lazy | gus::Mode::Default));
+        /// assert!(matches!(gus.mode(), gracepoint_gus::Mode::Lazy | gracepoint_gus::Mode::Default));
         /// ```
         pub fn with_mode(mode: Mode) -> Self {
             Self::with_clock(mode, START, INCR, MAX_DELTA)
@@ -182,8 +182,8 @@ impl<const N: usize> Gus<N> {
         /// with no allocator. With `alloc`, slots past `N` are allocated on demand.
         ///
         /// ```
-        /// static DOMAIN: gus::Gus<2> = gus::Gus::fixed();
-        /// assert_eq!(DOMAIN.current().seq(), gus::START);
+        /// static DOMAIN: gracepoint_gus::Gus<2> = gracepoint_gus::Gus::fixed();
+        /// assert_eq!(DOMAIN.current().seq(), gracepoint_gus::START);
         /// ```
         pub fn fixed() -> Self {
             Self::with_clock(Mode::Default, START, INCR, MAX_DELTA)
@@ -194,8 +194,8 @@ impl<const N: usize> Gus<N> {
         /// Like [`fixed`](Gus::fixed), in `mode`.
         ///
         /// ```
-        /// static DOMAIN: gus::Gus<2> = gus::Gus::fixed_with_mode(gus::Mode::Deferred(4));
-        /// assert_eq!(DOMAIN.mode(), gus::Mode::Deferred(4));
+        /// static DOMAIN: gracepoint_gus::Gus<2> = gracepoint_gus::Gus::fixed_with_mode(gracepoint_gus::Mode::Deferred(4));
+        /// assert_eq!(DOMAIN.mode(), gracepoint_gus::Mode::Deferred(4));
         /// ```
         pub fn fixed_with_mode(mode: Mode) -> Self {
             Self::with_clock(mode, START, INCR, MAX_DELTA)
@@ -250,7 +250,7 @@ impl<const N: usize> Gus<N> {
     /// default mode.
     ///
     /// ```
-    /// assert_eq!(gus::Gus::with_mode(gus::Mode::Deferred(1)).mode(), gus::Mode::Default);
+    /// assert_eq!(gracepoint_gus::Gus::with_mode(gracepoint_gus::Mode::Deferred(1)).mode(), gracepoint_gus::Mode::Default);
     /// ```
     pub fn mode(&self) -> Mode {
         match self.wr.mode {
@@ -263,7 +263,7 @@ impl<const N: usize> Gus<N> {
     /// [`advance`](Gus::advance) in the deferred and lazy modes usually lie ahead of it.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// let goal = gus.advance();
     /// assert_eq!(gus.current(), goal);
     /// ```
@@ -274,7 +274,7 @@ impl<const N: usize> Gus<N> {
     /// The read clock: every goal at or before it has passed.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// let goal = gus.advance();
     /// assert!(gus.poll(goal));
     /// assert_eq!(gus.completed(), goal);

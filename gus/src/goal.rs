@@ -21,8 +21,8 @@ use reclaim::scheme::seq::Sequence;
 /// `--cfg reclaim_seq32`.
 ///
 /// ```
-/// let goal = gus::Gus::new().advance();
-/// let value: gus::Seq = goal.seq();
+/// let goal = gracepoint_gus::Gus::new().advance();
+/// let value: gracepoint_gus::Seq = goal.seq();
 /// assert_eq!(value % 2, 1);
 /// ```
 #[cfg(all(target_has_atomic = "64", not(reclaim_seq32)))]
@@ -31,8 +31,8 @@ pub type Seq = u64;
 /// `--cfg reclaim_seq32`.
 ///
 /// ```
-/// let goal = gus::Gus::new().advance();
-/// let value: gus::Seq = goal.seq();
+/// let goal = gracepoint_gus::Gus::new().advance();
+/// let value: gracepoint_gus::Seq = goal.seq();
 /// assert_eq!(value % 2, 1);
 /// ```
 #[cfg(not(all(target_has_atomic = "64", not(reclaim_seq32))))]
@@ -50,9 +50,9 @@ pub(crate) const IDLE: Seq = 0;
 /// an even number) with `--cfg reclaim_near_wrap`. Even, so clock values stay odd.
 ///
 /// ```
-/// let gus = gus::Gus::new();
+/// let gus = gracepoint_gus::Gus::new();
 /// let before = gus.current();
-/// assert_eq!(gus.advance().seq(), before.seq().wrapping_add(gus::INCR));
+/// assert_eq!(gus.advance().seq(), before.seq().wrapping_add(gracepoint_gus::INCR));
 /// ```
 pub const INCR: Seq = if cfg!(reclaim_near_wrap) {
     (Seq::MAX / 10_000) & !1
@@ -64,7 +64,7 @@ pub const INCR: Seq = if cfg!(reclaim_near_wrap) {
 /// `--cfg reclaim_near_wrap`.
 ///
 /// ```
-/// assert_eq!(gus::Gus::new().current().seq(), gus::START);
+/// assert_eq!(gracepoint_gus::Gus::new().current().seq(), gracepoint_gus::START);
 /// ```
 pub const START: Seq = if cfg!(reclaim_near_wrap) {
     Seq::MAX.wrapping_sub(16 * INCR) | 1
@@ -80,7 +80,7 @@ pub const START: Seq = if cfg!(reclaim_near_wrap) {
 /// add, and a goal kept after it passed must go on comparing as passed for a while.
 ///
 /// ```
-/// assert!(gus::MAX_DELTA >= 32 * gus::INCR);
+/// assert!(gracepoint_gus::MAX_DELTA >= 32 * gracepoint_gus::INCR);
 /// ```
 pub const MAX_DELTA: Seq = if cfg!(reclaim_near_wrap) {
     32 * INCR
@@ -95,8 +95,8 @@ pub const MAX_DELTA: Seq = if cfg!(reclaim_near_wrap) {
 /// arithmetic, never with `<`: use [`Gus::poll`](crate::Gus::poll) to ask about one.
 ///
 /// ```
-/// let gus = gus::Gus::new();
-/// let goal: gus::Goal = gus.advance();
+/// let gus = gracepoint_gus::Gus::new();
+/// let goal: gracepoint_gus::Goal = gus.advance();
 /// gus.wait(goal);
 /// assert!(gus.poll(goal));
 /// ```
@@ -107,7 +107,7 @@ impl Goal {
     /// The clock value this goal names (odd; wraps).
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// let goal = gus.advance();
     /// assert_eq!(goal.seq(), gus.current().seq());
     /// ```

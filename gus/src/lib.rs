@@ -21,7 +21,7 @@
 //!
 //! # Example
 //! ```
-//! use gus::Gus;
+//! use gracepoint_gus::Gus;
 //! use std::sync::atomic::{AtomicPtr, Ordering};
 //!
 //! static DOMAIN: Gus = Gus::new();

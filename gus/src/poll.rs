@@ -105,7 +105,7 @@ impl<const N: usize> Gus<N> {
     /// as any data does.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// let reader = gus.register().unwrap();
     /// let section = reader.enter();
     /// let goal = gus.advance();
@@ -307,7 +307,7 @@ impl<const N: usize> Gus<N> {
     /// end.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// let goal = gus.advance();
     /// gus.wait(goal);
     /// assert!(gus.poll(goal));
@@ -324,9 +324,9 @@ impl<const N: usize> Gus<N> {
     /// As [`wait`](Gus::wait).
     ///
     /// ```
-    /// static DOMAIN: gus::Gus<2> = gus::Gus::fixed();
+    /// static DOMAIN: gracepoint_gus::Gus<2> = gracepoint_gus::Gus::fixed();
     /// let goal = DOMAIN.advance();
-    /// DOMAIN.wait_with(goal, &mut gus::Spin);
+    /// DOMAIN.wait_with(goal, &mut gracepoint_gus::Spin);
     /// DOMAIN.wait_with(goal, &mut || core::hint::spin_loop());
     /// ```
     #[track_caller]
@@ -342,7 +342,7 @@ impl<const N: usize> Gus<N> {
     /// As [`wait`](Gus::wait).
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// drop(gus.enter());
     /// gus.synchronize();
     /// ```
@@ -355,8 +355,8 @@ impl<const N: usize> Gus<N> {
     /// builds (any `FnMut()` is a strategy) or special needs.
     ///
     /// ```
-    /// static DOMAIN: gus::Gus<2> = gus::Gus::fixed();
-    /// DOMAIN.synchronize_with(&mut gus::Spin);
+    /// static DOMAIN: gracepoint_gus::Gus<2> = gracepoint_gus::Gus::fixed();
+    /// DOMAIN.synchronize_with(&mut gracepoint_gus::Spin);
     /// ```
     #[track_caller]
     pub fn synchronize_with(&self, strategy: &mut impl WaitStrategy) {

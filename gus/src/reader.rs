@@ -30,7 +30,7 @@ use reclaim::sync::{Ordering, fence, light_fence};
 /// Nested guards may drop in any order; the section ends with the last.
 ///
 /// ```
-/// let gus = gus::Gus::new();
+/// let gus = gracepoint_gus::Gus::new();
 /// let outer = gus.enter();
 /// let inner = gus.enter();
 /// drop(outer);
@@ -40,7 +40,7 @@ use reclaim::sync::{Ordering, fence, light_fence};
 /// A guard cannot move to another thread:
 /// ```compile_fail
 /// fn send<T: Send>(_: T) {}
-/// let gus = gus::Gus::new();
+/// let gus = gracepoint_gus::Gus::new();
 /// send(gus.enter());
 /// ```
 #[must_use = "the read section ends as soon as the guard drops"]
@@ -76,7 +76,7 @@ impl<const N: usize> Held<'_, N> {
 /// one reader are entered from one thread at a time.
 ///
 /// ```
-/// let gus = gus::Gus::new();
+/// let gus = gracepoint_gus::Gus::new();
 /// let reader = gus.register().unwrap();
 /// let reader = std::thread::scope(|s| {
 ///     s.spawn(move || {
@@ -92,7 +92,7 @@ impl<const N: usize> Held<'_, N> {
 /// Two threads cannot share one reader:
 /// ```compile_fail
 /// fn share<T: Sync>(_: &T) {}
-/// let gus = gus::Gus::new();
+/// let gus = gracepoint_gus::Gus::new();
 /// share(&gus.register().unwrap());
 /// ```
 pub struct Reader<'a, const N: usize = 0> {
@@ -136,7 +136,7 @@ impl<const N: usize> Gus<N> {
     /// Without `alloc`, when every slot of the fixed-size domain is taken.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// let outer = gus.enter();
     /// let inner = gus.enter();
     /// drop(inner);
@@ -163,7 +163,7 @@ impl<const N: usize> Gus<N> {
     /// no free slot left.
     ///
     /// ```
-    /// static DOMAIN: gus::Gus<1> = gus::Gus::fixed();
+    /// static DOMAIN: gracepoint_gus::Gus<1> = gracepoint_gus::Gus::fixed();
     /// let reader = DOMAIN.register().unwrap();
     /// let _section = reader.enter();
     /// # #[cfg(not(feature = "alloc"))]
@@ -217,7 +217,7 @@ impl<const N: usize> Reader<'_, N> {
     /// Begins a read section on this reader's slot; nesting is cheap.
     ///
     /// ```
-    /// static DOMAIN: gus::Gus<1> = gus::Gus::fixed();
+    /// static DOMAIN: gracepoint_gus::Gus<1> = gracepoint_gus::Gus::fixed();
     /// let reader = DOMAIN.register().unwrap();
     /// let outer = reader.enter();
     /// let inner = reader.enter();

@@ -131,7 +131,7 @@ impl<const N: usize> Gus<N> {
     /// is freed by a later retire, wait, `synchronize`, `collect` or `barrier` on any thread.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// let section = gus.enter();
     /// gus.retire(Box::new(String::from("unlinked")));
     /// drop(section);
@@ -155,7 +155,7 @@ impl<const N: usize> Gus<N> {
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
     /// static RAN: AtomicBool = AtomicBool::new(false);
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// gus.call(|| RAN.store(true, Ordering::Relaxed));
     /// gus.barrier();
     /// assert!(RAN.load(Ordering::Relaxed));
@@ -189,7 +189,7 @@ impl<const N: usize> Gus<N> {
     /// unsafe fn count(_: *mut ()) {
     ///     FREED.fetch_add(1, Ordering::Relaxed);
     /// }
-    /// static DOMAIN: gus::Gus<2> = gus::Gus::fixed();
+    /// static DOMAIN: gracepoint_gus::Gus<2> = gracepoint_gus::Gus::fixed();
     /// // SAFETY: `count` accepts any pointer.
     /// unsafe { DOMAIN.retire_raw(core::ptr::null_mut(), count) };
     /// DOMAIN.barrier();
@@ -216,7 +216,7 @@ impl<const N: usize> Gus<N> {
     /// sooner.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// gus.retire(Box::new(1));
     /// gus.synchronize();
     /// gus.collect();
@@ -234,7 +234,7 @@ impl<const N: usize> Gus<N> {
     /// always, when called from a callback or destructor this domain is running.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// gus.retire(Box::new([0u8; 64]));
     /// gus.barrier();
     /// assert_eq!(gus.stats().pending, 0);
@@ -253,7 +253,7 @@ impl<const N: usize> Gus<N> {
     /// inside a section.
     ///
     /// ```
-    /// let gus = gus::Gus::<2>::fixed();
+    /// let gus = gracepoint_gus::Gus::<2>::fixed();
     /// assert!(gus.stall_report().is_none());
     /// ```
     #[cfg(feature = "alloc")]
@@ -265,7 +265,7 @@ impl<const N: usize> Gus<N> {
     /// `threshold`: at most once per grace period, from whichever thread waits or collects.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// gus.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
     /// ```
     #[cfg(feature = "std")]
@@ -282,7 +282,7 @@ impl<const N: usize> Gus<N> {
     ///
     /// ```
     /// use reclaim::stall::{Limit, Policy};
-    /// let gus = gus::Gus::<2>::fixed();
+    /// let gus = gracepoint_gus::Gus::<2>::fixed();
     /// gus.set_limit(Limit::objects(10_000).with_policy(Policy::Block));
     /// ```
     pub fn set_limit(&self, limit: reclaim::stall::Limit) {
@@ -292,7 +292,7 @@ impl<const N: usize> Gus<N> {
     /// Installs the hook that [`Policy::Hook`](reclaim::stall::Policy::Hook) calls.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// gus.on_limit(|pending| eprintln!("{} objects wait", pending.objects));
     /// ```
     #[cfg(feature = "alloc")]
@@ -304,7 +304,7 @@ impl<const N: usize> Gus<N> {
     /// moves the clocks along and frees what expired, without waiting.
     ///
     /// ```
-    /// let gus = gus::Gus::<2>::fixed();
+    /// let gus = gracepoint_gus::Gus::<2>::fixed();
     /// while gus.reclaim_step().objects > 0 {}
     /// ```
     pub fn reclaim_step(&self) -> reclaim::scheme::Pending {

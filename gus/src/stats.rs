@@ -22,7 +22,7 @@ pub(crate) enum Count {
 /// GUS's own counters, summed over every reader slot when read (see [`Gus::counters`]).
 ///
 /// ```
-/// let gus = gus::Gus::new();
+/// let gus = gracepoint_gus::Gus::new();
 /// let goal = gus.advance();
 /// assert!(gus.poll(goal)); // had to look past the read clock: counted
 /// assert!(gus.poll(goal)); // the fast path: not counted
@@ -49,7 +49,7 @@ impl<const N: usize> Gus<N> {
     /// not yet freed.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// gus.retire(Box::new([0u8; 64]));
     /// gus.barrier();
     /// let stats = gus.stats();
@@ -68,7 +68,7 @@ impl<const N: usize> Gus<N> {
     /// Advances, polls, scans and failed polls so far, summed over every reader slot.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// gus.synchronize();
     /// assert_eq!(gus.counters().advances, 1);
     /// ```

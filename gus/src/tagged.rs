@@ -17,7 +17,7 @@ use reclaim::wait::WaitStrategy;
 /// A value held back until `goal` has passed: no access to it before that.
 ///
 /// ```
-/// let gus = gus::Gus::new();
+/// let gus = gracepoint_gus::Gus::new();
 /// let reader = gus.register().unwrap();
 /// let section = reader.enter();
 /// let node = gus.tag(vec![1, 2, 3]); // unlinked, maybe still read by `section`
@@ -36,8 +36,8 @@ impl<T> Tagged<T> {
     /// Holds `value` back until `goal` (from [`Gus::advance`] after the value was unlinked).
     ///
     /// ```
-    /// let gus = gus::Gus::new();
-    /// let tagged = gus::Tagged::new(5, gus.advance());
+    /// let gus = gracepoint_gus::Gus::new();
+    /// let tagged = gracepoint_gus::Tagged::new(5, gus.advance());
     /// assert_eq!(tagged.take(&gus), 5);
     /// ```
     pub const fn new(value: T, goal: Goal) -> Self {
@@ -47,9 +47,9 @@ impl<T> Tagged<T> {
     /// The goal the value waits for.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// let goal = gus.advance();
-    /// assert_eq!(gus::Tagged::new((), goal).goal(), goal);
+    /// assert_eq!(gracepoint_gus::Tagged::new((), goal).goal(), goal);
     /// ```
     pub const fn goal(&self) -> Goal {
         self.goal
@@ -58,7 +58,7 @@ impl<T> Tagged<T> {
     /// True once the value may be used again (a non-blocking poll).
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// assert!(gus.tag(1).is_ready(&gus));
     /// ```
     pub fn is_ready<const N: usize>(&self, gus: &Gus<N>) -> bool {
@@ -68,7 +68,7 @@ impl<T> Tagged<T> {
     /// The value, if its goal has passed; otherwise the tagged value back.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// assert_eq!(gus.tag('x').try_take(&gus).unwrap(), 'x');
     /// ```
     pub fn try_take<const N: usize>(self, gus: &Gus<N>) -> Result<T, Self> {
@@ -85,7 +85,7 @@ impl<T> Tagged<T> {
     /// In debug builds, when called inside a read section of `gus` on this thread.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// assert_eq!(gus.tag(3u8).take(&gus), 3);
     /// ```
     #[track_caller]
@@ -97,9 +97,9 @@ impl<T> Tagged<T> {
     /// [`take`](Tagged::take) with a caller-supplied wait strategy.
     ///
     /// ```
-    /// static DOMAIN: gus::Gus<1> = gus::Gus::fixed();
+    /// static DOMAIN: gracepoint_gus::Gus<1> = gracepoint_gus::Gus::fixed();
     /// let tagged = DOMAIN.tag([0u8; 16]);
-    /// let buffer = tagged.take_with(&DOMAIN, &mut gus::Spin);
+    /// let buffer = tagged.take_with(&DOMAIN, &mut gracepoint_gus::Spin);
     /// assert_eq!(buffer.len(), 16);
     /// ```
     #[track_caller]
@@ -114,7 +114,7 @@ impl<const N: usize> Gus<N> {
     /// find it.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
+    /// let gus = gracepoint_gus::Gus::new();
     /// let tagged = gus.tag(String::from("old"));
     /// assert_eq!(tagged.goal(), gus.current());
     /// ```
@@ -129,8 +129,8 @@ impl<const N: usize> Gus<N> {
 /// Use one recycler with one domain: the goals it holds mean nothing to another.
 ///
 /// ```
-/// let gus = gus::Gus::new();
-/// let pool = gus::Recycler::new();
+/// let gus = gracepoint_gus::Gus::new();
+/// let pool = gracepoint_gus::Recycler::new();
 /// pool.put(&gus, Box::new([0u64; 8])); // unlinked node, maybe still read
 /// let node = pool.get(&gus).unwrap_or_else(|| Box::new([0; 8])); // reused once safe
 /// assert_eq!(node.len(), 8);
@@ -153,7 +153,7 @@ impl<T> Recycler<T> {
         /// An empty recycler.
         ///
         /// ```
-        /// let pool: gus::Recycler<u32> = gus::Recycler::new();
+        /// let pool: gracepoint_gus::Recycler<u32> = gracepoint_gus::Recycler::new();
         /// assert!(pool.is_empty());
         /// ```
         pub fn new() -> Self {
@@ -168,8 +168,8 @@ impl<T> Recycler<T> {
     /// oldest.
     ///
     /// ```
-    /// let gus = gus::Gus::new();
-    /// let pool = gus::Recycler::new();
+    /// let gus = gracepoint_gus::Gus::new();
+    /// let pool = gracepoint_gus::Recycler::new();
     /// pool.put(&gus, 1);
     /// assert_eq!(pool.len(), 1);
     /// ```
@@ -183,8 +183,8 @@ impl<T> Recycler<T> {
     /// fresh one instead of waiting).
     ///
     /// ```
-    /// let gus = gus::Gus::new();
-    /// let pool = gus::Recycler::new();
+    /// let gus = gracepoint_gus::Gus::new();
+    /// let pool = gracepoint_gus::Recycler::new();
     /// assert_eq!(pool.get(&gus), None::<u8>);
     /// pool.put(&gus, 9u8);
     /// assert_eq!(pool.get(&gus), Some(9));
@@ -201,7 +201,7 @@ impl<T> Recycler<T> {
     /// How many objects wait.
     ///
     /// ```
-    /// let pool: gus::Recycler<()> = gus::Recycler::new();
+    /// let pool: gracepoint_gus::Recycler<()> = gracepoint_gus::Recycler::new();
     /// assert_eq!(pool.len(), 0);
     /// ```
     pub fn len(&self) -> usize {
@@ -211,7 +211,7 @@ impl<T> Recycler<T> {
     /// True when no object waits.
     ///
     /// ```
-    /// let pool: gus::Recycler<()> = gus::Recycler::new();
+    /// let pool: gracepoint_gus::Recycler<()> = gracepoint_gus::Recycler::new();
     /// assert!(pool.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {

@@ -4,11 +4,11 @@
 //! drop finds the poison. After the domain drops, every object created has been dropped once.
 //!
 //! Run under AddressSanitizer to catch a use after free that the canary would miss:
-//! `RUSTFLAGS=-Zsanitizer=address cargo +nightly test -p gus --test stress --target <host>`.
+//! `RUSTFLAGS=-Zsanitizer=address cargo +nightly test -p gracepoint-gus --test stress --target <host>`.
 
 #![cfg(feature = "std")]
 
-use gus::{Gus, Mode};
+use gracepoint_gus::{Gus, Mode};
 use reclaim::testing::{Ledger, StressConfig, Tracked, swap_and_retire};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -130,7 +130,7 @@ fn recycled_objects_come_back_only_after_their_goal() {
     // The UMA pattern: unlinked nodes are not freed but reused, once no reader can still see
     // them. A reader that finds a node's generation changed under it saw a reuse too early.
     let gus = Gus::new();
-    let pool = gus::Recycler::new();
+    let pool = gracepoint_gus::Recycler::new();
     let shared = AtomicPtr::new(Box::into_raw(Box::new(AtomicU64::new(0))));
     let stop = AtomicBool::new(false);
     let start = Instant::now();

@@ -7,10 +7,10 @@
 //! explicitly; it stops when its handle drops (or with [`BackgroundReclaimer::stop`]).
 //!
 //! ```
-//! use reclaim::{Background, BackgroundReclaimer};
+//! use gracepoint_reclaim::{Background, BackgroundReclaimer};
 //! use std::time::Duration;
 //!
-//! # use reclaim::__doc::Never as MyDomain;
+//! # use gracepoint_reclaim::__doc::Never as MyDomain;
 //! static DOMAIN: MyDomain = MyDomain;
 //! let reclaimer = BackgroundReclaimer::start(&DOMAIN, Duration::from_millis(1));
 //! // ... retire into DOMAIN from any thread; the reclaimer frees what expired ...
@@ -57,9 +57,9 @@ impl BackgroundReclaimer {
     /// ```
     /// use std::sync::Arc;
     /// use std::time::Duration;
-    /// # use reclaim::__doc::Never as MyDomain;
+    /// # use gracepoint_reclaim::__doc::Never as MyDomain;
     /// let domain = Arc::new(MyDomain);
-    /// let reclaimer = reclaim::BackgroundReclaimer::start(Arc::clone(&domain), Duration::from_micros(500));
+    /// let reclaimer = gracepoint_reclaim::BackgroundReclaimer::start(Arc::clone(&domain), Duration::from_micros(500));
     /// drop(reclaimer); // stops the thread
     /// ```
     pub fn start<D: Background + 'static>(domain: D, interval: Duration) -> Self {
@@ -93,9 +93,9 @@ impl BackgroundReclaimer {
     /// Stops the thread and waits for it to finish its current round.
     ///
     /// ```
-    /// # use reclaim::__doc::Never as MyDomain;
+    /// # use gracepoint_reclaim::__doc::Never as MyDomain;
     /// static DOMAIN: MyDomain = MyDomain;
-    /// reclaim::BackgroundReclaimer::start(&DOMAIN, std::time::Duration::from_millis(1)).stop();
+    /// gracepoint_reclaim::BackgroundReclaimer::start(&DOMAIN, std::time::Duration::from_millis(1)).stop();
     /// ```
     pub fn stop(mut self) {
         self.halt();

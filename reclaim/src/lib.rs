@@ -11,7 +11,7 @@
 //! wrap):
 //!
 //! ```
-//! use reclaim::Reclaim;
+//! use gracepoint_reclaim::Reclaim;
 //! use std::sync::atomic::{AtomicPtr, Ordering};
 //!
 //! fn read<R: Reclaim>(domain: &R, shared: &AtomicPtr<u64>) -> u64 {
@@ -25,7 +25,7 @@
 //!     // SAFETY: `old` is unlinked; sections that still see it began before the swap.
 //!     domain.retire(unsafe { Box::from_raw(old) });
 //! }
-//! # let domain = reclaim::__doc::Never;
+//! # let domain = gracepoint_reclaim::__doc::Never;
 //! # let shared = AtomicPtr::new(Box::into_raw(Box::new(1)));
 //! # replace(&domain, &shared, 2);
 //! # assert_eq!(read(&domain, &shared), 2);
@@ -81,7 +81,7 @@ pub use scheme::slots::SlotsFull;
 /// with more to say offers it through its own methods.
 ///
 /// ```
-/// let stats = reclaim::Stats::new(3, 10, 640);
+/// let stats = gracepoint_reclaim::Stats::new(3, 10, 640);
 /// assert_eq!((stats.grace_periods, stats.pending, stats.pending_bytes), (3, 10, 640));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -100,7 +100,7 @@ impl Stats {
     /// Statistics with these values.
     ///
     /// ```
-    /// assert_eq!(reclaim::Stats::new(0, 0, 0), reclaim::Stats::default());
+    /// assert_eq!(gracepoint_reclaim::Stats::new(0, 0, 0), gracepoint_reclaim::Stats::default());
     /// ```
     pub const fn new(grace_periods: u64, pending: usize, pending_bytes: usize) -> Self {
         Self {
@@ -123,7 +123,7 @@ impl Stats {
 /// - in every other build the macro is the shipped expression and nothing else.
 ///
 /// ```
-/// let half = reclaim::mutant!("example_half" => 1, else 2);
+/// let half = gracepoint_reclaim::mutant!("example_half" => 1, else 2);
 /// assert_eq!(half, 2);
 /// ```
 #[macro_export]
@@ -153,7 +153,7 @@ macro_rules! mutant {
 /// # Example
 /// A function written once for every scheme:
 /// ```
-/// use reclaim::Reclaim;
+/// use gracepoint_reclaim::Reclaim;
 /// use std::sync::atomic::{AtomicPtr, Ordering};
 ///
 /// fn replace<R: Reclaim>(domain: &R, slot: &AtomicPtr<u64>, value: u64) {
@@ -169,7 +169,7 @@ macro_rules! mutant {
 ///     // SAFETY: the guard keeps whatever we load alive until it drops.
 ///     unsafe { *slot.load(Ordering::Acquire) }
 /// }
-/// # use reclaim::__doc::Never;
+/// # use gracepoint_reclaim::__doc::Never;
 /// # let slot = AtomicPtr::new(Box::into_raw(Box::new(1)));
 /// # replace(&Never, &slot, 2);
 /// # assert_eq!(read(&Never, &slot), 2);
@@ -188,12 +188,12 @@ pub unsafe trait Reclaim: Send + Sync {
     /// Begins a read-side section.
     ///
     /// ```
-    /// use reclaim::Reclaim;
+    /// use gracepoint_reclaim::Reclaim;
     /// fn section<R: Reclaim>(domain: &R) {
     ///     let _guard = domain.enter();
     ///     // loads made here stay valid until `_guard` drops
     /// }
-    /// # section(&reclaim::__doc::Never);
+    /// # section(&gracepoint_reclaim::__doc::Never);
     /// ```
     #[track_caller]
     fn enter(&self) -> Self::Guard<'_>;
@@ -201,11 +201,11 @@ pub unsafe trait Reclaim: Send + Sync {
     /// Drops `boxed` once every section that began before this call has ended.
     ///
     /// ```
-    /// use reclaim::Reclaim;
+    /// use gracepoint_reclaim::Reclaim;
     /// fn unlink_and_retire<R: Reclaim>(domain: &R, unlinked: Box<String>) {
     ///     domain.retire(unlinked);
     /// }
-    /// # unlink_and_retire(&reclaim::__doc::Never, Box::new(String::new()));
+    /// # unlink_and_retire(&gracepoint_reclaim::__doc::Never, Box::new(String::new()));
     /// ```
     #[cfg(feature = "alloc")]
     #[track_caller]
@@ -223,7 +223,7 @@ pub unsafe trait Reclaim: Send + Sync {
     /// `ptr` must not be retired again.
     ///
     /// ```
-    /// use reclaim::Reclaim;
+    /// use gracepoint_reclaim::Reclaim;
     /// unsafe fn drop_u64(ptr: *mut ()) {
     ///     drop(unsafe { Box::from_raw(ptr.cast::<u64>()) });
     /// }
@@ -231,7 +231,7 @@ pub unsafe trait Reclaim: Send + Sync {
     ///     // SAFETY: `unlinked` came from `Box::into_raw` and is retired once.
     ///     unsafe { domain.retire_raw(unlinked.cast(), drop_u64) };
     /// }
-    /// # retire_u64(&reclaim::__doc::Never, Box::into_raw(Box::new(1)));
+    /// # retire_u64(&gracepoint_reclaim::__doc::Never, Box::into_raw(Box::new(1)));
     /// ```
     #[track_caller]
     unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ()));
@@ -243,11 +243,11 @@ pub unsafe trait Reclaim: Send + Sync {
     /// the same domain: the wait could never end.
     ///
     /// ```
-    /// use reclaim::Reclaim;
+    /// use gracepoint_reclaim::Reclaim;
     /// fn wait_for_readers<R: Reclaim>(domain: &R) {
     ///     domain.synchronize();
     /// }
-    /// # wait_for_readers(&reclaim::__doc::Never);
+    /// # wait_for_readers(&gracepoint_reclaim::__doc::Never);
     /// ```
     #[track_caller]
     fn synchronize(&self);
@@ -258,11 +258,11 @@ pub unsafe trait Reclaim: Send + Sync {
     /// As [`synchronize`](Reclaim::synchronize).
     ///
     /// ```
-    /// use reclaim::Reclaim;
+    /// use gracepoint_reclaim::Reclaim;
     /// fn flush<R: Reclaim>(domain: &R) {
     ///     domain.barrier();
     /// }
-    /// # flush(&reclaim::__doc::Never);
+    /// # flush(&gracepoint_reclaim::__doc::Never);
     /// ```
     #[track_caller]
     fn barrier(&self);
@@ -271,11 +271,11 @@ pub unsafe trait Reclaim: Send + Sync {
     /// run. Never waits.
     ///
     /// ```
-    /// use reclaim::Reclaim;
+    /// use gracepoint_reclaim::Reclaim;
     /// fn later<R: Reclaim>(domain: &R) -> R::Cookie {
     ///     domain.start_poll()
     /// }
-    /// # later(&reclaim::__doc::Never);
+    /// # later(&gracepoint_reclaim::__doc::Never);
     /// ```
     fn start_poll(&self) -> Self::Cookie;
 
@@ -284,14 +284,14 @@ pub unsafe trait Reclaim: Send + Sync {
     /// move the grace period along. Never true early.
     ///
     /// ```
-    /// use reclaim::Reclaim;
+    /// use gracepoint_reclaim::Reclaim;
     /// fn wait_by_polling<R: Reclaim>(domain: &R) {
     ///     let cookie = domain.start_poll();
     ///     while !domain.poll(&cookie) {
     ///         std::thread::yield_now();
     ///     }
     /// }
-    /// # wait_by_polling(&reclaim::__doc::Never);
+    /// # wait_by_polling(&gracepoint_reclaim::__doc::Never);
     /// ```
     fn poll(&self, cookie: &Self::Cookie) -> bool;
 }

@@ -9,7 +9,7 @@
 //! publish for the grace-period machinery, plus timestamps the waiting side takes itself.
 //!
 //! ```
-//! use reclaim::stall::{Attribution, Blocker, StallReport};
+//! use gracepoint_reclaim::stall::{Attribution, Blocker, StallReport};
 //! let report = StallReport {
 //!     scheme: "srcu",
 //!     age: Some(std::time::Duration::from_millis(250)),
@@ -18,7 +18,7 @@
 //!     attribution: Attribution::Exact,
 //!     blockers: vec![Blocker {
 //!         slot: 3,
-//!         thread: Some(reclaim::stall::ThreadInfo { name: Some("worker".into()), os_tid: 4242 }),
+//!         thread: Some(gracepoint_reclaim::stall::ThreadInfo { name: Some("worker".into()), os_tid: 4242 }),
 //!         blocked_for: Some(std::time::Duration::from_millis(240)),
 //!     }],
 //! };
@@ -139,9 +139,9 @@ impl StallReport {
     /// ```
     /// # #[cfg(feature = "log")]
     /// # {
-    /// let report = reclaim::stall::StallReport {
+    /// let report = gracepoint_reclaim::stall::StallReport {
     ///     scheme: "gus", age: None, pending: 0, pending_bytes: 0,
-    ///     attribution: reclaim::stall::Attribution::Exact, blockers: vec![],
+    ///     attribution: gracepoint_reclaim::stall::Attribution::Exact, blockers: vec![],
     /// };
     /// report.log();
     /// # }
@@ -160,7 +160,7 @@ pub const LOG_THRESHOLD: core::time::Duration = core::time::Duration::from_secs(
 /// A cap on what may wait to be freed in one domain.
 ///
 /// ```
-/// use reclaim::stall::{Limit, Policy};
+/// use gracepoint_reclaim::stall::{Limit, Policy};
 /// let limit = Limit::objects(10_000).with_bytes(1 << 20).with_policy(Policy::Block);
 /// assert_eq!(limit.objects, Some(10_000));
 /// ```
@@ -178,7 +178,7 @@ impl Limit {
     /// A cap on objects, expediting grace periods once it is passed.
     ///
     /// ```
-    /// assert_eq!(reclaim::stall::Limit::objects(5).policy, reclaim::stall::Policy::Expedite);
+    /// assert_eq!(gracepoint_reclaim::stall::Limit::objects(5).policy, gracepoint_reclaim::stall::Policy::Expedite);
     /// ```
     pub const fn objects(objects: usize) -> Self {
         Self {
@@ -191,7 +191,7 @@ impl Limit {
     /// A cap on bytes, expediting grace periods once it is passed.
     ///
     /// ```
-    /// assert_eq!(reclaim::stall::Limit::bytes(64).bytes, Some(64));
+    /// assert_eq!(gracepoint_reclaim::stall::Limit::bytes(64).bytes, Some(64));
     /// ```
     pub const fn bytes(bytes: usize) -> Self {
         Self {
@@ -204,7 +204,7 @@ impl Limit {
     /// The same limit, also capping bytes.
     ///
     /// ```
-    /// assert_eq!(reclaim::stall::Limit::objects(5).with_bytes(9).bytes, Some(9));
+    /// assert_eq!(gracepoint_reclaim::stall::Limit::objects(5).with_bytes(9).bytes, Some(9));
     /// ```
     pub const fn with_bytes(mut self, bytes: usize) -> Self {
         self.bytes = Some(bytes);
@@ -214,7 +214,7 @@ impl Limit {
     /// The same limit with another policy.
     ///
     /// ```
-    /// use reclaim::stall::{Limit, Policy};
+    /// use gracepoint_reclaim::stall::{Limit, Policy};
     /// assert_eq!(Limit::objects(5).with_policy(Policy::Block).policy, Policy::Block);
     /// ```
     pub const fn with_policy(mut self, policy: Policy) -> Self {
@@ -225,7 +225,7 @@ impl Limit {
     /// True when `objects` and `bytes` pass this limit.
     ///
     /// ```
-    /// let limit = reclaim::stall::Limit::objects(5);
+    /// let limit = gracepoint_reclaim::stall::Limit::objects(5);
     /// assert!(!limit.exceeded(5, 1 << 30));
     /// assert!(limit.exceeded(6, 0));
     /// ```
@@ -256,12 +256,12 @@ pub enum Policy {
 /// implements it with the same names, so that tools and tests can be written once.
 ///
 /// ```
-/// use reclaim::stall::{Limit, Monitor, Policy};
+/// use gracepoint_reclaim::stall::{Limit, Monitor, Policy};
 /// fn configure<D: Monitor>(domain: &D) {
 ///     domain.set_limit(Limit::objects(50_000).with_policy(Policy::Block));
 ///     domain.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
 /// }
-/// # configure(&reclaim::__doc::Never);
+/// # configure(&gracepoint_reclaim::__doc::Never);
 /// ```
 #[cfg(feature = "std")]
 pub trait Monitor {

@@ -10,7 +10,7 @@
 //!   and a full fence under loom, because loom cannot model `membarrier`.
 //!
 //! ```
-//! use reclaim::sync::{fence, AtomicU64, Ordering};
+//! use gracepoint_reclaim::sync::{fence, AtomicU64, Ordering};
 //! let x = AtomicU64::new(1);
 //! x.store(2, Ordering::Relaxed);
 //! fence(Ordering::SeqCst);
@@ -34,7 +34,7 @@ pub use loom::sync::atomic::{
 /// algorithm with symmetric fences only.
 ///
 /// ```
-/// reclaim::sync::light_fence();
+/// gracepoint_reclaim::sync::light_fence();
 /// ```
 #[inline(always)]
 pub fn light_fence() {
@@ -50,7 +50,7 @@ pub fn light_fence() {
 /// make the model run forever, so under loom this yields.
 ///
 /// ```
-/// reclaim::sync::spin_hint();
+/// gracepoint_reclaim::sync::spin_hint();
 /// ```
 #[inline]
 pub fn spin_hint() {
@@ -66,7 +66,7 @@ pub fn spin_hint() {
 /// intersection of both implementations.
 ///
 /// ```
-/// let cell = reclaim::sync::UnsafeCell::new(5);
+/// let cell = gracepoint_reclaim::sync::UnsafeCell::new(5);
 /// assert_eq!(cell.with(|p| unsafe { *p }), 5);
 /// ```
 #[cfg(not(loom))]
@@ -78,7 +78,7 @@ impl<T> UnsafeCell<T> {
     /// Wraps `value`.
     ///
     /// ```
-    /// let _ = reclaim::sync::UnsafeCell::new(0u8);
+    /// let _ = gracepoint_reclaim::sync::UnsafeCell::new(0u8);
     /// ```
     pub const fn new(value: T) -> Self {
         Self(core::cell::UnsafeCell::new(value))
@@ -87,7 +87,7 @@ impl<T> UnsafeCell<T> {
     /// Runs `f` with a shared raw pointer to the contents.
     ///
     /// ```
-    /// let cell = reclaim::sync::UnsafeCell::new(1);
+    /// let cell = gracepoint_reclaim::sync::UnsafeCell::new(1);
     /// assert_eq!(cell.with(|p| unsafe { *p }), 1);
     /// ```
     #[inline]
@@ -98,7 +98,7 @@ impl<T> UnsafeCell<T> {
     /// Runs `f` with a mutable raw pointer to the contents.
     ///
     /// ```
-    /// let cell = reclaim::sync::UnsafeCell::new(1);
+    /// let cell = gracepoint_reclaim::sync::UnsafeCell::new(1);
     /// cell.with_mut(|p| unsafe { *p = 2 });
     /// assert_eq!(cell.with(|p| unsafe { *p }), 2);
     /// ```
@@ -119,7 +119,7 @@ pub use loom::cell::UnsafeCell;
 /// loom every access is checked for exactly that.
 ///
 /// ```
-/// let cell = reclaim::sync::OwnerCell::new(1u32);
+/// let cell = gracepoint_reclaim::sync::OwnerCell::new(1u32);
 /// // SAFETY: this example is the only owner.
 /// unsafe { cell.set(cell.get() + 1) };
 /// assert_eq!(unsafe { cell.get() }, 2);
@@ -135,7 +135,7 @@ impl<T: Copy> OwnerCell<T> {
         /// A cell holding `value`.
         ///
         /// ```
-        /// let _ = reclaim::sync::OwnerCell::new(0u8);
+        /// let _ = gracepoint_reclaim::sync::OwnerCell::new(0u8);
         /// ```
         pub fn new(value: T) -> Self {
             Self(UnsafeCell::new(value))
@@ -148,7 +148,7 @@ impl<T: Copy> OwnerCell<T> {
     /// The caller owns the slot the cell belongs to.
     ///
     /// ```
-    /// let cell = reclaim::sync::OwnerCell::new(5u8);
+    /// let cell = gracepoint_reclaim::sync::OwnerCell::new(5u8);
     /// assert_eq!(unsafe { cell.get() }, 5);
     /// ```
     #[inline(always)]
@@ -163,7 +163,7 @@ impl<T: Copy> OwnerCell<T> {
     /// The caller owns the slot the cell belongs to.
     ///
     /// ```
-    /// let cell = reclaim::sync::OwnerCell::new(5u8);
+    /// let cell = gracepoint_reclaim::sync::OwnerCell::new(5u8);
     /// unsafe { cell.set(6) };
     /// assert_eq!(unsafe { cell.get() }, 6);
     /// ```
@@ -178,10 +178,10 @@ impl<T: Copy> OwnerCell<T> {
 /// atomics cannot be built in a constant.
 ///
 /// ```
-/// use reclaim::sync::AtomicU64;
+/// use gracepoint_reclaim::sync::AtomicU64;
 /// struct Counter(AtomicU64);
 /// impl Counter {
-///     reclaim::const_fn_unless_loom! {
+///     gracepoint_reclaim::const_fn_unless_loom! {
 ///         /// A counter at zero.
 ///         pub fn new() -> Self { Counter(AtomicU64::new(0)) }
 ///     }
@@ -205,7 +205,7 @@ macro_rules! const_fn_unless_loom {
 /// builds (where nothing else is available and sections are a handful of instructions long).
 ///
 /// ```
-/// let m = reclaim::sync::Mutex::new(1);
+/// let m = gracepoint_reclaim::sync::Mutex::new(1);
 /// *m.lock() += 1;
 /// assert_eq!(*m.lock(), 2);
 /// ```
@@ -233,7 +233,7 @@ impl<T> Mutex<T> {
         /// An unlocked mutex holding `value`.
         ///
         /// ```
-        /// static M: reclaim::sync::Mutex<u32> = reclaim::sync::Mutex::new(0);
+        /// static M: gracepoint_reclaim::sync::Mutex<u32> = gracepoint_reclaim::sync::Mutex::new(0);
         /// assert_eq!(*M.lock(), 0);
         /// ```
         pub fn new(value: T) -> Self {
@@ -251,7 +251,7 @@ impl<T> Mutex<T> {
     /// Takes the lock, waiting for it if another thread holds it.
     ///
     /// ```
-    /// let m = reclaim::sync::Mutex::new(vec![1]);
+    /// let m = gracepoint_reclaim::sync::Mutex::new(vec![1]);
     /// m.lock().push(2);
     /// assert_eq!(m.lock().len(), 2);
     /// ```
@@ -266,7 +266,7 @@ impl<T> Mutex<T> {
     /// Gives the contents through exclusive access, without locking.
     ///
     /// ```
-    /// let mut m = reclaim::sync::Mutex::new(1);
+    /// let mut m = gracepoint_reclaim::sync::Mutex::new(1);
     /// *m.get_mut() = 3;
     /// assert_eq!(*m.lock(), 3);
     /// ```

@@ -10,7 +10,7 @@
 //! [`Spin`].
 //!
 //! ```
-//! use reclaim::wait::{Event, Spin, wait_until};
+//! use gracepoint_reclaim::wait::{Event, Spin, wait_until};
 //! let event = Event::new();
 //! let mut tries = 0;
 //! wait_until(&event, &mut Spin, || { tries += 1; tries == 3 });
@@ -38,7 +38,7 @@ impl<F: FnMut()> WaitStrategy for F {
 /// Busy-waits with a CPU spin hint; for `no_std` builds and short waits.
 ///
 /// ```
-/// use reclaim::wait::{Event, Spin, WaitStrategy};
+/// use gracepoint_reclaim::wait::{Event, Spin, WaitStrategy};
 /// Spin.pause(&Event::new(), 0);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -54,8 +54,8 @@ impl WaitStrategy for Spin {
 /// without it.
 ///
 /// ```
-/// use reclaim::wait::{Event, WaitStrategy};
-/// reclaim::wait::default_strategy().pause(&Event::new(), 0);
+/// use gracepoint_reclaim::wait::{Event, WaitStrategy};
+/// gracepoint_reclaim::wait::default_strategy().pause(&Event::new(), 0);
 /// ```
 pub fn default_strategy() -> impl WaitStrategy {
     #[cfg(feature = "std")]
@@ -67,7 +67,7 @@ pub fn default_strategy() -> impl WaitStrategy {
 /// Spins, then yields, then parks with a growing timeout (5 µs up to 1 ms).
 ///
 /// ```
-/// use reclaim::wait::{Adaptive, Event, WaitStrategy};
+/// use gracepoint_reclaim::wait::{Adaptive, Event, WaitStrategy};
 /// let mut wait = Adaptive::new();
 /// wait.pause(&Event::new(), 0);
 /// ```
@@ -88,7 +88,7 @@ impl Adaptive {
     /// A fresh strategy, starting with spinning.
     ///
     /// ```
-    /// let _ = reclaim::wait::Adaptive::new();
+    /// let _ = gracepoint_reclaim::wait::Adaptive::new();
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -116,7 +116,7 @@ impl WaitStrategy for Adaptive {
 /// Spins and yields but never sleeps: lower latency for more CPU.
 ///
 /// ```
-/// use reclaim::wait::{Event, Expedited, WaitStrategy};
+/// use gracepoint_reclaim::wait::{Event, Expedited, WaitStrategy};
 /// Expedited::default().pause(&Event::new(), 0);
 /// ```
 #[cfg(feature = "std")]
@@ -160,7 +160,7 @@ impl Event {
         /// An event nobody waits for yet.
         ///
         /// ```
-        /// static E: reclaim::wait::Event = reclaim::wait::Event::new();
+        /// static E: gracepoint_reclaim::wait::Event = gracepoint_reclaim::wait::Event::new();
         /// E.notify_all();
         /// ```
         pub fn new() -> Self {
@@ -179,7 +179,7 @@ impl Event {
     /// How many times the event has been notified.
     ///
     /// ```
-    /// let e = reclaim::wait::Event::new();
+    /// let e = gracepoint_reclaim::wait::Event::new();
     /// e.notify_all();
     /// assert_eq!(e.count(), 1);
     /// ```
@@ -190,7 +190,7 @@ impl Event {
     /// Wakes every thread parked on the event.
     ///
     /// ```
-    /// reclaim::wait::Event::new().notify_all();
+    /// gracepoint_reclaim::wait::Event::new().notify_all();
     /// ```
     pub fn notify_all(&self) {
         self.count.fetch_add(1, crate::sync::Ordering::Release);
@@ -214,7 +214,7 @@ impl Event {
     /// since the caller read `seen` from [`count`](Event::count).
     ///
     /// ```
-    /// let e = reclaim::wait::Event::new();
+    /// let e = gracepoint_reclaim::wait::Event::new();
     /// e.park(e.count(), std::time::Duration::from_micros(1));
     /// ```
     #[cfg(feature = "std")]
@@ -242,7 +242,7 @@ impl Event {
 /// Waits, as `strategy` says, until `done()` returns true.
 ///
 /// ```
-/// use reclaim::wait::{wait_until, Event};
+/// use gracepoint_reclaim::wait::{wait_until, Event};
 /// let mut n = 0;
 /// wait_until(&Event::new(), &mut || {}, || { n += 1; n > 2 });
 /// ```

@@ -21,8 +21,8 @@
 
 #![cfg(feature = "std")]
 
-use reclaim::scheme::membarrier;
-use reclaim::sync::light_fence;
+use gracepoint_reclaim::scheme::membarrier;
+use gracepoint_reclaim::sync::light_fence;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 struct Shared {

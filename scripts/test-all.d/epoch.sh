@@ -3,4 +3,4 @@
 # the same target directory as the other near-wrap runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUSTFLAGS="--cfg reclaim_near_wrap" CARGO_TARGET_DIR=target/cfg-near-wrap cargo test -p epoch
+RUSTFLAGS="--cfg reclaim_near_wrap" CARGO_TARGET_DIR=target/cfg-near-wrap cargo test -p gracepoint-epoch

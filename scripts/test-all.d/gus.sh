@@ -14,8 +14,8 @@ cd "$(dirname "$0")/../.."
 run() {
     local dir=$1 flags=$2
     shift 2
-    echo "--> gus with $flags: cargo test -p gus $*"
-    RUSTFLAGS="$flags" CARGO_TARGET_DIR="target/$dir" cargo test -q -p gus "$@"
+    echo "--> gus with $flags: cargo test -p gracepoint-gus $*"
+    RUSTFLAGS="$flags" CARGO_TARGET_DIR="target/$dir" cargo test -q -p gracepoint-gus "$@"
 }
 run cfg-seq32 "--cfg reclaim_seq32"
 run cfg-near-wrap "--cfg reclaim_near_wrap"

@@ -4,6 +4,6 @@
 # - membarrier refused, so that every domain asking for the Fast flavor runs the Fenced fallback.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUSTFLAGS="--cfg reclaim_near_wrap" CARGO_TARGET_DIR=target/cfg-near-wrap cargo test -p srcu
+RUSTFLAGS="--cfg reclaim_near_wrap" CARGO_TARGET_DIR=target/cfg-near-wrap cargo test -p gracepoint-srcu
 RUSTFLAGS="--cfg reclaim_no_membarrier" CARGO_TARGET_DIR=target/cfg-no-membarrier \
-    cargo test -p srcu --tests
+    cargo test -p gracepoint-srcu --tests

@@ -40,8 +40,8 @@ use reclaim::wait::WaitStrategy;
 /// A grace-period cookie from [`Srcu::get_state`] or [`Srcu::start_poll`], for [`Srcu::poll`].
 ///
 /// ```
-/// let domain = srcu::Srcu::new();
-/// let cookie: srcu::Cookie = domain.start_poll();
+/// let domain = gracepoint_srcu::Srcu::new();
+/// let cookie: gracepoint_srcu::Cookie = domain.start_poll();
 /// domain.synchronize();
 /// assert!(domain.poll(cookie));
 /// ```
@@ -190,7 +190,7 @@ impl<const N: usize> Srcu<N> {
     /// [`start_poll`](Srcu::start_poll) for that.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// let cookie = domain.get_state();
     /// assert!(!domain.poll(cookie)); // nobody asked for a grace period yet
     /// assert_eq!(domain.stats().grace_periods, 0);
@@ -212,7 +212,7 @@ impl<const N: usize> Srcu<N> {
     /// further.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// let cookie = domain.start_poll();
     /// while !domain.poll(cookie) {
     ///     std::thread::yield_now();
@@ -236,7 +236,7 @@ impl<const N: usize> Srcu<N> {
     /// one `membarrier` (about half a microsecond, more when a reader is inside).
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// let cookie = domain.start_poll();
     /// let guard = domain.enter();
     /// // A section that began after the cookie does not hold it up.
@@ -264,7 +264,7 @@ impl<const N: usize> Srcu<N> {
     /// In debug builds, when called inside a read section of this domain (it would deadlock).
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// drop(domain.enter());
     /// domain.synchronize();
     /// ```
@@ -294,7 +294,7 @@ impl<const N: usize> Srcu<N> {
     /// more CPU.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// domain.synchronize_expedited();
     /// ```
     #[cfg(feature = "std")]
@@ -307,10 +307,10 @@ impl<const N: usize> Srcu<N> {
     /// builds (any `FnMut()` is a strategy) or special needs.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// let mut pauses = 0;
     /// domain.synchronize_with(&mut || pauses += 1);
-    /// domain.synchronize_with(&mut srcu::Spin);
+    /// domain.synchronize_with(&mut gracepoint_srcu::Spin);
     /// ```
     #[track_caller]
     pub fn synchronize_with(&self, strategy: &mut impl WaitStrategy) {

@@ -16,7 +16,7 @@
 //!
 //! # Example
 //! ```
-//! use srcu::Srcu;
+//! use gracepoint_srcu::Srcu;
 //! use std::sync::atomic::{AtomicPtr, Ordering};
 //!
 //! static DOMAIN: Srcu = Srcu::new();
@@ -99,7 +99,7 @@ use reclaim::sync::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering, Own
 /// How readers order their counter updates against their protected accesses.
 ///
 /// ```
-/// use srcu::{Flavor, SlotChoice, Srcu};
+/// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
 /// let domain = Srcu::with_options(Flavor::Fenced, SlotChoice::Thread);
 /// assert_eq!(domain.flavor(), Flavor::Fenced);
 /// ```
@@ -118,7 +118,7 @@ pub enum Flavor {
 /// Which slot a reader's counters go to.
 ///
 /// ```
-/// use srcu::{Flavor, SlotChoice, Srcu};
+/// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
 /// let domain = Srcu::with_options(Flavor::Fast, SlotChoice::Cpu);
 /// assert_eq!(domain.slot_choice(), SlotChoice::Cpu);
 /// drop(domain.enter());
@@ -184,11 +184,11 @@ struct ReaderShared {
 /// domain with inline slots, `Srcu<N>`, can live in a `static` with no allocator at all.
 ///
 /// ```
-/// use srcu::Srcu;
+/// use gracepoint_srcu::Srcu;
 /// static FIXED: Srcu<4> = Srcu::new_fixed();
 /// let guard = FIXED.enter_on(1).unwrap();
 /// drop(guard);
-/// FIXED.synchronize_with(&mut srcu::Spin);
+/// FIXED.synchronize_with(&mut gracepoint_srcu::Spin);
 /// ```
 pub struct Srcu<const N: usize = 0> {
     readers: CachePadded<ReaderShared>,
@@ -221,7 +221,7 @@ impl Srcu<0> {
         /// initialise a `static`; the flavor is resolved on first use.
         ///
         /// ```
-        /// static DOMAIN: srcu::Srcu = srcu::Srcu::new();
+        /// static DOMAIN: gracepoint_srcu::Srcu = gracepoint_srcu::Srcu::new();
         /// drop(DOMAIN.enter());
         /// DOMAIN.synchronize();
         /// ```
@@ -236,7 +236,7 @@ impl Srcu<0> {
         /// [`flavor`](Srcu::flavor) says which is active.
         ///
         /// ```
-        /// use srcu::{Flavor, SlotChoice, Srcu};
+        /// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
         /// static PER_CPU: Srcu = Srcu::with_options(Flavor::Fenced, SlotChoice::Cpu);
         /// drop(PER_CPU.enter());
         /// ```
@@ -258,10 +258,10 @@ impl<const N: usize> Srcu<N> {
         /// which needs `std`; otherwise [`Fenced`](Flavor::Fenced).
         ///
         /// ```
-        /// static DOMAIN: srcu::Srcu<4> = srcu::Srcu::new_fixed();
+        /// static DOMAIN: gracepoint_srcu::Srcu<4> = gracepoint_srcu::Srcu::new_fixed();
         /// let guard = DOMAIN.enter_on(0).unwrap();
         /// drop(guard);
-        /// DOMAIN.synchronize_with(&mut srcu::Spin);
+        /// DOMAIN.synchronize_with(&mut gracepoint_srcu::Spin);
         /// ```
         pub fn new_fixed() -> Self {
             Self::build(Flavor::Fast, SlotChoice::Cpu)
@@ -272,7 +272,7 @@ impl<const N: usize> Srcu<N> {
         /// A domain with `N` inline reader slots and the given options.
         ///
         /// ```
-        /// use srcu::{Flavor, SlotChoice, Srcu};
+        /// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
         /// static DOMAIN: Srcu<2> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Cpu);
         /// assert_eq!(DOMAIN.flavor(), Flavor::Fenced);
         /// ```
@@ -303,7 +303,7 @@ impl<const N: usize> Srcu<N> {
     /// the kernel on first use.
     ///
     /// ```
-    /// use srcu::{Flavor, Srcu};
+    /// use gracepoint_srcu::{Flavor, Srcu};
     /// let domain = Srcu::new();
     /// assert!(matches!(domain.flavor(), Flavor::Fast | Flavor::Fenced));
     /// ```
@@ -318,7 +318,7 @@ impl<const N: usize> Srcu<N> {
     /// How this domain picks reader slots.
     ///
     /// ```
-    /// assert_eq!(srcu::Srcu::new().slot_choice(), srcu::SlotChoice::Thread);
+    /// assert_eq!(gracepoint_srcu::Srcu::new().slot_choice(), gracepoint_srcu::SlotChoice::Thread);
     /// ```
     pub fn slot_choice(&self) -> SlotChoice {
         self.readers.choice
@@ -327,7 +327,7 @@ impl<const N: usize> Srcu<N> {
     /// Grace periods completed so far, and objects (and bytes) still waiting to be freed.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// domain.retire(Box::new(5u64));
     /// domain.barrier();
     /// let stats = domain.stats();

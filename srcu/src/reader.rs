@@ -28,7 +28,7 @@ use reclaim::sync::{AtomicU64, Ordering, fence, light_fence};
 /// Sections nest freely.
 ///
 /// ```
-/// let domain = srcu::Srcu::new();
+/// let domain = gracepoint_srcu::Srcu::new();
 /// let outer = domain.enter();
 /// let inner = domain.enter();
 /// drop(inner);
@@ -38,7 +38,7 @@ use reclaim::sync::{AtomicU64, Ordering, fence, light_fence};
 /// A guard cannot move to another thread:
 /// ```compile_fail
 /// fn send<T: Send>(_: T) {}
-/// let domain = srcu::Srcu::new();
+/// let domain = gracepoint_srcu::Srcu::new();
 /// send(domain.enter());
 /// ```
 #[must_use = "the read section ends as soon as the guard drops"]
@@ -59,7 +59,7 @@ pub struct SrcuGuard<'a, const N: usize = 0> {
 /// seen by the debug-build misuse check, since the token may be released anywhere.
 ///
 /// ```
-/// let domain = srcu::Srcu::new();
+/// let domain = gracepoint_srcu::Srcu::new();
 /// let token = domain.read_lock_token();
 /// std::thread::scope(|s| {
 ///     s.spawn(|| domain.read_unlock(token));
@@ -82,12 +82,12 @@ pub struct ReadToken<'a, const N: usize = 0> {
 ///
 /// ```compile_fail
 /// fn shared<T: Sync>(_: &T) {}
-/// let domain = srcu::Srcu::new();
+/// let domain = gracepoint_srcu::Srcu::new();
 /// shared(&domain.register().unwrap());
 /// ```
 ///
 /// ```
-/// let domain = srcu::Srcu::new();
+/// let domain = gracepoint_srcu::Srcu::new();
 /// let reader = domain.register().unwrap();
 /// let guard = reader.enter();
 /// drop(guard);
@@ -157,7 +157,7 @@ impl<const N: usize> Srcu<N> {
     /// Without `alloc`, when the slot index is past the domain's fixed slot count.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// let guard = domain.enter();
     /// drop(guard);
     /// ```
@@ -173,7 +173,7 @@ impl<const N: usize> Srcu<N> {
     /// The literature's name for [`enter`](Srcu::enter) (`srcu_read_lock`).
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// drop(domain.read_lock());
     /// ```
     #[inline]
@@ -192,7 +192,7 @@ impl<const N: usize> Srcu<N> {
     /// that update them without atomic read-modify-writes, so another writer would lose counts.
     ///
     /// ```
-    /// static DOMAIN: srcu::Srcu<4> = srcu::Srcu::new_fixed();
+    /// static DOMAIN: gracepoint_srcu::Srcu<4> = gracepoint_srcu::Srcu::new_fixed();
     /// let guard = DOMAIN.enter_on(3).unwrap();
     /// drop(guard);
     /// # #[cfg(not(feature = "alloc"))]
@@ -209,7 +209,7 @@ impl<const N: usize> Srcu<N> {
     /// Begins a read-side section that may end on another thread.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// let token = domain.read_lock_token();
     /// std::thread::scope(|s| s.spawn(move || drop(token)).join()).unwrap();
     /// ```
@@ -232,7 +232,7 @@ impl<const N: usize> Srcu<N> {
     /// As [`enter_on`](Srcu::enter_on).
     ///
     /// ```
-    /// static DOMAIN: srcu::Srcu<2> = srcu::Srcu::new_fixed();
+    /// static DOMAIN: gracepoint_srcu::Srcu<2> = gracepoint_srcu::Srcu::new_fixed();
     /// let token = DOMAIN.read_lock_token_on(1).unwrap();
     /// DOMAIN.read_unlock(token);
     /// ```
@@ -258,7 +258,7 @@ impl<const N: usize> Srcu<N> {
     /// drops during the unwind).
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// let token = domain.read_lock_token();
     /// domain.read_unlock(token);
     /// ```
@@ -280,7 +280,7 @@ impl<const N: usize> Srcu<N> {
     /// name the same slot.
     ///
     /// ```
-    /// static DOMAIN: srcu::Srcu<2> = srcu::Srcu::new_fixed();
+    /// static DOMAIN: gracepoint_srcu::Srcu<2> = gracepoint_srcu::Srcu::new_fixed();
     /// let reader = DOMAIN.register().unwrap();
     /// drop(reader.enter());
     /// ```
@@ -429,7 +429,7 @@ impl<const N: usize> SrcuReader<'_, N> {
     /// Begins a read-side section on this reader's slot; nesting is free.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// let reader = domain.register().unwrap();
     /// let outer = reader.enter();
     /// let inner = reader.enter();
@@ -455,7 +455,7 @@ impl<const N: usize> SrcuReader<'_, N> {
     /// As [`Srcu::retire_raw`].
     ///
     /// ```
-    /// static DOMAIN: srcu::Srcu<2> = srcu::Srcu::new_fixed();
+    /// static DOMAIN: gracepoint_srcu::Srcu<2> = gracepoint_srcu::Srcu::new_fixed();
     /// unsafe fn forget(_: *mut ()) {}
     /// let reader = DOMAIN.register().unwrap();
     /// // SAFETY: `forget` accepts any pointer.

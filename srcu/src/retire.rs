@@ -112,7 +112,7 @@ impl<const N: usize> Srcu<N> {
     /// is freed by a later `retire`, `synchronize` or `barrier` on any thread.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// let guard = domain.enter();
     /// domain.retire(Box::new(vec![1, 2, 3]));
     /// drop(guard);
@@ -134,7 +134,7 @@ impl<const N: usize> Srcu<N> {
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
     /// static RAN: AtomicBool = AtomicBool::new(false);
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// domain.call(|| RAN.store(true, Ordering::Relaxed));
     /// domain.barrier();
     /// assert!(RAN.load(Ordering::Relaxed));
@@ -167,7 +167,7 @@ impl<const N: usize> Srcu<N> {
     /// unsafe fn count(_: *mut ()) {
     ///     FREED.fetch_add(1, Ordering::Relaxed);
     /// }
-    /// static DOMAIN: srcu::Srcu<2> = srcu::Srcu::new_fixed();
+    /// static DOMAIN: gracepoint_srcu::Srcu<2> = gracepoint_srcu::Srcu::new_fixed();
     /// // SAFETY: `count` accepts any pointer.
     /// unsafe { DOMAIN.retire_raw(core::ptr::null_mut(), count) };
     /// DOMAIN.barrier();
@@ -191,7 +191,7 @@ impl<const N: usize> Srcu<N> {
     /// objects it freed. `retire` does this on its own now and then; call it to free sooner.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// domain.retire(Box::new(1));
     /// domain.synchronize();
     /// domain.collect();
@@ -205,7 +205,7 @@ impl<const N: usize> Srcu<N> {
     /// [`reclaim::stall::StallReport`] for what SRCU can and cannot attribute.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// assert!(domain.stall_report().is_none());
     /// let guard = domain.enter();
     /// domain.retire(Box::new(1));
@@ -223,7 +223,7 @@ impl<const N: usize> Srcu<N> {
     /// collecting at the time.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// domain.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
     /// ```
     #[cfg(feature = "std")]
@@ -240,7 +240,7 @@ impl<const N: usize> Srcu<N> {
     ///
     /// ```
     /// use reclaim::stall::{Limit, Policy};
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// domain.set_limit(Limit::objects(100_000).with_policy(Policy::Block));
     /// ```
     pub fn set_limit(&self, limit: reclaim::stall::Limit) {
@@ -250,7 +250,7 @@ impl<const N: usize> Srcu<N> {
     /// Installs the hook that [`Policy::Hook`](reclaim::stall::Policy::Hook) calls.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// domain.on_limit(|pending| eprintln!("{} objects wait", pending.objects));
     /// ```
     #[cfg(feature = "alloc")]
@@ -262,7 +262,7 @@ impl<const N: usize> Srcu<N> {
     /// moves grace periods along and frees what expired, without waiting.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// domain.retire(Box::new(1));
     /// while domain.reclaim_step().objects > 0 {}
     /// ```
@@ -278,7 +278,7 @@ impl<const N: usize> Srcu<N> {
     /// always, when called from a callback or destructor this domain is running.
     ///
     /// ```
-    /// let domain = srcu::Srcu::new();
+    /// let domain = gracepoint_srcu::Srcu::new();
     /// domain.retire(Box::new(1));
     /// domain.barrier();
     /// assert_eq!(domain.stats().pending, 0);

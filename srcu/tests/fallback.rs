@@ -4,12 +4,12 @@
 
 #![cfg(feature = "std")]
 
-use srcu::{Flavor, Srcu};
+use gracepoint_srcu::{Flavor, Srcu};
 
 #[test]
 fn fast_falls_back_to_fenced_when_membarrier_is_refused() {
     static DOMAIN: Srcu = Srcu::new();
-    let explicit = Srcu::with_options(Flavor::Fast, srcu::SlotChoice::Cpu);
+    let explicit = Srcu::with_options(Flavor::Fast, gracepoint_srcu::SlotChoice::Cpu);
     // Readers may come first: they run real fences until the flavor is resolved.
     drop(DOMAIN.enter());
     let expected = if reclaim::scheme::membarrier::available() {

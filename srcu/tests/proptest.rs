@@ -8,8 +8,8 @@
 
 #![cfg(feature = "std")]
 
+use gracepoint_srcu::{Cookie, Flavor, ReadToken, SlotChoice, Srcu, SrcuGuard};
 use proptest::prelude::*;
-use srcu::{Cookie, Flavor, ReadToken, SlotChoice, Srcu, SrcuGuard};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Debug)]

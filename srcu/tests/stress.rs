@@ -9,8 +9,8 @@
 
 #![cfg(feature = "std")]
 
+use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
 use reclaim::testing::{Ledger, StressConfig, Tracked, swap_and_retire};
-use srcu::{Flavor, SlotChoice, Srcu};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -34,7 +34,7 @@ fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
     let deadline = Instant::now() + DEADLINE;
     let domain = &domain;
     std::thread::scope(|s| {
-        let (send, receive) = mpsc::sync_channel::<(srcu::ReadToken<'_, N>, Held)>(8);
+        let (send, receive) = mpsc::sync_channel::<(gracepoint_srcu::ReadToken<'_, N>, Held)>(8);
         // Ends, on its own thread, sections that readers began.
         let token_reads = &token_reads;
         s.spawn(move || {

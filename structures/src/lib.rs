@@ -22,7 +22,7 @@
 //!
 //! # Example
 //! ```
-//! use structures::HashMap;
+//! use gracepoint_structures::HashMap;
 //! let map = HashMap::new(srcu::Srcu::new(), 64);
 //! std::thread::scope(|s| {
 //!     s.spawn(|| map.insert(1, String::from("one")).unwrap());
@@ -104,7 +104,7 @@ use reclaim::atomic::Section;
 /// builds of the workspace's schemes panic instead).
 ///
 /// ```
-/// let map = structures::HashMap::new(srcu::Srcu::new(), 8);
+/// let map = gracepoint_structures::HashMap::new(srcu::Srcu::new(), 8);
 /// map.insert(1, vec![1, 2, 3]).unwrap();
 /// let v = map.get(&1).unwrap();
 /// assert_eq!(v.len(), 3);

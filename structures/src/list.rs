@@ -30,7 +30,7 @@
 //! operation reloads with `Acquire` before use).
 //!
 //! ```
-//! let list = structures::List::new(srcu::Srcu::new());
+//! let list = gracepoint_structures::List::new(srcu::Srcu::new());
 //! list.insert(2, "b").unwrap();
 //! list.insert(1, "a").unwrap();
 //! assert!(list.remove(&2));
@@ -97,7 +97,7 @@ impl<K: Ord + Send + Sync + 'static, V: Send + Sync + 'static> Chain<K, V> {
                         found: false,
                     };
                 };
-                node.canary.check("structures::List");
+                node.canary.check("gracepoint_structures::List");
                 // Acquire: the successor's contents, published by the Release that linked it.
                 let next = node.next.load(Acquire, section);
                 if next.tag() == DELETED {
@@ -211,7 +211,7 @@ impl<K: Ord + Send + Sync + 'static, V: Send + Sync + 'static> Chain<K, V> {
         // SAFETY: as in `find`; a marked node still points at a node that was its successor
         // when it was marked, which was not yet retired when this section began.
         while let Some(node) = unsafe { curr.as_ref() } {
-            node.canary.check("structures::List");
+            node.canary.check("gracepoint_structures::List");
             let next = node.next.load(Acquire, section);
             if node.key >= *key {
                 return (node.key == *key && next.tag() != DELETED).then_some(&node.value);
@@ -230,7 +230,7 @@ impl<K: Ord + Send + Sync + 'static, V: Send + Sync + 'static> Chain<K, V> {
         let mut curr = self.head.load(Acquire, section);
         // SAFETY: as in `get`.
         while let Some(node) = unsafe { curr.as_ref() } {
-            node.canary.check("structures::List");
+            node.canary.check("gracepoint_structures::List");
             let next = node.next.load(Acquire, section);
             if next.tag() != DELETED {
                 f(&node.key, &node.value);
@@ -246,7 +246,7 @@ impl<K, V> Chain<K, V> {
         let mut curr = self.head.load(Acquire, section);
         // SAFETY: as in `get`.
         while let Some(node) = unsafe { curr.as_ref() } {
-            node.canary.check("structures::List");
+            node.canary.check("gracepoint_structures::List");
             let next = node.next.load(Acquire, section);
             if next.tag() != DELETED {
                 return false;
@@ -278,7 +278,7 @@ impl<K, V> Drop for Chain<K, V> {
 /// read section open, which delays every reclamation in the domain.
 ///
 /// ```
-/// use structures::List;
+/// use gracepoint_structures::List;
 /// let list = List::new(srcu::Srcu::new());
 /// std::thread::scope(|s| {
 ///     for t in 0..2u64 {
@@ -307,7 +307,7 @@ where
     /// An empty list whose removed nodes are freed through `domain`.
     ///
     /// ```
-    /// let list = structures::List::<u32, String, _>::new(gus::Gus::new());
+    /// let list = gracepoint_structures::List::<u32, String, _>::new(gus::Gus::new());
     /// assert!(list.is_empty());
     /// ```
     pub fn new(domain: R) -> Self {
@@ -321,7 +321,7 @@ where
     ///
     /// ```
     /// use reclaim::Reclaim;
-    /// let list = structures::List::<u32, u32, _>::new(srcu::Srcu::new());
+    /// let list = gracepoint_structures::List::<u32, u32, _>::new(srcu::Srcu::new());
     /// list.domain().barrier();
     /// ```
     pub fn domain(&self) -> &R {
@@ -332,7 +332,7 @@ where
     /// given back.
     ///
     /// ```
-    /// let list = structures::List::new(srcu::Srcu::new());
+    /// let list = gracepoint_structures::List::new(srcu::Srcu::new());
     /// assert_eq!(list.insert(1, "one"), Ok(()));
     /// assert_eq!(list.insert(1, "uno"), Err((1, "uno")));
     /// ```
@@ -344,7 +344,7 @@ where
     /// see it any more.
     ///
     /// ```
-    /// let list = structures::List::new(srcu::Srcu::new());
+    /// let list = gracepoint_structures::List::new(srcu::Srcu::new());
     /// list.insert(5, ()).unwrap();
     /// assert!(list.remove(&5));
     /// assert!(!list.remove(&5));
@@ -356,7 +356,7 @@ where
     /// The value of `key`, if present, borrowed through a [`Ref`] that keeps it alive.
     ///
     /// ```
-    /// let list = structures::List::new(srcu::Srcu::new());
+    /// let list = gracepoint_structures::List::new(srcu::Srcu::new());
     /// list.insert(2, String::from("two")).unwrap();
     /// let value = list.get(&2).unwrap();
     /// list.remove(&2); // the entry is gone, but `value` still reads it safely
@@ -372,7 +372,7 @@ where
     /// Whether `key` is present.
     ///
     /// ```
-    /// let list = structures::List::new(srcu::Srcu::new());
+    /// let list = gracepoint_structures::List::new(srcu::Srcu::new());
     /// list.insert(4, ()).unwrap();
     /// assert!(list.contains(&4));
     /// assert!(!list.contains(&3));
@@ -386,7 +386,7 @@ where
     /// others.
     ///
     /// ```
-    /// let list = structures::List::new(srcu::Srcu::new());
+    /// let list = gracepoint_structures::List::new(srcu::Srcu::new());
     /// for k in [3, 1, 2] {
     ///     list.insert(k, k * 10).unwrap();
     /// }
@@ -401,7 +401,7 @@ where
     /// The number of entries (a snapshot that may be stale under concurrent updates).
     ///
     /// ```
-    /// let list = structures::List::new(srcu::Srcu::new());
+    /// let list = gracepoint_structures::List::new(srcu::Srcu::new());
     /// list.insert(1, ()).unwrap();
     /// list.insert(9, ()).unwrap();
     /// assert_eq!(list.len(), 2);
@@ -415,7 +415,7 @@ where
     /// Whether the list is empty.
     ///
     /// ```
-    /// let list = structures::List::<u8, u8, _>::new(srcu::Srcu::new());
+    /// let list = gracepoint_structures::List::<u8, u8, _>::new(srcu::Srcu::new());
     /// assert!(list.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {

@@ -12,7 +12,7 @@
 //! adversary chooses.
 //!
 //! ```
-//! let map = structures::HashMap::new(gus::Gus::new(), 16);
+//! let map = gracepoint_structures::HashMap::new(gus::Gus::new(), 16);
 //! map.insert("k", 1).unwrap();
 //! assert_eq!(*map.get(&"k").unwrap(), 1);
 //! ```
@@ -32,7 +32,7 @@ use crate::list::Chain;
 /// owns.
 ///
 /// ```
-/// use structures::HashMap;
+/// use gracepoint_structures::HashMap;
 /// let map = HashMap::new(gus::Gus::new(), 16);
 /// std::thread::scope(|s| {
 ///     for t in 0..2u64 {
@@ -65,7 +65,7 @@ where
     /// hashing with [`FxBuildHasher`] and freeing through `domain`.
     ///
     /// ```
-    /// let map = structures::HashMap::<u64, u64, _>::new(srcu::Srcu::new(), 100);
+    /// let map = gracepoint_structures::HashMap::<u64, u64, _>::new(srcu::Srcu::new(), 100);
     /// assert_eq!(map.bucket_count(), 128);
     /// ```
     pub fn new(domain: R, buckets: usize) -> Self {
@@ -84,7 +84,7 @@ where
     ///
     /// ```
     /// use std::hash::RandomState;
-    /// let map = structures::HashMap::with_hasher(srcu::Srcu::new(), 8, RandomState::new());
+    /// let map = gracepoint_structures::HashMap::with_hasher(srcu::Srcu::new(), 8, RandomState::new());
     /// map.insert("key", 1).unwrap();
     /// assert!(map.contains(&"key"));
     /// ```
@@ -101,7 +101,7 @@ where
     /// The number of buckets.
     ///
     /// ```
-    /// let map = structures::HashMap::<u64, u64, _>::new(srcu::Srcu::new(), 8);
+    /// let map = gracepoint_structures::HashMap::<u64, u64, _>::new(srcu::Srcu::new(), 8);
     /// assert_eq!(map.bucket_count(), 8);
     /// ```
     pub fn bucket_count(&self) -> usize {
@@ -112,7 +112,7 @@ where
     ///
     /// ```
     /// use reclaim::Reclaim;
-    /// let map = structures::HashMap::<u64, u64, _>::new(srcu::Srcu::new(), 8);
+    /// let map = gracepoint_structures::HashMap::<u64, u64, _>::new(srcu::Srcu::new(), 8);
     /// map.domain().barrier();
     /// ```
     pub fn domain(&self) -> &R {
@@ -134,7 +134,7 @@ where
     /// given back.
     ///
     /// ```
-    /// let map = structures::HashMap::new(srcu::Srcu::new(), 8);
+    /// let map = gracepoint_structures::HashMap::new(srcu::Srcu::new(), 8);
     /// assert_eq!(map.insert(1, 10), Ok(()));
     /// assert_eq!(map.insert(1, 11), Err((1, 11)));
     /// ```
@@ -147,7 +147,7 @@ where
     /// see it any more.
     ///
     /// ```
-    /// let map = structures::HashMap::new(srcu::Srcu::new(), 8);
+    /// let map = gracepoint_structures::HashMap::new(srcu::Srcu::new(), 8);
     /// map.insert(5, ()).unwrap();
     /// assert!(map.remove(&5));
     /// assert!(!map.remove(&5));
@@ -159,7 +159,7 @@ where
     /// The value of `key`, if present, borrowed through a [`Ref`] that keeps it alive.
     ///
     /// ```
-    /// let map = structures::HashMap::new(srcu::Srcu::new(), 8);
+    /// let map = gracepoint_structures::HashMap::new(srcu::Srcu::new(), 8);
     /// map.insert(2, 20).unwrap();
     /// assert_eq!(map.get(&2).map(|v| *v + 1), Some(21));
     /// assert!(map.get(&3).is_none());
@@ -174,7 +174,7 @@ where
     /// Whether `key` is present.
     ///
     /// ```
-    /// let map = structures::HashMap::new(srcu::Srcu::new(), 8);
+    /// let map = gracepoint_structures::HashMap::new(srcu::Srcu::new(), 8);
     /// assert!(!map.contains(&4));
     /// map.insert(4, ()).unwrap();
     /// assert!(map.contains(&4));
@@ -190,7 +190,7 @@ where
     /// may or may not see the others.
     ///
     /// ```
-    /// let map = structures::HashMap::new(srcu::Srcu::new(), 8);
+    /// let map = gracepoint_structures::HashMap::new(srcu::Srcu::new(), 8);
     /// for k in 0..10 {
     ///     map.insert(k, k).unwrap();
     /// }
@@ -208,7 +208,7 @@ where
     /// The number of entries (a snapshot that may be stale under concurrent updates).
     ///
     /// ```
-    /// let map = structures::HashMap::new(srcu::Srcu::new(), 8);
+    /// let map = gracepoint_structures::HashMap::new(srcu::Srcu::new(), 8);
     /// map.insert(1, ()).unwrap();
     /// map.insert(9, ()).unwrap();
     /// assert_eq!(map.len(), 2);
@@ -222,7 +222,7 @@ where
     /// Whether the map is empty.
     ///
     /// ```
-    /// let map = structures::HashMap::<u64, u64, _>::new(srcu::Srcu::new(), 8);
+    /// let map = gracepoint_structures::HashMap::<u64, u64, _>::new(srcu::Srcu::new(), 8);
     /// assert!(map.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
@@ -243,7 +243,7 @@ impl<K, V, R: Reclaim, S> fmt::Debug for HashMap<K, V, R, S> {
 ///
 /// ```
 /// use std::hash::BuildHasher;
-/// let h = structures::map::FxBuildHasher;
+/// let h = gracepoint_structures::map::FxBuildHasher;
 /// assert_eq!(h.hash_one(7u64), h.hash_one(7u64));
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -262,7 +262,7 @@ impl BuildHasher for FxBuildHasher {
 ///
 /// ```
 /// use std::hash::Hasher;
-/// let mut h = structures::map::FxHasher::default();
+/// let mut h = gracepoint_structures::map::FxHasher::default();
 /// h.write_u64(1);
 /// assert_ne!(h.finish(), 0);
 /// ```

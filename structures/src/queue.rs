@@ -23,7 +23,7 @@
 //! that the previous pop checked, which is what the tail fix above relies on.
 //!
 //! ```
-//! let queue = structures::Queue::new(srcu::Srcu::new());
+//! let queue = gracepoint_structures::Queue::new(srcu::Srcu::new());
 //! queue.push(1);
 //! queue.push(2);
 //! assert_eq!((queue.pop(), queue.pop(), queue.pop()), (Some(1), Some(2), None));
@@ -63,7 +63,7 @@ impl<T> Node<T> {
 /// A lock-free first-in first-out queue, freeing popped nodes through the domain `R` it owns.
 ///
 /// ```
-/// use structures::Queue;
+/// use gracepoint_structures::Queue;
 /// let queue = Queue::new(srcu::Srcu::new());
 /// std::thread::scope(|s| {
 ///     s.spawn(|| (0..100).for_each(|i| queue.push(i)));
@@ -88,7 +88,7 @@ impl<T: Send + 'static, R: Reclaim> Queue<T, R> {
     /// An empty queue whose popped nodes are freed through `domain`.
     ///
     /// ```
-    /// let queue = structures::Queue::<u8, _>::new(gus::Gus::new());
+    /// let queue = gracepoint_structures::Queue::<u8, _>::new(gus::Gus::new());
     /// assert!(queue.is_empty());
     /// ```
     pub fn new(domain: R) -> Self {
@@ -110,7 +110,7 @@ impl<T: Send + 'static, R: Reclaim> Queue<T, R> {
     ///
     /// ```
     /// use reclaim::Reclaim;
-    /// let queue = structures::Queue::<u8, _>::new(srcu::Srcu::new());
+    /// let queue = gracepoint_structures::Queue::<u8, _>::new(srcu::Srcu::new());
     /// queue.domain().barrier();
     /// ```
     pub fn domain(&self) -> &R {
@@ -120,7 +120,7 @@ impl<T: Send + 'static, R: Reclaim> Queue<T, R> {
     /// Appends `value` at the back.
     ///
     /// ```
-    /// let queue = structures::Queue::new(srcu::Srcu::new());
+    /// let queue = gracepoint_structures::Queue::new(srcu::Srcu::new());
     /// queue.push(1);
     /// queue.push(2);
     /// assert_eq!(queue.pop(), Some(1));
@@ -134,7 +134,7 @@ impl<T: Send + 'static, R: Reclaim> Queue<T, R> {
             // SAFETY: `tail` was loaded inside `section`; a node is retired only after `head`
             // and `tail` have both moved past it (see the module docs).
             let last = unsafe { tail.deref() };
-            last.canary.check("structures::Queue");
+            last.canary.check("gracepoint_structures::Queue");
             // Acquire: a successor is dereferenced on the next turn.
             let next = last.next.load(Acquire, &section);
             if !next.is_null() {
@@ -165,7 +165,7 @@ impl<T: Send + 'static, R: Reclaim> Queue<T, R> {
     /// Removes and returns the front value, or `None` if the queue is empty.
     ///
     /// ```
-    /// let queue = structures::Queue::new(srcu::Srcu::new());
+    /// let queue = gracepoint_structures::Queue::new(srcu::Srcu::new());
     /// assert_eq!(queue.pop(), None);
     /// queue.push("a");
     /// assert_eq!(queue.pop(), Some("a"));
@@ -178,12 +178,12 @@ impl<T: Send + 'static, R: Reclaim> Queue<T, R> {
             let head = self.head.load(Acquire, &section);
             // SAFETY: as in `push`.
             let dummy = unsafe { head.deref() };
-            dummy.canary.check("structures::Queue");
+            dummy.canary.check("gracepoint_structures::Queue");
             // Acquire: the successor's value is read below.
             let next = dummy.next.load(Acquire, &section);
             // SAFETY: as in `push`; a null successor means the queue is empty.
             let first = unsafe { next.as_ref() }?;
-            first.canary.check("structures::Queue");
+            first.canary.check("gracepoint_structures::Queue");
             // `tail` must not be left on the node this pop unlinks. Relaxed: only compared.
             let tail = self.tail.load(Relaxed, &section);
             if tail == head {
@@ -213,7 +213,7 @@ impl<T: Send + 'static, R: Reclaim> Queue<T, R> {
     /// Whether the queue is empty (a snapshot that may be stale under concurrent updates).
     ///
     /// ```
-    /// let queue = structures::Queue::new(srcu::Srcu::new());
+    /// let queue = gracepoint_structures::Queue::new(srcu::Srcu::new());
     /// queue.push(());
     /// assert!(!queue.is_empty());
     /// ```
@@ -222,7 +222,7 @@ impl<T: Send + 'static, R: Reclaim> Queue<T, R> {
         let head = self.head.load(Acquire, &section);
         // SAFETY: as in `push`.
         let dummy = unsafe { head.deref() };
-        dummy.canary.check("structures::Queue");
+        dummy.canary.check("gracepoint_structures::Queue");
         dummy.next.load(Relaxed, &section).is_null()
     }
 }

@@ -21,7 +21,7 @@
 //! `Acquire` load still synchronizes with that push.
 //!
 //! ```
-//! let stack = structures::Stack::new(srcu::Srcu::new());
+//! let stack = gracepoint_structures::Stack::new(srcu::Srcu::new());
 //! stack.push(1);
 //! stack.push(2);
 //! assert_eq!((stack.pop(), stack.pop(), stack.pop()), (Some(2), Some(1), None));
@@ -50,7 +50,7 @@ unsafe impl<T: Send> Sync for Node<T> {}
 /// A lock-free last-in first-out stack, freeing popped nodes through the domain `R` it owns.
 ///
 /// ```
-/// use structures::Stack;
+/// use gracepoint_structures::Stack;
 /// let stack = Stack::new(srcu::Srcu::new());
 /// std::thread::scope(|s| {
 ///     for t in 0..2 {
@@ -71,7 +71,7 @@ impl<T: Send + 'static, R: Reclaim> Stack<T, R> {
     /// An empty stack whose popped nodes are freed through `domain`.
     ///
     /// ```
-    /// let stack = structures::Stack::<u8, _>::new(gus::Gus::new());
+    /// let stack = gracepoint_structures::Stack::<u8, _>::new(gus::Gus::new());
     /// assert!(stack.is_empty());
     /// ```
     pub fn new(domain: R) -> Self {
@@ -85,7 +85,7 @@ impl<T: Send + 'static, R: Reclaim> Stack<T, R> {
     ///
     /// ```
     /// use reclaim::Reclaim;
-    /// let stack = structures::Stack::<u8, _>::new(srcu::Srcu::new());
+    /// let stack = gracepoint_structures::Stack::<u8, _>::new(srcu::Srcu::new());
     /// stack.domain().barrier();
     /// ```
     pub fn domain(&self) -> &R {
@@ -95,7 +95,7 @@ impl<T: Send + 'static, R: Reclaim> Stack<T, R> {
     /// Pushes `value` on top.
     ///
     /// ```
-    /// let stack = structures::Stack::new(srcu::Srcu::new());
+    /// let stack = gracepoint_structures::Stack::new(srcu::Srcu::new());
     /// stack.push(1);
     /// stack.push(2);
     /// assert_eq!(stack.pop(), Some(2));
@@ -125,7 +125,7 @@ impl<T: Send + 'static, R: Reclaim> Stack<T, R> {
     /// Pops the top value, or `None` if the stack is empty.
     ///
     /// ```
-    /// let stack = structures::Stack::new(srcu::Srcu::new());
+    /// let stack = gracepoint_structures::Stack::new(srcu::Srcu::new());
     /// assert_eq!(stack.pop(), None);
     /// stack.push("a");
     /// assert_eq!(stack.pop(), Some("a"));
@@ -138,7 +138,7 @@ impl<T: Send + 'static, R: Reclaim> Stack<T, R> {
             // SAFETY: `head` was loaded inside `section`, and nodes are retired only through
             // this section's domain after being unlinked.
             let node = unsafe { head.as_ref() }?;
-            node.canary.check("structures::Stack");
+            node.canary.check("gracepoint_structures::Stack");
             // Relaxed: the node's link was made visible by the Acquire load of `head`, and
             // never changes once the node is published.
             let next = node.next.load(Relaxed, &section);
@@ -165,7 +165,7 @@ impl<T: Send + 'static, R: Reclaim> Stack<T, R> {
     /// Whether the stack is empty (a snapshot that may be stale under concurrent updates).
     ///
     /// ```
-    /// let stack = structures::Stack::new(srcu::Srcu::new());
+    /// let stack = gracepoint_structures::Stack::new(srcu::Srcu::new());
     /// stack.push(());
     /// assert!(!stack.is_empty());
     /// ```

@@ -21,7 +21,7 @@
 //! counts, not by time.
 //!
 //! ```
-//! structures::testing::check_all(srcu::Srcu::new);
+//! gracepoint_structures::testing::check_all(srcu::Srcu::new);
 //! ```
 
 extern crate std;
@@ -42,7 +42,7 @@ use crate::{HashMap, List, Queue, Stack, Tree};
 /// With a message naming the structure and the check, on the first failure.
 ///
 /// ```
-/// structures::testing::check_all(|| gus::Gus::with_mode(gus::Mode::Deferred(8)));
+/// gracepoint_structures::testing::check_all(|| gus::Gus::with_mode(gus::Mode::Deferred(8)));
 /// ```
 pub fn check_all<R: Reclaim>(make: impl Fn() -> R) {
     check_list(&make);
@@ -55,7 +55,7 @@ pub fn check_all<R: Reclaim>(make: impl Fn() -> R) {
 /// The [`List`] part of [`check_all`].
 ///
 /// ```
-/// structures::testing::check_list(srcu::Srcu::new);
+/// gracepoint_structures::testing::check_list(srcu::Srcu::new);
 /// ```
 pub fn check_list<R: Reclaim>(make: impl Fn() -> R) {
     exactly_once_map::<List<u64, Tracked, Counting<R>>, R>(&make);
@@ -65,7 +65,7 @@ pub fn check_list<R: Reclaim>(make: impl Fn() -> R) {
 /// The [`HashMap`] part of [`check_all`].
 ///
 /// ```
-/// structures::testing::check_map(srcu::Srcu::new);
+/// gracepoint_structures::testing::check_map(srcu::Srcu::new);
 /// ```
 pub fn check_map<R: Reclaim>(make: impl Fn() -> R) {
     exactly_once_map::<HashMap<u64, Tracked, Counting<R>>, R>(&make);
@@ -75,7 +75,7 @@ pub fn check_map<R: Reclaim>(make: impl Fn() -> R) {
 /// The [`Tree`] part of [`check_all`].
 ///
 /// ```
-/// structures::testing::check_tree(srcu::Srcu::new);
+/// gracepoint_structures::testing::check_tree(srcu::Srcu::new);
 /// ```
 pub fn check_tree<R: Reclaim>(make: impl Fn() -> R) {
     exactly_once_map::<Tree<u64, Tracked, Counting<R>>, R>(&make);
@@ -85,7 +85,7 @@ pub fn check_tree<R: Reclaim>(make: impl Fn() -> R) {
 /// The [`Stack`] part of [`check_all`].
 ///
 /// ```
-/// structures::testing::check_stack(srcu::Srcu::new);
+/// gracepoint_structures::testing::check_stack(srcu::Srcu::new);
 /// ```
 pub fn check_stack<R: Reclaim>(make: impl Fn() -> R) {
     exactly_once_pool::<Stack<Tracked, Counting<R>>, R>(&make);
@@ -95,7 +95,7 @@ pub fn check_stack<R: Reclaim>(make: impl Fn() -> R) {
 /// The [`Queue`] part of [`check_all`].
 ///
 /// ```
-/// structures::testing::check_queue(srcu::Srcu::new);
+/// gracepoint_structures::testing::check_queue(srcu::Srcu::new);
 /// ```
 pub fn check_queue<R: Reclaim>(make: impl Fn() -> R) {
     exactly_once_pool::<Queue<Tracked, Counting<R>>, R>(&make);
@@ -111,7 +111,7 @@ pub fn check_queue<R: Reclaim>(make: impl Fn() -> R) {
 ///
 /// ```
 /// use reclaim::Reclaim;
-/// use structures::testing::Counting;
+/// use gracepoint_structures::testing::Counting;
 /// let domain = Counting::new(srcu::Srcu::new());
 /// let counts = domain.counts();
 /// domain.retire(Box::new(1u64));
@@ -127,7 +127,7 @@ pub struct Counting<R> {
 /// The counts of a [`Counting`] domain; they outlive it.
 ///
 /// ```
-/// use structures::testing::Counting;
+/// use gracepoint_structures::testing::Counting;
 /// let counts = Counting::new(srcu::Srcu::new()).counts();
 /// assert_eq!(counts.retired(), 0);
 /// ```
@@ -145,7 +145,7 @@ impl RetireCounts {
     ///
     /// ```
     /// use reclaim::Reclaim;
-    /// let domain = structures::testing::Counting::new(srcu::Srcu::new());
+    /// let domain = gracepoint_structures::testing::Counting::new(srcu::Srcu::new());
     /// domain.retire(Box::new(()));
     /// assert_eq!(domain.counts().retired(), 1);
     /// ```
@@ -157,7 +157,7 @@ impl RetireCounts {
     ///
     /// ```
     /// use reclaim::Reclaim;
-    /// let domain = structures::testing::Counting::new(srcu::Srcu::new());
+    /// let domain = gracepoint_structures::testing::Counting::new(srcu::Srcu::new());
     /// let counts = domain.counts();
     /// domain.retire(Box::new(()));
     /// drop(domain); // a domain frees what is pending when it drops
@@ -172,7 +172,7 @@ impl<R: Reclaim> Counting<R> {
     /// Wraps `inner`.
     ///
     /// ```
-    /// let domain = structures::testing::Counting::new(gus::Gus::new());
+    /// let domain = gracepoint_structures::testing::Counting::new(gus::Gus::new());
     /// assert_eq!(domain.counts().freed(), 0);
     /// ```
     pub fn new(inner: R) -> Self {
@@ -185,7 +185,7 @@ impl<R: Reclaim> Counting<R> {
     /// A handle on the counts, valid after the domain is gone.
     ///
     /// ```
-    /// let counts = structures::testing::Counting::new(gus::Gus::new()).counts();
+    /// let counts = gracepoint_structures::testing::Counting::new(gus::Gus::new()).counts();
     /// assert_eq!(counts.retired(), 0);
     /// ```
     pub fn counts(&self) -> RetireCounts {
@@ -195,7 +195,7 @@ impl<R: Reclaim> Counting<R> {
     /// The wrapped domain.
     ///
     /// ```
-    /// let domain = structures::testing::Counting::new(srcu::Srcu::new());
+    /// let domain = gracepoint_structures::testing::Counting::new(srcu::Srcu::new());
     /// domain.inner().synchronize();
     /// ```
     pub fn inner(&self) -> &R {
@@ -287,7 +287,9 @@ fn fresh_ledger() -> &'static Ledger {
     static LEDGERS: [Ledger; POOL] = [const { Ledger::new() }; POOL];
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     LEDGERS.get(NEXT.fetch_add(1, SeqCst)).unwrap_or_else(|| {
-        panic!("structures::testing: more than {POOL} runs in one process; split the tests")
+        panic!(
+            "gracepoint_structures::testing: more than {POOL} runs in one process; split the tests"
+        )
     })
 }
 

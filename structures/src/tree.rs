@@ -41,7 +41,7 @@
 //! iterative, so a deep tree is slow but never overflows the stack.
 //!
 //! ```
-//! let tree = structures::Tree::new(srcu::Srcu::new());
+//! let tree = gracepoint_structures::Tree::new(srcu::Srcu::new());
 //! for k in [5, 3, 8] {
 //!     tree.insert(k, ()).unwrap();
 //! }
@@ -97,7 +97,7 @@ impl<K: Ord, V> Node<K, V> {
     }
 
     fn check(&self) -> &Self {
-        self.canary.check("structures::Tree");
+        self.canary.check("gracepoint_structures::Tree");
         self
     }
 
@@ -138,7 +138,7 @@ struct SeekRecord<'g, K, V> {
 /// freeing removed entries through the domain `R` it owns.
 ///
 /// ```
-/// use structures::Tree;
+/// use gracepoint_structures::Tree;
 /// let tree = Tree::new(srcu::Srcu::new());
 /// std::thread::scope(|s| {
 ///     for t in 0..2u64 {
@@ -169,7 +169,7 @@ where
     /// An empty tree whose removed nodes are freed through `domain`.
     ///
     /// ```
-    /// let tree = structures::Tree::<u32, u32, _>::new(gus::Gus::new());
+    /// let tree = gracepoint_structures::Tree::<u32, u32, _>::new(gus::Gus::new());
     /// assert!(tree.is_empty());
     /// ```
     pub fn new(domain: R) -> Self {
@@ -188,7 +188,7 @@ where
     ///
     /// ```
     /// use reclaim::Reclaim;
-    /// let tree = structures::Tree::<u32, u32, _>::new(srcu::Srcu::new());
+    /// let tree = gracepoint_structures::Tree::<u32, u32, _>::new(srcu::Srcu::new());
     /// tree.domain().barrier();
     /// ```
     pub fn domain(&self) -> &R {
@@ -281,7 +281,7 @@ where
             let off_leaf = off.load(Acquire, section);
             debug_assert!(
                 off_leaf.tag() & FLAG != 0,
-                "structures::Tree: a node spliced out had an unflagged child off the path"
+                "gracepoint_structures::Tree: a node spliced out had an unflagged child off the path"
             );
             let next = down.load(Acquire, section).with_tag(0);
             // SAFETY: the splice above unlinked them, and only this thread's splice could
@@ -305,7 +305,7 @@ where
     /// given back.
     ///
     /// ```
-    /// let tree = structures::Tree::new(srcu::Srcu::new());
+    /// let tree = gracepoint_structures::Tree::new(srcu::Srcu::new());
     /// assert_eq!(tree.insert(1, "one"), Ok(()));
     /// assert_eq!(tree.insert(1, "uno"), Err((1, "uno")));
     /// ```
@@ -376,7 +376,7 @@ where
     /// see it any more.
     ///
     /// ```
-    /// let tree = structures::Tree::new(srcu::Srcu::new());
+    /// let tree = gracepoint_structures::Tree::new(srcu::Srcu::new());
     /// tree.insert(5, ()).unwrap();
     /// assert!(tree.remove(&5));
     /// assert!(!tree.remove(&5));
@@ -433,7 +433,7 @@ where
     /// The value of `key`, if present, borrowed through a [`Ref`] that keeps it alive.
     ///
     /// ```
-    /// let tree = structures::Tree::new(srcu::Srcu::new());
+    /// let tree = gracepoint_structures::Tree::new(srcu::Srcu::new());
     /// tree.insert(2, 20).unwrap();
     /// assert_eq!(tree.get(&2).map(|v| *v), Some(20));
     /// assert!(tree.get(&3).is_none());
@@ -458,7 +458,7 @@ where
     /// Whether `key` is present.
     ///
     /// ```
-    /// let tree = structures::Tree::new(srcu::Srcu::new());
+    /// let tree = gracepoint_structures::Tree::new(srcu::Srcu::new());
     /// tree.insert(4, ()).unwrap();
     /// assert!(tree.contains(&4));
     /// assert!(!tree.contains(&3));
@@ -498,7 +498,7 @@ where
     /// others.
     ///
     /// ```
-    /// let tree = structures::Tree::new(srcu::Srcu::new());
+    /// let tree = gracepoint_structures::Tree::new(srcu::Srcu::new());
     /// for k in [3, 1, 2] {
     ///     tree.insert(k, k * 10).unwrap();
     /// }
@@ -516,7 +516,7 @@ where
     /// The number of entries (a snapshot that may be stale under concurrent updates).
     ///
     /// ```
-    /// let tree = structures::Tree::new(srcu::Srcu::new());
+    /// let tree = gracepoint_structures::Tree::new(srcu::Srcu::new());
     /// tree.insert(1, ()).unwrap();
     /// tree.insert(9, ()).unwrap();
     /// assert_eq!(tree.len(), 2);
@@ -530,7 +530,7 @@ where
     /// Whether the tree is empty.
     ///
     /// ```
-    /// let tree = structures::Tree::<u8, u8, _>::new(srcu::Srcu::new());
+    /// let tree = gracepoint_structures::Tree::<u8, u8, _>::new(srcu::Srcu::new());
     /// assert!(tree.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {

@@ -5,9 +5,9 @@
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 
+use gracepoint_structures::{HashMap, List, Queue, Stack, Tree};
 use proptest::prelude::*;
 use srcu::Srcu;
-use structures::{HashMap, List, Queue, Stack, Tree};
 
 #[derive(Clone, Debug)]
 enum MapOp {

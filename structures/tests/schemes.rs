@@ -1,13 +1,13 @@
-//! The shared suite (`structures::testing`) on every scheme of the workspace: SRCU in both
+//! The shared suite (`gracepoint_structures::testing`) on every scheme of the workspace: SRCU in both
 //! reader flavors and both slot choices, and GUS in each of its modes. One test per scheme and
 //! structure, so that a failure names both.
 //!
 //! The same suite runs on the peer adapters from the `benches` crate.
 #![cfg(not(loom))]
 
+use gracepoint_structures::testing::{check_list, check_map, check_queue, check_stack, check_tree};
 use gus::{Gus, Mode};
 use srcu::{Flavor, SlotChoice, Srcu};
-use structures::testing::{check_list, check_map, check_queue, check_stack, check_tree};
 
 macro_rules! on_every_structure {
     ($scheme:ident, $make:expr) => {
@@ -71,7 +71,7 @@ mod shared_static_domain {
 
     #[test]
     fn every_structure() {
-        structures::testing::check_all(|| &DOMAIN);
+        gracepoint_structures::testing::check_all(|| &DOMAIN);
     }
 }
 
@@ -79,5 +79,5 @@ mod shared_static_domain {
 #[test]
 fn shared_arc_domain() {
     let domain = std::sync::Arc::new(Gus::new());
-    structures::testing::check_all(|| domain.clone());
+    gracepoint_structures::testing::check_all(|| domain.clone());
 }

@@ -46,7 +46,7 @@ pub const IDLE_THREADS: usize = 999;
 /// Runs `f` while [`IDLE_THREADS`] threads, each registered in `domain` and in `collector` (it
 /// pinned both once), sit parked outside any section.
 pub fn with_idle_threads<T>(
-    domain: &epoch::Epoch,
+    domain: &gracepoint_epoch::Epoch,
     collector: &crossbeam_epoch::Collector,
     f: impl FnOnce() -> T,
 ) -> T {

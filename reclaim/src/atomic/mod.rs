@@ -35,9 +35,9 @@
 //! A one-slot register whose readers see the value inside a section and whose writer retires
 //! the value it replaced:
 //! ```
-//! use reclaim::atomic::{Atomic, Owned, Section};
-//! use reclaim::sync::Ordering;
-//! use reclaim::Reclaim;
+//! use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
+//! use gracepoint_reclaim::sync::Ordering;
+//! use gracepoint_reclaim::Reclaim;
 //!
 //! struct Register<R: Reclaim> {
 //!     value: Atomic<u64>,
@@ -60,7 +60,7 @@
 //!     }
 //! }
 //!
-//! # use reclaim::__doc::Never;
+//! # use gracepoint_reclaim::__doc::Never;
 //! let register = Register { value: Atomic::new(1), domain: Never };
 //! register.write(2);
 //! assert_eq!(register.read(), 2);
@@ -112,8 +112,8 @@ fn untagged<T>(ptr: *mut T) -> *mut T {
 /// ([`Section::retire`]) goes to the same domain that protects its reads.
 ///
 /// ```
-/// use reclaim::atomic::Section;
-/// # let domain = reclaim::__doc::Never;
+/// use gracepoint_reclaim::atomic::Section;
+/// # let domain = gracepoint_reclaim::__doc::Never;
 /// let section = Section::new(&domain);
 /// assert!(core::ptr::eq(section.domain(), &domain));
 /// ```
@@ -126,8 +126,8 @@ impl<'d, R: Reclaim> Section<'d, R> {
     /// Enters a read-side section of `domain`.
     ///
     /// ```
-    /// # let domain = reclaim::__doc::Never;
-    /// let section = reclaim::atomic::Section::new(&domain);
+    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// let section = gracepoint_reclaim::atomic::Section::new(&domain);
     /// drop(section); // the section ends here
     /// ```
     #[inline]
@@ -142,9 +142,9 @@ impl<'d, R: Reclaim> Section<'d, R> {
     /// The domain this section belongs to.
     ///
     /// ```
-    /// use reclaim::Reclaim;
-    /// # let domain = reclaim::__doc::Never;
-    /// let section = reclaim::atomic::Section::new(&domain);
+    /// use gracepoint_reclaim::Reclaim;
+    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// let section = gracepoint_reclaim::atomic::Section::new(&domain);
     /// let _cookie = section.domain().start_poll();
     /// ```
     #[inline]
@@ -166,9 +166,9 @@ impl<'d, R: Reclaim> Section<'d, R> {
     ///   that unlinked it).
     ///
     /// ```
-    /// use reclaim::atomic::{Atomic, Owned, Section};
-    /// use reclaim::sync::Ordering;
-    /// # let domain = reclaim::__doc::Never;
+    /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
+    /// use gracepoint_reclaim::sync::Ordering;
+    /// # let domain = gracepoint_reclaim::__doc::Never;
     /// let link = Atomic::new(7u32);
     /// let section = Section::new(&domain);
     /// let old = link.swap(Owned::new(8), Ordering::AcqRel, &section);
@@ -225,9 +225,9 @@ impl<R: Reclaim> fmt::Debug for Section<'_, R> {
 /// it decides who frees what (see the [module docs](self)).
 ///
 /// ```
-/// use reclaim::atomic::{Atomic, Section};
-/// use reclaim::sync::Ordering;
-/// # let domain = reclaim::__doc::Never;
+/// use gracepoint_reclaim::atomic::{Atomic, Section};
+/// use gracepoint_reclaim::sync::Ordering;
+/// # let domain = gracepoint_reclaim::__doc::Never;
 /// let link = Atomic::new(5u64);
 /// let section = Section::new(&domain);
 /// let p = link.load(Ordering::Acquire, &section);
@@ -250,7 +250,7 @@ impl<T> Atomic<T> {
     /// The mask of the tag bits: `align_of::<T>() - 1`.
     ///
     /// ```
-    /// assert_eq!(reclaim::atomic::Atomic::<u64>::TAG_MASK, 7);
+    /// assert_eq!(gracepoint_reclaim::atomic::Atomic::<u64>::TAG_MASK, 7);
     /// ```
     pub const TAG_MASK: usize = tag_mask::<T>();
 
@@ -258,9 +258,9 @@ impl<T> Atomic<T> {
         /// A null pointer with tag 0.
         ///
         /// ```
-        /// use reclaim::atomic::{Atomic, Section};
-        /// use reclaim::sync::Ordering;
-        /// # let domain = reclaim::__doc::Never;
+        /// use gracepoint_reclaim::atomic::{Atomic, Section};
+        /// use gracepoint_reclaim::sync::Ordering;
+        /// # let domain = gracepoint_reclaim::__doc::Never;
         /// let link = Atomic::<u64>::null();
         /// assert!(link.load(Ordering::Relaxed, &Section::new(&domain)).is_null());
         /// ```
@@ -275,8 +275,8 @@ impl<T> Atomic<T> {
     /// A pointer to a new heap copy of `value`, with tag 0.
     ///
     /// ```
-    /// let link = reclaim::atomic::Atomic::new(String::from("node"));
-    /// # use reclaim::sync::Ordering;
+    /// let link = gracepoint_reclaim::atomic::Atomic::new(String::from("node"));
+    /// # use gracepoint_reclaim::sync::Ordering;
     /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
     /// ```
     #[cfg(feature = "alloc")]
@@ -287,9 +287,9 @@ impl<T> Atomic<T> {
     /// Loads the pointer. The result lives no longer than the borrow of `section`.
     ///
     /// ```
-    /// use reclaim::atomic::{Atomic, Section};
-    /// use reclaim::sync::Ordering;
-    /// # let domain = reclaim::__doc::Never;
+    /// use gracepoint_reclaim::atomic::{Atomic, Section};
+    /// use gracepoint_reclaim::sync::Ordering;
+    /// # let domain = gracepoint_reclaim::__doc::Never;
     /// let link = Atomic::<u8>::null();
     /// let section = Section::new(&domain);
     /// assert!(link.load(Ordering::Acquire, &section).is_null());
@@ -310,8 +310,8 @@ impl<T> Atomic<T> {
     /// caller has exclusive access to the structure (its `Drop`).
     ///
     /// ```
-    /// use reclaim::atomic::Atomic;
-    /// use reclaim::sync::Ordering;
+    /// use gracepoint_reclaim::atomic::Atomic;
+    /// use gracepoint_reclaim::sync::Ordering;
     /// let link = Atomic::new(3u8);
     /// // SAFETY: `link` is ours alone.
     /// let owned = unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() };
@@ -325,8 +325,8 @@ impl<T> Atomic<T> {
     /// Stores `new` (an [`Owned`] to publish, or a [`Shared`] to link again).
     ///
     /// ```
-    /// use reclaim::atomic::{Atomic, Owned};
-    /// use reclaim::sync::Ordering;
+    /// use gracepoint_reclaim::atomic::{Atomic, Owned};
+    /// use gracepoint_reclaim::sync::Ordering;
     /// let link = Atomic::<u8>::null();
     /// link.store(Owned::new(4), Ordering::Release);
     /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
@@ -339,9 +339,9 @@ impl<T> Atomic<T> {
     /// Stores `new` and returns the previous pointer.
     ///
     /// ```
-    /// use reclaim::atomic::{Atomic, Owned, Section};
-    /// use reclaim::sync::Ordering;
-    /// # let domain = reclaim::__doc::Never;
+    /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
+    /// use gracepoint_reclaim::sync::Ordering;
+    /// # let domain = gracepoint_reclaim::__doc::Never;
     /// let link = Atomic::new(1u8);
     /// let section = Section::new(&domain);
     /// let old = link.swap(Owned::new(2), Ordering::AcqRel, &section);
@@ -364,9 +364,9 @@ impl<T> Atomic<T> {
     /// the value found and gives `new` back, so an [`Owned`] node is never lost.
     ///
     /// ```
-    /// use reclaim::atomic::{Atomic, Owned, Section, Shared};
-    /// use reclaim::sync::Ordering::{Acquire, Relaxed, Release};
-    /// # let domain = reclaim::__doc::Never;
+    /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section, Shared};
+    /// use gracepoint_reclaim::sync::Ordering::{Acquire, Relaxed, Release};
+    /// # let domain = gracepoint_reclaim::__doc::Never;
     /// let link = Atomic::<u8>::null();
     /// let section = Section::new(&domain);
     /// let stored = link
@@ -411,9 +411,9 @@ impl<T> Atomic<T> {
     /// If `tag` does not fit in [`TAG_MASK`](Self::TAG_MASK).
     ///
     /// ```
-    /// use reclaim::atomic::{Atomic, Section};
-    /// use reclaim::sync::Ordering;
-    /// # let domain = reclaim::__doc::Never;
+    /// use gracepoint_reclaim::atomic::{Atomic, Section};
+    /// use gracepoint_reclaim::sync::Ordering;
+    /// # let domain = gracepoint_reclaim::__doc::Never;
     /// let link = Atomic::<u64>::null();
     /// let section = Section::new(&domain);
     /// assert_eq!(link.fetch_or(2, Ordering::AcqRel, &section).tag(), 0);
@@ -453,9 +453,9 @@ impl<T> From<Owned<T>> for Atomic<T> {
     /// Publishes `owned` in a new link.
     ///
     /// ```
-    /// use reclaim::atomic::{Atomic, Owned};
+    /// use gracepoint_reclaim::atomic::{Atomic, Owned};
     /// let link = Atomic::from(Owned::new(1u8));
-    /// # use reclaim::sync::Ordering;
+    /// # use gracepoint_reclaim::sync::Ordering;
     /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
     /// ```
     fn from(owned: Owned<T>) -> Self {
@@ -479,9 +479,9 @@ impl<T> fmt::Debug for Atomic<T> {
 /// What [`Atomic::compare_exchange`] returns on failure.
 ///
 /// ```
-/// use reclaim::atomic::{Atomic, Owned, Section, Shared};
-/// use reclaim::sync::Ordering::{AcqRel, Acquire};
-/// # let domain = reclaim::__doc::Never;
+/// use gracepoint_reclaim::atomic::{Atomic, Owned, Section, Shared};
+/// use gracepoint_reclaim::sync::Ordering::{AcqRel, Acquire};
+/// # let domain = gracepoint_reclaim::__doc::Never;
 /// let link = Atomic::new(1u8);
 /// let section = Section::new(&domain);
 /// let err = link
@@ -511,7 +511,7 @@ impl<T, P: Pointer<T> + fmt::Debug> fmt::Debug for CompareExchangeError<'_, T, P
 /// (linked again). Sealed.
 ///
 /// ```
-/// use reclaim::atomic::{Atomic, Owned, Pointer, Shared};
+/// use gracepoint_reclaim::atomic::{Atomic, Owned, Pointer, Shared};
 /// fn takes<P: Pointer<u8>>(_: P) {}
 /// takes(Shared::<u8>::null());
 /// takes(Owned::new(1u8));

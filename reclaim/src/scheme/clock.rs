@@ -12,7 +12,7 @@
 //! waits once for every scheme.
 //!
 //! ```
-//! use reclaim::scheme::Clock;
+//! use gracepoint_reclaim::scheme::Clock;
 //! use std::sync::atomic::{AtomicU64, Ordering, fence};
 //!
 //! /// A clock whose grace periods end as soon as someone steps it: right for a domain whose

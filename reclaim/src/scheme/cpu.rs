@@ -14,7 +14,7 @@
 //! glibc, other C libraries, other architectures), [`current`] calls `sched_getcpu`.
 //!
 //! ```
-//! let cpu = reclaim::scheme::cpu::current();
+//! let cpu = gracepoint_reclaim::scheme::cpu::current();
 //! assert!(cpu < 1 << 20);
 //! ```
 
@@ -92,7 +92,7 @@ mod rseq {
 /// The current CPU's number, or 0 where the platform cannot tell.
 ///
 /// ```
-/// let _ = reclaim::scheme::cpu::current();
+/// let _ = gracepoint_reclaim::scheme::cpu::current();
 /// ```
 #[inline]
 pub fn current() -> usize {
@@ -111,7 +111,7 @@ pub fn current() -> usize {
 /// fallback of [`current`], also useful to check it.
 ///
 /// ```
-/// let _ = reclaim::scheme::cpu::sched_getcpu();
+/// let _ = gracepoint_reclaim::scheme::cpu::sched_getcpu();
 /// ```
 #[inline]
 pub fn sched_getcpu() -> usize {

@@ -9,11 +9,11 @@
 //!
 //! ```
 //! let domain = 0x1000;
-//! reclaim::scheme::debug::enter_section(domain);
-//! let inside = std::panic::catch_unwind(|| reclaim::scheme::debug::assert_outside(domain, "srcu", "synchronize"));
+//! gracepoint_reclaim::scheme::debug::enter_section(domain);
+//! let inside = std::panic::catch_unwind(|| gracepoint_reclaim::scheme::debug::assert_outside(domain, "srcu", "synchronize"));
 //! assert_eq!(inside.is_err(), cfg!(debug_assertions));
-//! reclaim::scheme::debug::exit_section(domain);
-//! reclaim::scheme::debug::assert_outside(domain, "srcu", "synchronize");
+//! gracepoint_reclaim::scheme::debug::exit_section(domain);
+//! gracepoint_reclaim::scheme::debug::assert_outside(domain, "srcu", "synchronize");
 //! ```
 
 #[cfg(all(feature = "std", debug_assertions, not(loom)))]
@@ -25,8 +25,8 @@ std::thread_local! {
 /// Records that the current thread entered a read section of `domain`.
 ///
 /// ```
-/// reclaim::scheme::debug::enter_section(1);
-/// reclaim::scheme::debug::exit_section(1);
+/// gracepoint_reclaim::scheme::debug::enter_section(1);
+/// gracepoint_reclaim::scheme::debug::exit_section(1);
 /// ```
 #[inline(always)]
 pub fn enter_section(domain: usize) {
@@ -38,8 +38,8 @@ pub fn enter_section(domain: usize) {
 /// Records that the current thread left a read section of `domain`.
 ///
 /// ```
-/// reclaim::scheme::debug::enter_section(2);
-/// reclaim::scheme::debug::exit_section(2);
+/// gracepoint_reclaim::scheme::debug::enter_section(2);
+/// gracepoint_reclaim::scheme::debug::exit_section(2);
 /// ```
 #[inline(always)]
 pub fn exit_section(domain: usize) {
@@ -57,7 +57,7 @@ pub fn exit_section(domain: usize) {
 /// builds).
 ///
 /// ```
-/// assert!(!reclaim::scheme::debug::inside(3));
+/// assert!(!gracepoint_reclaim::scheme::debug::inside(3));
 /// ```
 #[inline(always)]
 pub fn inside(domain: usize) -> bool {
@@ -76,7 +76,7 @@ pub fn inside(domain: usize) -> bool {
 /// `operation` would wait for that section, which cannot end while the thread waits.
 ///
 /// ```
-/// reclaim::scheme::debug::assert_outside(4, "gus", "wait");
+/// gracepoint_reclaim::scheme::debug::assert_outside(4, "gus", "wait");
 /// ```
 #[inline(always)]
 #[track_caller]

@@ -13,8 +13,8 @@
 //! loom [`heavy`] is a plain `fence(SeqCst)`, since loom cannot model membarrier.
 //!
 //! ```
-//! if reclaim::scheme::membarrier::available() {
-//!     reclaim::scheme::membarrier::heavy();
+//! if gracepoint_reclaim::scheme::membarrier::available() {
+//!     gracepoint_reclaim::scheme::membarrier::heavy();
 //! }
 //! ```
 
@@ -34,8 +34,8 @@ static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
 /// True when this process may use [`heavy`]; registers the process on first call.
 ///
 /// ```
-/// let first = reclaim::scheme::membarrier::available();
-/// assert_eq!(first, reclaim::scheme::membarrier::available());
+/// let first = gracepoint_reclaim::scheme::membarrier::available();
+/// assert_eq!(first, gracepoint_reclaim::scheme::membarrier::available());
 /// ```
 pub fn available() -> bool {
     #[cfg(loom)]
@@ -78,8 +78,8 @@ fn register() -> bool {
 /// ordering its readers rely on.
 ///
 /// ```
-/// if reclaim::scheme::membarrier::available() {
-///     reclaim::scheme::membarrier::heavy();
+/// if gracepoint_reclaim::scheme::membarrier::available() {
+///     gracepoint_reclaim::scheme::membarrier::heavy();
 /// }
 /// ```
 pub fn heavy() {

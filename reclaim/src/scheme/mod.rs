@@ -18,7 +18,7 @@
 //! take nor give one back.
 //!
 //! ```compile_fail
-//! let id = reclaim::scheme::thread::acquire();
+//! let id = gracepoint_reclaim::scheme::thread::acquire();
 //! ```
 
 pub mod bag;

@@ -10,7 +10,7 @@
 //! comparison in a scheme also runs across the wrap.
 //!
 //! ```
-//! use reclaim::scheme::seq::Sequence;
+//! use gracepoint_reclaim::scheme::seq::Sequence;
 //! let before_wrap = u32::MAX - 1;
 //! let after_wrap = before_wrap.wrapping_add(4);
 //! assert!(before_wrap.seq_lt(after_wrap));

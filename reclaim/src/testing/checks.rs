@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 /// exactly once: a thread's exit must leave nothing behind.
 ///
 /// ```
-/// # use reclaim::testing::*;
+/// # use gracepoint_reclaim::testing::*;
 /// static L: Ledger = Ledger::new();
-/// short_lived_retiring_threads(&reclaim::__doc::Never, &L, 16);
+/// short_lived_retiring_threads(&gracepoint_reclaim::__doc::Never, &L, 16);
 /// ```
 #[track_caller]
 pub fn short_lived_retiring_threads<R: Reclaim>(
@@ -59,9 +59,9 @@ pub fn short_lived_retiring_threads<R: Reclaim>(
 /// thread's local bag).
 ///
 /// ```
-/// # use reclaim::testing::*;
+/// # use gracepoint_reclaim::testing::*;
 /// static L: Ledger = Ledger::new();
-/// barrier_reaches_live_threads(&reclaim::__doc::Never, &L);
+/// barrier_reaches_live_threads(&gracepoint_reclaim::__doc::Never, &L);
 /// ```
 #[track_caller]
 pub fn barrier_reaches_live_threads<R: Reclaim>(domain: &R, ledger: &'static Ledger) {
@@ -90,9 +90,9 @@ pub fn barrier_reaches_live_threads<R: Reclaim>(domain: &R, ledger: &'static Led
 /// within `max_calls` of those calls. Returns how many it took.
 ///
 /// ```
-/// # use reclaim::testing::*;
+/// # use gracepoint_reclaim::testing::*;
 /// static L: Ledger = Ledger::new();
-/// quiet_retire_is_freed_by_other_calls(&reclaim::__doc::Never, &L, 16);
+/// quiet_retire_is_freed_by_other_calls(&gracepoint_reclaim::__doc::Never, &L, 16);
 /// ```
 #[track_caller]
 pub fn quiet_retire_is_freed_by_other_calls<R: Reclaim>(
@@ -136,9 +136,9 @@ pub fn quiet_retire_is_freed_by_other_calls<R: Reclaim>(
 /// once, and `barrier` must return (after at most a few calls that resume those panics).
 ///
 /// ```
-/// # use reclaim::testing::*;
+/// # use gracepoint_reclaim::testing::*;
 /// static L: Ledger = Ledger::new();
-/// panicking_destructors_do_not_break_the_domain(&reclaim::__doc::Never, &L);
+/// panicking_destructors_do_not_break_the_domain(&gracepoint_reclaim::__doc::Never, &L);
 /// ```
 #[track_caller]
 pub fn panicking_destructors_do_not_break_the_domain<R: Reclaim>(
@@ -199,8 +199,8 @@ impl Ledger {
     /// Panics if any object was dropped twice so far (live objects are allowed).
     ///
     /// ```
-    /// static L: reclaim::testing::Ledger = reclaim::testing::Ledger::new();
-    /// let _t = reclaim::testing::Tracked::new(&L, 1);
+    /// static L: gracepoint_reclaim::testing::Ledger = gracepoint_reclaim::testing::Ledger::new();
+    /// let _t = gracepoint_reclaim::testing::Tracked::new(&L, 1);
     /// L.assert_balanced_so_far();
     /// ```
     #[track_caller]
@@ -218,9 +218,9 @@ impl Ledger {
 /// must free it (within five seconds; it takes milliseconds).
 ///
 /// ```
-/// # use reclaim::testing::*;
+/// # use gracepoint_reclaim::testing::*;
 /// static L: Ledger = Ledger::new();
-/// static DOMAIN: reclaim::__doc::Never = reclaim::__doc::Never;
+/// static DOMAIN: gracepoint_reclaim::__doc::Never = gracepoint_reclaim::__doc::Never;
 /// background_reclaimer_frees_without_other_calls(&DOMAIN, &L);
 /// ```
 #[track_caller]

@@ -13,9 +13,9 @@
 //!   while writers swap it and retire the old object, checking every read.
 //!
 //! ```
-//! use reclaim::testing::{Ledger, StressConfig, swap_and_retire};
+//! use gracepoint_reclaim::testing::{Ledger, StressConfig, swap_and_retire};
 //! # struct Naive(std::sync::RwLock<()>);
-//! # unsafe impl reclaim::Reclaim for Naive {
+//! # unsafe impl gracepoint_reclaim::Reclaim for Naive {
 //! #     type Guard<'a> = std::sync::RwLockReadGuard<'a, ()>;
 //! #     type Cookie = ();
 //! #     fn enter(&self) -> Self::Guard<'_> { self.0.read().unwrap() }
@@ -62,7 +62,7 @@ impl Ledger {
     /// An empty ledger, usable in a `static`.
     ///
     /// ```
-    /// static L: reclaim::testing::Ledger = reclaim::testing::Ledger::new();
+    /// static L: gracepoint_reclaim::testing::Ledger = gracepoint_reclaim::testing::Ledger::new();
     /// assert_eq!(L.live(), 0);
     /// ```
     pub const fn new() -> Self {
@@ -76,8 +76,8 @@ impl Ledger {
     /// Objects created and not yet dropped.
     ///
     /// ```
-    /// static L: reclaim::testing::Ledger = reclaim::testing::Ledger::new();
-    /// let t = reclaim::testing::Tracked::new(&L, 1);
+    /// static L: gracepoint_reclaim::testing::Ledger = gracepoint_reclaim::testing::Ledger::new();
+    /// let t = gracepoint_reclaim::testing::Tracked::new(&L, 1);
     /// assert_eq!(L.live(), 1);
     /// drop(t);
     /// assert_eq!(L.live(), 0);
@@ -89,8 +89,8 @@ impl Ledger {
     /// How many objects were created so far.
     ///
     /// ```
-    /// static L: reclaim::testing::Ledger = reclaim::testing::Ledger::new();
-    /// drop(reclaim::testing::Tracked::new(&L, 1));
+    /// static L: gracepoint_reclaim::testing::Ledger = gracepoint_reclaim::testing::Ledger::new();
+    /// drop(gracepoint_reclaim::testing::Tracked::new(&L, 1));
     /// assert_eq!(L.created(), 1);
     /// ```
     pub fn created(&self) -> usize {
@@ -100,8 +100,8 @@ impl Ledger {
     /// Panics unless every object created was dropped exactly once.
     ///
     /// ```
-    /// static L: reclaim::testing::Ledger = reclaim::testing::Ledger::new();
-    /// drop(reclaim::testing::Tracked::new(&L, 1));
+    /// static L: gracepoint_reclaim::testing::Ledger = gracepoint_reclaim::testing::Ledger::new();
+    /// drop(gracepoint_reclaim::testing::Tracked::new(&L, 1));
     /// L.assert_balanced();
     /// ```
     #[track_caller]
@@ -134,8 +134,8 @@ impl Tracked {
     /// A live object holding `value`, counted in `ledger`.
     ///
     /// ```
-    /// static L: reclaim::testing::Ledger = reclaim::testing::Ledger::new();
-    /// assert_eq!(reclaim::testing::Tracked::new(&L, 7).read(), 7);
+    /// static L: gracepoint_reclaim::testing::Ledger = gracepoint_reclaim::testing::Ledger::new();
+    /// assert_eq!(gracepoint_reclaim::testing::Tracked::new(&L, 7).read(), 7);
     /// ```
     pub fn new(ledger: &'static Ledger, value: u64) -> Self {
         ledger.created.fetch_add(1, Ordering::Relaxed);
@@ -152,8 +152,8 @@ impl Tracked {
     /// If the canary is poisoned or corrupt: the caller read freed memory.
     ///
     /// ```
-    /// static L: reclaim::testing::Ledger = reclaim::testing::Ledger::new();
-    /// assert_eq!(reclaim::testing::Tracked::new(&L, 3).read(), 3);
+    /// static L: gracepoint_reclaim::testing::Ledger = gracepoint_reclaim::testing::Ledger::new();
+    /// assert_eq!(gracepoint_reclaim::testing::Tracked::new(&L, 3).read(), 3);
     /// ```
     #[track_caller]
     pub fn read(&self) -> u64 {
@@ -205,7 +205,7 @@ impl StressConfig {
     /// A small run that finishes in well under a second.
     ///
     /// ```
-    /// assert!(reclaim::testing::StressConfig::quick().readers >= 1);
+    /// assert!(gracepoint_reclaim::testing::StressConfig::quick().readers >= 1);
     /// ```
     pub fn quick() -> Self {
         Self {
@@ -232,9 +232,9 @@ pub struct StressReport {
 /// [`Ledger::assert_balanced`] afterwards.
 ///
 /// ```
-/// # use reclaim::testing::*;
+/// # use gracepoint_reclaim::testing::*;
 /// # struct Naive(std::sync::RwLock<()>);
-/// # unsafe impl reclaim::Reclaim for Naive {
+/// # unsafe impl gracepoint_reclaim::Reclaim for Naive {
 /// #     type Guard<'a> = std::sync::RwLockReadGuard<'a, ()>;
 /// #     type Cookie = ();
 /// #     fn enter(&self) -> Self::Guard<'_> { self.0.read().unwrap() }

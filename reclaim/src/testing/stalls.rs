@@ -22,8 +22,8 @@ pub struct StallCheck {
 /// scheme says it attributes exactly. Returns what it saw.
 ///
 /// ```no_run
-/// # use reclaim::testing::*;
-/// # static DOMAIN: reclaim::__doc::Never = reclaim::__doc::Never;
+/// # use gracepoint_reclaim::testing::*;
+/// # static DOMAIN: gracepoint_reclaim::__doc::Never = gracepoint_reclaim::__doc::Never;
 /// stall_reports_name_the_stalled_thread(&DOMAIN, std::time::Duration::from_millis(50));
 /// ```
 #[track_caller]
@@ -94,8 +94,8 @@ pub fn stall_reports_name_the_stalled_thread<D: Reclaim + crate::stall::Monitor>
 /// at `threshold` installed: the hook must never be called.
 ///
 /// ```no_run
-/// # use reclaim::testing::*;
-/// # static DOMAIN: reclaim::__doc::Never = reclaim::__doc::Never;
+/// # use gracepoint_reclaim::testing::*;
+/// # static DOMAIN: gracepoint_reclaim::__doc::Never = gracepoint_reclaim::__doc::Never;
 /// short_sections_never_report(&DOMAIN, std::time::Duration::from_millis(50));
 /// ```
 #[track_caller]
@@ -149,9 +149,9 @@ pub struct GarbageCheck {
 /// checks the peak against its policy.
 ///
 /// ```no_run
-/// # use reclaim::testing::*;
-/// # static A: reclaim::__doc::Never = reclaim::__doc::Never;
-/// # static B: reclaim::__doc::Never = reclaim::__doc::Never;
+/// # use gracepoint_reclaim::testing::*;
+/// # static A: gracepoint_reclaim::__doc::Never = gracepoint_reclaim::__doc::Never;
+/// # static B: gracepoint_reclaim::__doc::Never = gracepoint_reclaim::__doc::Never;
 /// static L: Ledger = Ledger::new();
 /// bounded_garbage_under_a_stalled_reader(&A, &B, &L);
 /// ```

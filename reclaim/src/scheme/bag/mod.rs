@@ -18,7 +18,7 @@
 //! compare-and-swap fail) is not a data race.
 //!
 //! ```
-//! use reclaim::scheme::bag::{LocalBag, Retired, Taken};
+//! use gracepoint_reclaim::scheme::bag::{LocalBag, Retired, Taken};
 //! let bag = LocalBag::new();
 //! // SAFETY: this example is the bag's only owner.
 //! unsafe { bag.push(Retired::from_box(Box::new(1u32))).unwrap() };
@@ -60,7 +60,7 @@ impl Retired {
     ///
     /// ```
     /// unsafe fn nothing(_: *mut ()) {}
-    /// let r = unsafe { reclaim::scheme::bag::Retired::new(core::ptr::null_mut(), nothing) };
+    /// let r = unsafe { gracepoint_reclaim::scheme::bag::Retired::new(core::ptr::null_mut(), nothing) };
     /// unsafe { r.free() };
     /// ```
     pub unsafe fn new(ptr: *mut (), free: unsafe fn(*mut ())) -> Self {
@@ -74,7 +74,7 @@ impl Retired {
     /// Wraps a box, to be dropped after the grace period; its size is `size_of::<T>()`.
     ///
     /// ```
-    /// let r = reclaim::scheme::bag::Retired::from_box(Box::new([0u8; 40]));
+    /// let r = gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new([0u8; 40]));
     /// assert_eq!(r.bytes(), 40);
     /// unsafe { r.free() };
     /// ```
@@ -94,7 +94,7 @@ impl Retired {
     ///
     /// ```
     /// unsafe fn nothing(_: *mut ()) {}
-    /// let r = unsafe { reclaim::scheme::bag::Retired::new(core::ptr::null_mut(), nothing) };
+    /// let r = unsafe { gracepoint_reclaim::scheme::bag::Retired::new(core::ptr::null_mut(), nothing) };
     /// assert_eq!(r.with_bytes(64).bytes(), 64);
     /// ```
     pub fn with_bytes(mut self, bytes: usize) -> Self {
@@ -105,7 +105,7 @@ impl Retired {
     /// The object's size in bytes, or 0 when unknown.
     ///
     /// ```
-    /// assert_eq!(reclaim::scheme::bag::Retired::from_box(Box::new(0u64)).bytes(), 8);
+    /// assert_eq!(gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(0u64)).bytes(), 8);
     /// ```
     pub fn bytes(&self) -> usize {
         self.bytes
@@ -114,7 +114,7 @@ impl Retired {
     /// Splits into the pointer and the function that frees it.
     ///
     /// ```
-    /// let (ptr, free) = reclaim::scheme::bag::Retired::from_box(Box::new(1u8)).into_parts();
+    /// let (ptr, free) = gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(1u8)).into_parts();
     /// unsafe { free(ptr) };
     /// ```
     pub fn into_parts(self) -> (*mut (), unsafe fn(*mut ())) {
@@ -127,7 +127,7 @@ impl Retired {
     /// The object's grace period has ended: no reader can still hold a reference to it.
     ///
     /// ```
-    /// let r = reclaim::scheme::bag::Retired::from_box(Box::new(1u8));
+    /// let r = gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(1u8));
     /// unsafe { r.free() };
     /// ```
     pub unsafe fn free(self) {
@@ -187,7 +187,7 @@ impl Taken {
     /// An empty batch.
     ///
     /// ```
-    /// assert!(reclaim::scheme::bag::Taken::new().is_empty());
+    /// assert!(gracepoint_reclaim::scheme::bag::Taken::new().is_empty());
     /// ```
     pub const fn new() -> Self {
         Self {
@@ -199,7 +199,7 @@ impl Taken {
     /// How many objects the batch holds.
     ///
     /// ```
-    /// assert_eq!(reclaim::scheme::bag::Taken::new().len(), 0);
+    /// assert_eq!(gracepoint_reclaim::scheme::bag::Taken::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
         self.len
@@ -208,7 +208,7 @@ impl Taken {
     /// True when the batch holds nothing.
     ///
     /// ```
-    /// assert!(reclaim::scheme::bag::Taken::new().is_empty());
+    /// assert!(gracepoint_reclaim::scheme::bag::Taken::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
@@ -217,7 +217,7 @@ impl Taken {
     /// True when the batch cannot take another object.
     ///
     /// ```
-    /// assert!(!reclaim::scheme::bag::Taken::new().is_full());
+    /// assert!(!gracepoint_reclaim::scheme::bag::Taken::new().is_full());
     /// ```
     pub fn is_full(&self) -> bool {
         self.len == LOCAL_CAPACITY
@@ -226,8 +226,8 @@ impl Taken {
     /// Adds `item`, or gives it back when the batch is full.
     ///
     /// ```
-    /// let mut taken = reclaim::scheme::bag::Taken::new();
-    /// taken.push(reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap();
+    /// let mut taken = gracepoint_reclaim::scheme::bag::Taken::new();
+    /// taken.push(gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap();
     /// unsafe { taken.free_all() };
     /// ```
     pub fn push(&mut self, item: Retired) -> Result<(), Retired> {
@@ -242,8 +242,8 @@ impl Taken {
     /// The total size of the objects whose size is known.
     ///
     /// ```
-    /// let mut taken = reclaim::scheme::bag::Taken::new();
-    /// taken.push(reclaim::scheme::bag::Retired::from_box(Box::new(1u16))).unwrap();
+    /// let mut taken = gracepoint_reclaim::scheme::bag::Taken::new();
+    /// taken.push(gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(1u16))).unwrap();
     /// assert_eq!(taken.bytes(), 2);
     /// unsafe { taken.free_all() };
     /// ```
@@ -269,8 +269,8 @@ impl Taken {
     /// The batch's grace period has ended.
     ///
     /// ```
-    /// let mut taken = reclaim::scheme::bag::Taken::new();
-    /// taken.push(reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap();
+    /// let mut taken = gracepoint_reclaim::scheme::bag::Taken::new();
+    /// taken.push(gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap();
     /// assert_eq!(unsafe { taken.free_all() }, 1);
     /// assert!(taken.is_empty());
     /// ```
@@ -354,7 +354,7 @@ impl LocalBag {
         /// An empty bag.
         ///
         /// ```
-        /// assert_eq!(reclaim::scheme::bag::LocalBag::new().len(), 0);
+        /// assert_eq!(gracepoint_reclaim::scheme::bag::LocalBag::new().len(), 0);
         /// ```
         pub fn new() -> Self {
             Self {
@@ -380,11 +380,11 @@ impl LocalBag {
     /// How many objects wait in the bag (a snapshot; exact for the owner).
     ///
     /// ```
-    /// let bag = reclaim::scheme::bag::LocalBag::new();
+    /// let bag = gracepoint_reclaim::scheme::bag::LocalBag::new();
     /// // SAFETY: the only owner.
-    /// unsafe { bag.push(reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap() };
+    /// unsafe { bag.push(gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap() };
     /// assert_eq!(bag.len(), 1);
-    /// # let mut t = reclaim::scheme::bag::Taken::new(); bag.take(&mut t); unsafe { t.free_all() };
+    /// # let mut t = gracepoint_reclaim::scheme::bag::Taken::new(); bag.take(&mut t); unsafe { t.free_all() };
     /// ```
     pub fn len(&self) -> usize {
         let head = self.head.load(Ordering::Relaxed);
@@ -395,7 +395,7 @@ impl LocalBag {
     /// True when the bag holds nothing.
     ///
     /// ```
-    /// assert!(reclaim::scheme::bag::LocalBag::new().is_empty());
+    /// assert!(gracepoint_reclaim::scheme::bag::LocalBag::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -408,7 +408,7 @@ impl LocalBag {
     /// The caller owns the slot this bag belongs to: no other thread pushes concurrently.
     ///
     /// ```
-    /// use reclaim::scheme::bag::{LocalBag, Retired, LOCAL_CAPACITY};
+    /// use gracepoint_reclaim::scheme::bag::{LocalBag, Retired, LOCAL_CAPACITY};
     /// let bag = LocalBag::new();
     /// for i in 0..LOCAL_CAPACITY {
     ///     // SAFETY: the only owner.
@@ -417,7 +417,7 @@ impl LocalBag {
     /// // SAFETY: the only owner.
     /// let back = unsafe { bag.push(Retired::from_box(Box::new(0))) }.unwrap_err();
     /// # unsafe { back.free() };
-    /// # let mut t = reclaim::scheme::bag::Taken::new(); bag.take(&mut t); unsafe { t.free_all() };
+    /// # let mut t = gracepoint_reclaim::scheme::bag::Taken::new(); bag.take(&mut t); unsafe { t.free_all() };
     /// ```
     #[inline]
     pub unsafe fn push(&self, item: Retired) -> Result<(), Retired> {
@@ -445,7 +445,7 @@ impl LocalBag {
     /// whatever their callers did before) happen before this returns.
     ///
     /// ```
-    /// use reclaim::scheme::bag::{LocalBag, Retired, Taken};
+    /// use gracepoint_reclaim::scheme::bag::{LocalBag, Retired, Taken};
     /// let bag = LocalBag::new();
     /// // SAFETY: the only owner.
     /// unsafe { bag.push(Retired::from_box(Box::new(1))).unwrap() };
@@ -498,7 +498,7 @@ impl LocalBag {
     /// sweeps has waited at least one sweep interval, and gets taken.
     ///
     /// ```
-    /// use reclaim::scheme::bag::{LocalBag, Retired, Taken};
+    /// use gracepoint_reclaim::scheme::bag::{LocalBag, Retired, Taken};
     /// let bag = LocalBag::new();
     /// // SAFETY: the only owner.
     /// unsafe { bag.push(Retired::from_box(Box::new(1))).unwrap() };
@@ -525,9 +525,9 @@ impl LocalBag {
     /// No reader of the domain remains, so every grace period is over.
     ///
     /// ```
-    /// let mut bag = reclaim::scheme::bag::LocalBag::new();
+    /// let mut bag = gracepoint_reclaim::scheme::bag::LocalBag::new();
     /// // SAFETY: the only owner.
-    /// unsafe { bag.push(reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap() };
+    /// unsafe { bag.push(gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(1))).unwrap() };
     /// assert_eq!(unsafe { bag.free_all() }, 1);
     /// ```
     pub unsafe fn free_all(&mut self) -> usize {

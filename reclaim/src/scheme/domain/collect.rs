@@ -13,10 +13,10 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// the clock and one of the domain.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # use reclaim::__doc::InstantClock;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.collect_if_moved(&InstantClock::default());
     /// ```
@@ -32,10 +32,10 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// objects it freed.
     ///
     /// ```
-    /// # use reclaim::scheme::{Clock, Core, slots::SlotState, bag::Retired};
-    /// # use reclaim::__doc::InstantClock;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Clock, Core, slots::SlotState, bag::Retired};
+    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.retire_unowned(&clock, Retired::from_box(Box::new(1)));
@@ -70,15 +70,15 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         unsafe { self.sealed.free(expired) }
     }
 
-    /// One round of background work (see `reclaim::Background`): takes bags that stayed idle
+    /// One round of background work (see `gracepoint_reclaim::Background`): takes bags that stayed idle
     /// since the previous round, asks for a grace period covering everything sealed, steps the
     /// clock and frees what expired. Never waits. Returns what still waits.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState, bag::Retired};
-    /// # use reclaim::__doc::InstantClock;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState, bag::Retired};
+    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.retire_unowned(&clock, Retired::from_box(Box::new(1)));
@@ -143,14 +143,14 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// this thread: it would wait for itself.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState, bag::Retired};
-    /// # use reclaim::__doc::InstantClock;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState, bag::Retired};
+    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.retire(&clock, core.slots().mine().unwrap(), Retired::from_box(Box::new(1)));
-    /// core.barrier(&clock, &mut reclaim::wait::Spin);
+    /// core.barrier(&clock, &mut gracepoint_reclaim::wait::Spin);
     /// assert_eq!(core.pending().objects, 0);
     /// ```
     #[track_caller]
@@ -202,14 +202,14 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// Waits until `tag` has expired, stepping the clock between pauses.
     ///
     /// ```
-    /// # use reclaim::scheme::{Clock, Core, slots::SlotState};
-    /// # use reclaim::__doc::InstantClock;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Clock, Core, slots::SlotState};
+    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
     /// let core: Core<S, u64, 0> = Core::new();
     /// let tag = clock.tag();
-    /// core.wait_for(&clock, tag, &mut reclaim::wait::Spin);
+    /// core.wait_for(&clock, tag, &mut gracepoint_reclaim::wait::Spin);
     /// assert!(InstantClock::le(tag, clock.frontier()));
     /// ```
     pub fn wait_for<C: Clock<Tag = T>>(&self, clock: &C, tag: T, strategy: &mut impl WaitStrategy) {

@@ -78,8 +78,8 @@ const NEVER_STEPPED: u64 = u64::MAX;
 /// comparable timestamp for the schemes' idle and quiet checks.
 ///
 /// ```
-/// let a = reclaim::scheme::now_micros();
-/// assert!(reclaim::scheme::now_micros() >= a);
+/// let a = gracepoint_reclaim::scheme::now_micros();
+/// assert!(gracepoint_reclaim::scheme::now_micros() >= a);
 /// ```
 #[cfg(all(feature = "std", not(loom)))]
 pub fn now_micros() -> u64 {
@@ -96,7 +96,7 @@ pub const PRESSURE_OBJECTS: usize = 8192;
 /// Objects and bytes retired and not yet freed.
 ///
 /// ```
-/// let pending = reclaim::scheme::Pending { objects: 3, bytes: 96 };
+/// let pending = gracepoint_reclaim::scheme::Pending { objects: 3, bytes: 96 };
 /// assert_eq!(pending.objects, 3);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -145,9 +145,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         /// An empty core with `N` inline slots.
         ///
         /// ```
-        /// # use reclaim::scheme::{Core, slots::SlotState};
-        /// # struct S(reclaim::sync::AtomicU64);
-        /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+        /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+        /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+        /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
         /// static CORE: Core<S, u64, 4> = Core::new();
         /// assert_eq!(CORE.pending().objects, 0);
         /// ```
@@ -169,9 +169,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// The reader slots.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
     /// assert!(core.slots().is_empty());
     /// ```
@@ -183,9 +183,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// The event notified whenever a grace period completes; waits park on it.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.event().notify_all();
     /// ```
@@ -197,9 +197,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// The domain's identity for the debug-build misuse checks.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
     /// assert_eq!(core.addr(), &core as *const _ as usize);
     /// ```
@@ -211,11 +211,11 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// Objects and bytes retired and not yet freed, in local and sealed bags.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
-    /// assert_eq!(core.pending(), reclaim::scheme::Pending::default());
+    /// assert_eq!(core.pending(), gracepoint_reclaim::scheme::Pending::default());
     /// ```
     pub fn pending(&self) -> Pending {
         let (objects, bytes) = self.sealed.pending();
@@ -233,14 +233,14 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// Retires `item` into the calling reader's own slot (see the module docs for what follows).
     ///
     /// ```
-    /// # use reclaim::scheme::{Clock, Core, slots::SlotState, bag::Retired};
-    /// # use reclaim::__doc::InstantClock;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Clock, Core, slots::SlotState, bag::Retired};
+    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.retire(&clock, core.slots().mine().unwrap(), Retired::from_box(Box::new(1)));
-    /// core.barrier(&clock, &mut reclaim::wait::Spin);
+    /// core.barrier(&clock, &mut gracepoint_reclaim::wait::Spin);
     /// assert_eq!(core.pending().objects, 0);
     /// ```
     #[inline]
@@ -284,14 +284,14 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// it is sealed at once, in a bag of its own.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState, bag::Retired};
-    /// # use reclaim::__doc::InstantClock;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState, bag::Retired};
+    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
     /// let core: Core<S, u64, 2> = Core::new();
     /// core.retire_unowned(&clock, Retired::from_box(Box::new(1)));
-    /// core.barrier(&clock, &mut reclaim::wait::Spin);
+    /// core.barrier(&clock, &mut gracepoint_reclaim::wait::Spin);
     /// ```
     pub fn retire_unowned<C: Clock<Tag = T>>(&self, clock: &C, item: Retired) {
         let mut reserved = self.reserve(clock);
@@ -393,10 +393,10 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// calls this when a section on an owned slot ends. One owner-only load when there is none.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # use reclaim::__doc::InstantClock;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.on_section_exit(&InstantClock::default(), core.slots().mine().unwrap());
     /// ```

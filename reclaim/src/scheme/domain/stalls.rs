@@ -1,4 +1,4 @@
-//! Stall reports, stall hooks and limits on what may wait (see `reclaim::stall`), for every
+//! Stall reports, stall hooks and limits on what may wait (see `gracepoint_reclaim::stall`), for every
 //! scheme. Nothing here runs on the read path: readers publish only what the grace-period
 //! machinery needs anyway, and the waiting side measures time itself.
 
@@ -15,10 +15,10 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// sealed bags: each thread may hold up to a local bag more.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
-    /// use reclaim::stall::{Limit, Policy};
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
+    /// use gracepoint_reclaim::stall::{Limit, Policy};
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.set_limit(Limit::objects(10_000).with_policy(Policy::Block));
     /// ```
@@ -29,9 +29,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// Installs the hook that [`Policy::Hook`] calls, with what waits, on the retiring thread.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.on_limit(|pending| eprintln!("{} objects wait", pending.objects));
     /// ```
@@ -98,9 +98,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// own). Several hooks with different thresholds may be installed.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.on_stall(std::time::Duration::from_millis(100), |report| eprintln!("{report}"));
     /// ```
@@ -129,10 +129,10 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// One load when no hook is installed. [`wait_for`](Core::wait_for) does this itself.
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # use reclaim::__doc::InstantClock;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
     /// core.note_wait(&InstantClock::default());
     /// ```
@@ -212,10 +212,10 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// [`StallReport`](crate::stall::StallReport).
     ///
     /// ```
-    /// # use reclaim::scheme::{Core, slots::SlotState};
-    /// # use reclaim::__doc::InstantClock;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
     /// assert!(core.stall_report(&InstantClock::default()).is_none());
     /// ```

@@ -59,9 +59,9 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
         /// An array of `N` idle inline slots (and, with `alloc`, no segments yet).
         ///
         /// ```
-        /// # use reclaim::scheme::slots::{SlotState, Slots};
-        /// # struct S(reclaim::sync::AtomicU64);
-        /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+        /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+        /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+        /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
         /// let slots: Slots<S, 2> = Slots::new();
         /// assert_eq!(slots.len(), 0);
         /// ```
@@ -86,9 +86,9 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
     /// with it.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 2> = Slots::new();
     /// assert_eq!(slots.capacity(), if cfg!(feature = "alloc") { None } else { Some(2) });
     /// ```
@@ -103,9 +103,9 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
     /// One past the highest slot index handed out so far: a scan covers `0..len()`.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 4> = Slots::new();
     /// slots.shared(3).unwrap();
     /// assert_eq!(slots.len(), 4);
@@ -118,9 +118,9 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
     /// True when no slot has been handed out yet.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 4> = Slots::new();
     /// assert!(slots.is_empty());
     /// ```
@@ -133,9 +133,9 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
     /// capacity. Its owner-only parts stay out of reach: they need an [`Owned`].
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 1> = Slots::new();
     /// assert!(slots.shared(0).is_ok());
     /// # #[cfg(not(feature = "alloc"))]
@@ -161,9 +161,9 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
     /// has used this array before.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 0> = Slots::new();
     /// let a = slots.mine().unwrap().slot() as *const _;
     /// let b = slots.mine().unwrap().slot() as *const _;
@@ -225,9 +225,9 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
     /// slot; without it, the lowest free slot is taken.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 2> = Slots::new();
     /// let a = slots.claim().unwrap();
     /// let b = slots.claim().unwrap();
@@ -280,9 +280,9 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
     /// Every slot handed out so far, in index order.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 4> = Slots::new();
     /// slots.shared(1).unwrap();
     /// assert_eq!(slots.iter().count(), 2);

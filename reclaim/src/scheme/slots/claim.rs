@@ -13,9 +13,9 @@ use core::marker::PhantomData;
 /// time uses the slot it owns.
 ///
 /// ```compile_fail
-/// # use reclaim::scheme::slots::{SlotState, Slots};
-/// # struct S(reclaim::sync::AtomicU64);
-/// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+/// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+/// # struct S(gracepoint_reclaim::sync::AtomicU64);
+/// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
 /// fn shared<T: Sync>(_: &T) {}
 /// let slots: Slots<S, 2> = Slots::new();
 /// shared(&slots.claim().unwrap());
@@ -44,9 +44,9 @@ impl<'a, S: SlotState, const N: usize> SlotClaim<'a, S, N> {
     /// The claimed slot's index.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 2> = Slots::new();
     /// let claim = slots.claim().unwrap();
     /// assert!(claim.index() < slots.len());
@@ -58,10 +58,10 @@ impl<'a, S: SlotState, const N: usize> SlotClaim<'a, S, N> {
     /// Ownership of the claimed slot, for as long as the claim is borrowed.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # use reclaim::sync::Ordering;
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # use gracepoint_reclaim::sync::Ordering;
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 2> = Slots::new();
     /// let claim = slots.claim().unwrap();
     /// claim.owned().state().0.store(3, Ordering::Relaxed);

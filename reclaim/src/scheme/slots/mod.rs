@@ -29,12 +29,12 @@
 //! an inline slot is found by indexing with the thread id.
 //!
 //! ```
-//! use reclaim::scheme::slots::{SlotState, Slots};
-//! use reclaim::sync::{AtomicU64, Ordering};
+//! use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+//! use gracepoint_reclaim::sync::{AtomicU64, Ordering};
 //!
 //! struct Seq(AtomicU64);
 //! impl SlotState for Seq {
-//!     reclaim::idle_slot!(Seq(AtomicU64::new(0)));
+//!     gracepoint_reclaim::idle_slot!(Seq(AtomicU64::new(0)));
 //! }
 //!
 //! static SLOTS: Slots<Seq, 4> = Slots::new();
@@ -84,9 +84,9 @@ pub trait SlotState: Send + Sync + 'static {
 /// Implements the body of [`SlotState`] from one expression for the idle state.
 ///
 /// ```
-/// struct Counter(reclaim::sync::AtomicU64);
-/// impl reclaim::scheme::slots::SlotState for Counter {
-///     reclaim::idle_slot!(Counter(reclaim::sync::AtomicU64::new(0)));
+/// struct Counter(gracepoint_reclaim::sync::AtomicU64);
+/// impl gracepoint_reclaim::scheme::slots::SlotState for Counter {
+///     gracepoint_reclaim::idle_slot!(Counter(gracepoint_reclaim::sync::AtomicU64::new(0)));
 /// }
 /// ```
 #[macro_export]
@@ -105,7 +105,7 @@ macro_rules! idle_slot {
 /// A slot array has no room for another reader.
 ///
 /// ```
-/// let full = reclaim::SlotsFull { index: 8, capacity: 8 };
+/// let full = gracepoint_reclaim::SlotsFull { index: 8, capacity: 8 };
 /// assert!(full.to_string().contains("fixed capacity of 8"));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,9 +173,9 @@ impl<S> Slot<S> {
     /// The scheme's reader state.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 1> = Slots::new();
     /// let _state: &S = slots.shared(0).unwrap().state();
     /// ```
@@ -187,9 +187,9 @@ impl<S> Slot<S> {
     /// The slot's bag of retired objects (anyone may take from it).
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 1> = Slots::new();
     /// assert!(slots.shared(0).unwrap().bag().is_empty());
     /// ```
@@ -248,9 +248,9 @@ impl<'a, S> Owned<'a, S> {
     /// The owned slot's reader state.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 0> = Slots::new();
     /// let _state: &S = slots.mine().unwrap().state();
     /// ```
@@ -262,9 +262,9 @@ impl<'a, S> Owned<'a, S> {
     /// The owned slot.
     ///
     /// ```
-    /// # use reclaim::scheme::slots::{SlotState, Slots};
-    /// # struct S(reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { reclaim::idle_slot!(S(reclaim::sync::AtomicU64::new(0))); }
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let slots: Slots<S, 0> = Slots::new();
     /// assert!(slots.mine().unwrap().slot().bag().is_empty());
     /// ```
