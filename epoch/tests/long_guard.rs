@@ -59,7 +59,7 @@ fn peak_backlog<G>(
             while !stop.load(Ordering::Relaxed) {
                 steps += 1;
                 std::hint::spin_loop();
-                if repin_every.is_some_and(|every| steps % every == 0) {
+                if repin_every.is_some_and(|every| steps.is_multiple_of(every)) {
                     repin(&mut guard);
                 }
             }

@@ -44,14 +44,14 @@ fn run<const N: usize>(domain: Epoch<N>, ledger: &'static Ledger) {
                     // SAFETY: the guard keeps whatever we load alive until it drops or repins.
                     let object = unsafe { &*shared.load(Ordering::Acquire) };
                     object.read();
-                    if n % 8 == 0 {
+                    if n.is_multiple_of(8) {
                         let inner = domain.pin();
                         // SAFETY: as above.
                         unsafe { &*shared.load(Ordering::Acquire) }.read();
                         drop(inner);
                     }
                     object.read();
-                    if n % 16 == 0 {
+                    if n.is_multiple_of(16) {
                         guard.repin();
                         // `object` may be gone now; load again.
                         // SAFETY: as above, for the new section.

@@ -64,7 +64,7 @@ impl<const N: usize> Gus<N> {
             return turn;
         }
         let calls = self.writer.deferred.fetch_add(1, Ordering::Relaxed);
-        calls.wrapping_add(1) % every == 0
+        calls.wrapping_add(1).is_multiple_of(every)
     }
 
     /// The default mode's advance: one `fetch_add` on the shared clock, unless that would pass

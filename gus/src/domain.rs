@@ -209,7 +209,7 @@ impl<const N: usize> Gus<N> {
         pub(crate) fn with_clock(mode: Mode, start: Seq, incr: Seq, max_delta: Seq) -> Self {
             assert!(start % 2 == 1, "gus: clock values must be odd; 0 marks an idle reader");
             assert!(
-                incr % 2 == 0 && incr != 0 && 2 * incr <= max_delta,
+                incr.is_multiple_of(2) && incr != 0 && 2 * incr <= max_delta,
                 "gus: the increment must be even, non-zero, and fit twice within the bound"
             );
             assert!(

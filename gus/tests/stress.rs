@@ -53,7 +53,7 @@ fn run(mode: Mode, ledger: &'static Ledger) {
                     // SAFETY: the section keeps whatever we load alive.
                     let node = unsafe { &*shared.load(Ordering::Acquire) };
                     let before = node.read();
-                    if n % 16 == 0 {
+                    if n.is_multiple_of(16) {
                         let _nested = gus.enter();
                         std::hint::black_box(node.read());
                     }

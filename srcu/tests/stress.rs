@@ -64,7 +64,7 @@ fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
                     // SAFETY: the guard keeps whatever we load alive until it drops.
                     let object = unsafe { &*shared.load(Ordering::Acquire) };
                     object.read();
-                    if n % 8 == 0 {
+                    if n.is_multiple_of(8) {
                         let inner = domain.read_lock();
                         // SAFETY: as above.
                         unsafe { &*shared.load(Ordering::Acquire) }.read();

@@ -422,7 +422,7 @@ fn churn_map<S: MapLike<R>, R: Reclaim>(map: &S, ledger: &'static Ledger, reads:
                                 );
                                 run.reads += 1;
                             }
-                        } else if op % 2 == 0 {
+                        } else if op.is_multiple_of(2) {
                             run.inserted += usize::from(map.put(key, Tracked::new(ledger, key)));
                         } else {
                             run.removed += usize::from(map.take(key));

@@ -480,10 +480,11 @@ where
                 node.right.load(Acquire, section),
             );
             if left.is_null() {
-                if let (Key::Finite(k), Some(v)) = (&node.key, &node.value) {
-                    if edge.tag() & FLAG == 0 && f(k, v).is_break() {
-                        return;
-                    }
+                if let (Key::Finite(k), Some(v)) = (&node.key, &node.value)
+                    && edge.tag() & FLAG == 0
+                    && f(k, v).is_break()
+                {
+                    return;
                 }
             } else {
                 // Right first, so that the left subtree is visited first.

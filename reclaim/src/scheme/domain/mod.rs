@@ -370,7 +370,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         } else {
             STEP_EVERY
         };
-        if seals % every == 0 || pressure || (before == 0 && self.quiet()) {
+        if seals.is_multiple_of(every) || pressure || (before == 0 && self.quiet()) {
             match owner {
                 Some(owner) if !pressure && clock.defers_to_exit() && owner.in_section() => {
                     owner.defer_to_exit();

@@ -198,11 +198,11 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
                 ));
             }
         }
-        if !due.is_empty() {
-            if let Some(report) = self.report(clock) {
-                for callback in due {
-                    callback(&report);
-                }
+        if !due.is_empty()
+            && let Some(report) = self.report(clock)
+        {
+            for callback in due {
+                callback(&report);
             }
         }
     }
