@@ -115,7 +115,7 @@ impl<'g, T> Shared<'g, T> {
     /// # Safety
     /// The pointer is not null, and its pointee is protected by the section it was loaded in:
     /// it is freed only through that section's domain, after being unlinked (see the
-    /// [module docs](self)).
+    /// [module docs](crate::atomic)).
     ///
     /// ```
     /// use gracepoint_reclaim::atomic::{Atomic, Section};
