@@ -104,6 +104,17 @@ unsafe impl<const N: usize> Clock for EpochClock<'_, N> {
     }
 }
 
+/// The global epoch and its advances, and grace periods: waiting for one, or polling it
+/// without waiting. A grace period is two advances.
+///
+/// ```
+/// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
+/// let start = domain.epoch();
+/// let cookie = domain.get_state();
+/// while !domain.poll(cookie) {} // each failed poll attempts an advance
+/// assert_eq!(domain.epoch().wrapping_sub(start), 2);
+/// domain.synchronize_with(&mut gracepoint_epoch::Spin);
+/// ```
 impl<const N: usize> Epoch<N> {
     #[inline(always)]
     pub(crate) fn clock(&self) -> EpochClock<'_, N> {

@@ -202,6 +202,15 @@ impl Default for Epoch<0> {
     }
 }
 
+/// Domains whose reader slots all live in growable segments (with `alloc`).
+///
+/// ```
+/// # #[cfg(feature = "alloc")] {
+/// let domain = gracepoint_epoch::Epoch::new();
+/// let readers: Vec<_> = (0..100).map(|_| domain.register().unwrap()).collect();
+/// assert_eq!(readers.len(), 100); // no fixed capacity: slots grow as readers come
+/// # }
+/// ```
 #[cfg(feature = "alloc")]
 impl Epoch<0> {
     reclaim::const_fn_unless_loom! {
@@ -220,6 +229,15 @@ impl Epoch<0> {
     }
 }
 
+/// Domains with `N` inline slots (buildable in a `static` without an allocator), and the
+/// domain's statistics.
+///
+/// ```
+/// static DOMAIN: gracepoint_epoch::Epoch<2> = gracepoint_epoch::Epoch::new_fixed();
+/// let before = DOMAIN.stats();
+/// assert!(DOMAIN.try_advance());
+/// assert_eq!(DOMAIN.stats().grace_periods, before.grace_periods + 1); // advances, for epochs
+/// ```
 impl<const N: usize> Epoch<N> {
     reclaim::const_fn_unless_loom! {
         /// A domain with `N` inline reader slots: with no allocator (no `alloc` feature), the

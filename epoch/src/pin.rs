@@ -105,6 +105,21 @@ impl<const N: usize> core::fmt::Debug for EpochReader<'_, N> {
     }
 }
 
+/// Read-side sections: pins on the calling thread's own slot (with `std`), and registered
+/// readers with a slot of their own.
+///
+/// ```
+/// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
+/// let reader = domain.register().unwrap(); // no slot lookup when pinning
+/// drop(reader.pin());
+/// # #[cfg(feature = "std")] {
+/// {
+///     let _guard = domain.pin();
+///     assert!(domain.is_pinned());
+/// }
+/// assert!(!domain.is_pinned());
+/// # }
+/// ```
 impl<const N: usize> Epoch<N> {
     /// Pins the domain on the calling thread's own slot: a read-side section that ends when the
     /// guard drops. Objects retired after this call are not freed before then.

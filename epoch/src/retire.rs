@@ -14,6 +14,29 @@ use crate::Epoch;
 use alloc::boxed::Box;
 use reclaim::scheme::bag::Retired;
 
+/// Retiring objects and queueing callbacks, and freeing them.
+///
+/// ```
+/// # #[cfg(feature = "alloc")] {
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// static FREED: AtomicUsize = AtomicUsize::new(0);
+/// struct Node;
+/// impl Drop for Node {
+///     fn drop(&mut self) {
+///         FREED.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+/// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
+/// let reader = domain.register().unwrap();
+/// let guard = reader.pin();
+/// domain.retire(Box::new(Node));
+/// domain.call(|| drop(Node));
+/// assert_eq!(FREED.load(Ordering::Relaxed), 0); // the pinned reader holds both back
+/// drop(guard);
+/// domain.barrier();
+/// assert_eq!(FREED.load(Ordering::Relaxed), 2);
+/// # }
+/// ```
 impl<const N: usize> Epoch<N> {
     /// Drops `boxed` once every read section that began before this call has ended.
     ///
@@ -139,6 +162,23 @@ impl<const N: usize> Epoch<N> {
     }
 }
 
+/// Stall reports, limits on what may wait, and the background round.
+///
+/// ```
+/// # #[cfg(feature = "alloc")] {
+/// use reclaim::stall::{Attribution, Limit};
+/// let domain = gracepoint_epoch::Epoch::<2>::new_fixed();
+/// domain.set_limit(Limit::objects(10_000));
+/// let reader = domain.register().unwrap();
+/// let guard = reader.pin();
+/// assert!(domain.try_advance()); // now the reader is an epoch behind, and holds it back
+/// domain.retire(Box::new(1u64));
+/// let report = domain.stall_report().unwrap();
+/// assert_eq!((report.blockers.len(), report.attribution), (1, Attribution::Exact));
+/// drop(guard);
+/// while domain.reclaim_step().objects > 0 {}
+/// # }
+/// ```
 impl<const N: usize> Epoch<N> {
     /// Which readers hold the epoch back, how long the waiting side has seen it stuck, and how
     /// much waits to be freed; `None` when nothing waits. Exact: a slot pinned at an older

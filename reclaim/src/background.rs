@@ -23,10 +23,29 @@ use std::time::Duration;
 
 /// A domain whose retired objects a [`BackgroundReclaimer`] can free. Every scheme in this
 /// workspace implements it.
+///
+/// ```
+/// use gracepoint_reclaim::Background;
+/// /// Runs rounds until nothing waits, or gives up after `rounds`.
+/// fn drain<D: Background>(domain: &D, rounds: usize) -> bool {
+///     (0..rounds).any(|_| domain.reclaim_step().objects == 0)
+/// }
+/// # use gracepoint_reclaim::__doc::Never;
+/// assert!(drain(&Never, 10));
+/// ```
 pub trait Background: Send + Sync {
     /// One round of background work, without waiting: takes retired objects out of bags that
     /// stayed idle since the previous round, makes sure a grace period will cover everything
     /// waiting, moves grace periods along, and frees what expired. Returns what still waits.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::{Background, Reclaim};
+    /// # use gracepoint_reclaim::__doc::Never as MyDomain;
+    /// let domain = MyDomain;
+    /// domain.retire(Box::new([0u8; 64]));
+    /// let left = domain.reclaim_step();
+    /// assert_eq!((left.objects, left.bytes), (0, 0)); // nothing could hold it back
+    /// ```
     fn reclaim_step(&self) -> Pending;
 }
 
@@ -43,12 +62,35 @@ impl<D: Background + ?Sized> Background for Arc<D> {
 }
 
 /// The handle of a background reclaimer thread; dropping it stops the thread and waits for it.
+///
+/// ```
+/// use gracepoint_reclaim::BackgroundReclaimer;
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// # use gracepoint_reclaim::__doc::Never as MyDomain;
+/// let domain = Arc::new(MyDomain);
+/// {
+///     let _reclaimer = BackgroundReclaimer::start(Arc::clone(&domain), Duration::from_millis(1));
+///     // ... retire into `domain`; the reclaimer frees what expired ...
+/// } // the handle drops here: the thread stops, and lets go of its `Arc`
+/// assert_eq!(Arc::strong_count(&domain), 1);
+/// ```
 #[derive(Debug)]
 pub struct BackgroundReclaimer {
     stop: Arc<(Mutex<bool>, Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Starting and stopping the thread.
+///
+/// ```
+/// use gracepoint_reclaim::BackgroundReclaimer;
+/// use std::time::Duration;
+/// # use gracepoint_reclaim::__doc::Never as MyDomain;
+/// static DOMAIN: MyDomain = MyDomain;
+/// let reclaimer = BackgroundReclaimer::start(&DOMAIN, Duration::from_millis(1));
+/// reclaimer.stop(); // returns once the thread has finished its round
+/// ```
 impl BackgroundReclaimer {
     /// Starts a thread that runs [`Background::reclaim_step`] on `domain` every `interval` while
     /// objects wait, and sleeps (checking every 50 `interval`s) while none do. `domain` is

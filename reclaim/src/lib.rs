@@ -96,6 +96,15 @@ pub struct Stats {
     pub pending_bytes: usize,
 }
 
+/// Building statistics by hand: for schemes filling in their report, and for tests comparing
+/// one.
+///
+/// ```
+/// use gracepoint_reclaim::Stats;
+/// let before = Stats::new(1, 4, 128);
+/// let after = Stats::new(2, 0, 0);
+/// assert!(after.grace_periods > before.grace_periods && after.pending < before.pending);
+/// ```
 impl Stats {
     /// Statistics with these values.
     ///

@@ -37,6 +37,25 @@ use core::time::Duration;
 
 #[cfg(feature = "alloc")]
 /// Why a domain's grace period has not ended, as its waiting side sees it.
+///
+/// Domains build these (`stall_report()`, `on_stall` hooks); its `Display` is the message to
+/// log:
+/// ```
+/// use gracepoint_reclaim::stall::{Attribution, StallReport};
+/// let report = StallReport {
+///     scheme: "epoch",
+///     age: None,
+///     pending: 3,
+///     pending_bytes: 96,
+///     attribution: Attribution::Exact,
+///     blockers: vec![],
+/// };
+/// assert_eq!(
+///     report.to_string(),
+///     "epoch: a grace period is waiting; 3 objects (96 bytes) wait behind it; \
+///      no reader is in the way any more"
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StallReport {
     /// The scheme (`"srcu"`, `"gus"`, `"epoch"`).
@@ -55,6 +74,17 @@ pub struct StallReport {
 }
 
 /// How exactly a scheme names the readers that hold a grace period back.
+///
+/// ```
+/// use gracepoint_reclaim::stall::Attribution;
+/// fn trust(attribution: &Attribution) -> &'static str {
+///     match attribution {
+///         Attribution::Exact => "every listed slot is in the way",
+///         Attribution::Approximate(why) => why,
+///     }
+/// }
+/// assert_eq!(trust(&Attribution::Approximate("per-CPU slots")), "per-CPU slots");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attribution {
     /// Each listed slot has a reader inside a section that the grace period waits for.
@@ -67,6 +97,21 @@ pub enum Attribution {
 
 #[cfg(feature = "alloc")]
 /// One reader slot in the way of a grace period.
+///
+/// ```
+/// use gracepoint_reclaim::stall::{Attribution, Blocker, StallReport};
+/// use std::time::Duration;
+/// let blocker = Blocker { slot: 5, thread: None, blocked_for: Some(Duration::from_millis(30)) };
+/// let report = StallReport {
+///     scheme: "gus",
+///     age: Some(Duration::from_millis(31)),
+///     pending: 0,
+///     pending_bytes: 0,
+///     attribution: Attribution::Exact,
+///     blockers: vec![blocker],
+/// };
+/// assert!(report.to_string().contains("held back by reader slot 5, seen blocking for at least 30ms"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Blocker {
     /// The slot's index in the domain's slot array.
@@ -81,6 +126,14 @@ pub struct Blocker {
 
 #[cfg(feature = "alloc")]
 /// A thread, as stall reports name it.
+///
+/// ```
+/// use gracepoint_reclaim::stall::ThreadInfo;
+/// let named = ThreadInfo { name: Some("worker-1".into()), os_tid: 4242 };
+/// assert_eq!(named.to_string(), "thread \"worker-1\" (tid 4242)");
+/// let unnamed = ThreadInfo { name: None, os_tid: 7 };
+/// assert_eq!(unnamed.to_string(), "unnamed thread (tid 7)");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ThreadInfo {
     /// The name given to `std::thread::Builder`, if any.
@@ -131,6 +184,19 @@ impl fmt::Display for StallReport {
     }
 }
 
+/// Logging a report (with the `log` feature); otherwise its `Display` is the message.
+///
+/// ```
+/// use gracepoint_reclaim::stall::{Attribution, StallReport};
+/// let report = StallReport {
+///     scheme: "srcu", age: None, pending: 1, pending_bytes: 8,
+///     attribution: Attribution::Approximate("sections may end on another slot"),
+///     blockers: vec![],
+/// };
+/// # #[cfg(feature = "log")]
+/// report.log();
+/// assert!(report.to_string().ends_with("(approximate: sections may end on another slot)"));
+/// ```
 #[cfg(feature = "alloc")]
 impl StallReport {
     /// Logs the report with `log::warn!` (feature `log`). This is the hook every domain uses
@@ -174,6 +240,14 @@ pub struct Limit {
     pub policy: Policy,
 }
 
+/// Building a limit, and checking what waits against it.
+///
+/// ```
+/// use gracepoint_reclaim::stall::{Limit, Policy};
+/// let limit = Limit::bytes(1 << 20).with_policy(Policy::Block);
+/// assert!(!limit.exceeded(usize::MAX, 1 << 20)); // no cap on objects
+/// assert!(limit.exceeded(0, (1 << 20) + 1));
+/// ```
 impl Limit {
     /// A cap on objects, expediting grace periods once it is passed.
     ///
@@ -235,6 +309,15 @@ impl Limit {
 }
 
 /// What a retire does once a domain's [`Limit`] is passed.
+///
+/// ```
+/// use gracepoint_reclaim::stall::{Limit, Policy};
+/// // Hard memory bound for writers that retire outside their read sections:
+/// let strict = Limit::objects(10_000).with_policy(Policy::Block);
+/// // Never slow a writer down; just move grace periods along faster:
+/// let gentle = Limit::objects(10_000);
+/// assert_eq!((strict.policy, gentle.policy), (Policy::Block, Policy::Expedite));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Policy {
     /// Step grace periods on every seal (no batching) and collect, and give the CPU away once
@@ -266,14 +349,50 @@ pub enum Policy {
 #[cfg(feature = "std")]
 pub trait Monitor {
     /// The domain's grace periods and what waits to be freed.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::stall::Monitor;
+    /// fn summary<D: Monitor>(domain: &D) -> String {
+    ///     let stats = domain.stats();
+    ///     format!("{} grace periods, {} objects waiting", stats.grace_periods, stats.pending)
+    /// }
+    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// assert_eq!(summary(&domain), "0 grace periods, 0 objects waiting");
+    /// ```
     fn stats(&self) -> crate::Stats;
 
     /// Who holds back the oldest grace period the domain waits for, how long it has been seen
     /// waiting, and what waits behind it; `None` when nothing waits.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::stall::Monitor;
+    /// fn blamed_slots<D: Monitor>(domain: &D) -> Vec<usize> {
+    ///     let report = domain.stall_report();
+    ///     report.map_or(Vec::new(), |r| r.blockers.iter().map(|b| b.slot).collect())
+    /// }
+    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// assert!(blamed_slots(&domain).is_empty());
+    /// ```
     fn stall_report(&self) -> Option<StallReport>;
 
     /// Calls `callback` with a report when a grace period has waited longer than `threshold`,
     /// at most once per grace period, from whichever thread waits or collects at the time.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::stall::Monitor;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::time::Duration;
+    /// static STALLS: AtomicUsize = AtomicUsize::new(0);
+    /// fn count_stalls<D: Monitor>(domain: &D) {
+    ///     domain.on_stall(Duration::from_millis(200), |report| {
+    ///         STALLS.fetch_add(1, Ordering::Relaxed);
+    ///         eprintln!("{report}");
+    ///     });
+    /// }
+    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// count_stalls(&domain);
+    /// assert_eq!(STALLS.load(Ordering::Relaxed), 0); // no grace period has waited yet
+    /// ```
     fn on_stall(
         &self,
         threshold: Duration,
@@ -281,8 +400,29 @@ pub trait Monitor {
     );
 
     /// Caps what may wait to be freed; see [`Limit`] and [`Policy`].
+    ///
+    /// ```
+    /// use gracepoint_reclaim::stall::{Limit, Monitor};
+    /// fn cap_memory<D: Monitor>(domain: &D, bytes: usize) {
+    ///     domain.set_limit(Limit::bytes(bytes));
+    /// }
+    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// cap_memory(&domain, 64 << 20);
+    /// ```
     fn set_limit(&self, limit: Limit);
 
     /// The hook [`Policy::Hook`] calls with what waits.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::stall::{Limit, Monitor, Policy};
+    /// fn warn_over<D: Monitor>(domain: &D, objects: usize) {
+    ///     domain.set_limit(Limit::objects(objects).with_policy(Policy::Hook));
+    ///     domain.on_limit(|pending| {
+    ///         eprintln!("{} objects ({} bytes) wait", pending.objects, pending.bytes);
+    ///     });
+    /// }
+    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// warn_over(&domain, 100_000);
+    /// ```
     fn on_limit(&self, hook: impl Fn(crate::scheme::Pending) + Send + Sync + 'static);
 }

@@ -73,6 +73,14 @@ pub fn spin_hint() {
 #[derive(Debug)]
 pub struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 
+/// Access through closures, the form loom's cell also offers.
+///
+/// ```
+/// let cell = gracepoint_reclaim::sync::UnsafeCell::new(vec![1]);
+/// // SAFETY: no other access to the cell runs at the same time.
+/// cell.with_mut(|v| unsafe { (*v).push(2) });
+/// assert_eq!(cell.with(|v| unsafe { (*v).len() }), 2);
+/// ```
 #[cfg(not(loom))]
 impl<T> UnsafeCell<T> {
     /// Wraps `value`.
@@ -130,6 +138,15 @@ pub struct OwnerCell<T: Copy>(UnsafeCell<T>);
 // SAFETY: accesses are confined to the slot's owner by the `unsafe` contracts of `get`/`set`.
 unsafe impl<T: Copy + Send> Sync for OwnerCell<T> {}
 
+/// Building the cell, and the owner's reads and writes.
+///
+/// ```
+/// use gracepoint_reclaim::sync::OwnerCell;
+/// static SEALS: OwnerCell<u32> = OwnerCell::new(0);
+/// // SAFETY: this example is the only thread that touches the cell.
+/// unsafe { SEALS.set(SEALS.get().wrapping_add(1)) };
+/// assert_eq!(unsafe { SEALS.get() }, 1);
+/// ```
 impl<T: Copy> OwnerCell<T> {
     crate::const_fn_unless_loom! {
         /// A cell holding `value`.
@@ -228,6 +245,21 @@ pub type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
 #[cfg(all(not(loom), not(feature = "std")))]
 pub type MutexGuard<'a, T> = spin::SpinGuard<'a, T>;
 
+/// Building the lock, taking it, and reaching the contents without it through `&mut`.
+///
+/// ```
+/// use gracepoint_reclaim::sync::Mutex;
+/// let counter = Mutex::new(0);
+/// std::thread::scope(|s| {
+///     for _ in 0..2 {
+///         s.spawn(|| *counter.lock() += 1);
+///     }
+/// });
+/// assert_eq!(*counter.lock(), 2);
+/// let mut counter = counter;
+/// *counter.get_mut() = 0;
+/// assert_eq!(*counter.lock(), 0);
+/// ```
 impl<T> Mutex<T> {
     crate::const_fn_unless_loom! {
         /// An unlocked mutex holding `value`.

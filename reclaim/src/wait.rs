@@ -22,10 +22,46 @@ use crate::sync::AtomicU64;
 use crate::sync::{AtomicUsize, Ordering, fence};
 
 /// How a thread spends the time between two checks of the condition it waits for.
+///
+/// A strategy of one's own, here one that yields and counts its pauses:
+/// ```
+/// use gracepoint_reclaim::wait::{Event, WaitStrategy, wait_until};
+/// struct Yield {
+///     pauses: u32,
+/// }
+/// impl WaitStrategy for Yield {
+///     fn pause(&mut self, _event: &Event, _seen: u64) {
+///         self.pauses += 1;
+///         std::thread::yield_now();
+///     }
+/// }
+/// let mut strategy = Yield { pauses: 0 };
+/// let mut checks = 0;
+/// wait_until(&Event::new(), &mut strategy, || {
+///     checks += 1;
+///     checks == 4
+/// });
+/// assert_eq!(strategy.pauses, 3);
+/// ```
 pub trait WaitStrategy {
     /// Called each time the condition was found false. `event` is notified when a grace period
     /// ends, and `seen` is its count read before the check, so a strategy that parks can do so
     /// without missing that notification.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::wait::{Event, WaitStrategy};
+    /// /// Parks until the event moves on from `seen`, or for a millisecond at most.
+    /// struct Park;
+    /// impl WaitStrategy for Park {
+    ///     fn pause(&mut self, event: &Event, seen: u64) {
+    ///         event.park(seen, std::time::Duration::from_millis(1));
+    ///     }
+    /// }
+    /// let event = Event::new();
+    /// let seen = event.count();
+    /// event.notify_all();
+    /// Park.pause(&event, seen); // returns at once: the notification came after `seen`
+    /// ```
     fn pause(&mut self, event: &Event, seen: u64);
 }
 
@@ -79,6 +115,20 @@ pub struct Adaptive {
     park_micros: u64,
 }
 
+/// Making a fresh strategy for each wait: it starts again with spinning.
+///
+/// ```
+/// use gracepoint_reclaim::wait::{Adaptive, Event, wait_until};
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// let (event, done) = (Event::new(), AtomicBool::new(false));
+/// std::thread::scope(|s| {
+///     s.spawn(|| {
+///         done.store(true, Ordering::Release);
+///         event.notify_all();
+///     });
+///     wait_until(&event, &mut Adaptive::new(), || done.load(Ordering::Acquire));
+/// });
+/// ```
 #[cfg(feature = "std")]
 impl Adaptive {
     const YIELDS: u32 = 8;
@@ -138,6 +188,20 @@ impl WaitStrategy for Expedited {
 }
 
 /// Something threads can wait for: a count of notifications, and (under `std`) a parking spot.
+///
+/// ```
+/// use gracepoint_reclaim::wait::{Event, default_strategy, wait_until};
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// let (event, completed) = (Event::new(), AtomicU64::new(0));
+/// std::thread::scope(|s| {
+///     s.spawn(|| {
+///         completed.store(1, Ordering::Release); // a grace period ends...
+///         event.notify_all(); // ...and wakes whoever parked waiting for it
+///     });
+///     wait_until(&event, &mut default_strategy(), || completed.load(Ordering::Acquire) == 1);
+/// });
+/// assert_eq!(event.count(), 1);
+/// ```
 pub struct Event {
     count: AtomicU64,
     /// Threads in `park`: `notify_all` skips the lock and the condition variable when zero.
@@ -155,6 +219,17 @@ impl Default for Event {
     }
 }
 
+/// Notifying, counting notifications, and parking without missing one.
+///
+/// ```
+/// use gracepoint_reclaim::wait::Event;
+/// use std::time::Duration;
+/// static EVENT: Event = Event::new();
+/// let seen = EVENT.count();
+/// EVENT.notify_all();
+/// assert_eq!(EVENT.count(), seen + 1);
+/// EVENT.park(seen, Duration::from_secs(3600)); // returns at once: notified since `seen`
+/// ```
 impl Event {
     crate::const_fn_unless_loom! {
         /// An event nobody waits for yet.

@@ -184,6 +184,24 @@ impl GpState {
     }
 }
 
+/// Grace periods: waiting for one ([`synchronize`](Srcu::synchronize) and its variants), or
+/// asking for one and polling it without waiting.
+///
+/// ```
+/// use std::sync::atomic::{AtomicPtr, Ordering};
+/// let domain = gracepoint_srcu::Srcu::new();
+/// let shared = AtomicPtr::new(Box::into_raw(Box::new(1u64)));
+/// let old = shared.swap(Box::into_raw(Box::new(2)), Ordering::AcqRel);
+/// domain.synchronize(); // every section that could still see `old` has ended
+/// // SAFETY: `old` is unlinked and its grace period is over.
+/// drop(unsafe { Box::from_raw(old) });
+///
+/// let cookie = domain.start_poll(); // the same, without blocking
+/// while !domain.poll(cookie) {
+///     std::thread::yield_now();
+/// }
+/// # drop(unsafe { Box::from_raw(shared.load(Ordering::Relaxed)) });
+/// ```
 impl<const N: usize> Srcu<N> {
     /// A cookie for the first grace period that starts after this call. Starts nothing, so
     /// polling it never completes unless something else runs grace periods: use

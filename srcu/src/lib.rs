@@ -213,6 +213,15 @@ impl Default for Srcu<0> {
     }
 }
 
+/// Domains whose reader slots all live in growable segments (with `alloc`).
+///
+/// ```
+/// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
+/// let per_thread = Srcu::new();
+/// assert_eq!(per_thread.slot_choice(), SlotChoice::Thread);
+/// let per_cpu = Srcu::with_options(Flavor::Fenced, SlotChoice::Cpu);
+/// assert_eq!((per_cpu.flavor(), per_cpu.slot_choice()), (Flavor::Fenced, SlotChoice::Cpu));
+/// ```
 #[cfg(feature = "alloc")]
 impl Srcu<0> {
     reclaim::const_fn_unless_loom! {
@@ -246,6 +255,18 @@ impl Srcu<0> {
     }
 }
 
+/// Domains with `N` inline slots (buildable in a `static` without an allocator), and what any
+/// domain says about itself.
+///
+/// ```
+/// use gracepoint_srcu::{SlotChoice, Srcu};
+/// static DOMAIN: Srcu<4> = Srcu::new_fixed();
+/// assert_eq!(DOMAIN.slot_choice(), SlotChoice::Cpu);
+/// let before = DOMAIN.stats().grace_periods;
+/// drop(DOMAIN.enter_on(2).unwrap());
+/// DOMAIN.synchronize();
+/// assert!(DOMAIN.stats().grace_periods > before);
+/// ```
 impl<const N: usize> Srcu<N> {
     reclaim::const_fn_unless_loom! {
         /// A domain with `N` inline reader slots and no allocation: the constructor for

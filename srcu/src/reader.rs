@@ -146,6 +146,22 @@ fn slots_full(full: SlotsFull) -> ! {
     panic!("srcu: {full}")
 }
 
+/// Read-side sections: guards on the thread's own slot, on a named slot, tokens that may end
+/// on another thread, and registered readers with a slot of their own.
+///
+/// ```
+/// let domain = gracepoint_srcu::Srcu::new();
+/// let guard = domain.enter(); // ends when dropped
+/// let token = domain.read_lock_token(); // may end on another thread
+/// let shared = &domain;
+/// std::thread::scope(|s| {
+///     s.spawn(move || shared.read_unlock(token));
+/// });
+/// let reader = domain.register().unwrap(); // no slot lookup on entry
+/// drop(reader.enter());
+/// drop(guard);
+/// domain.synchronize();
+/// ```
 impl<const N: usize> Srcu<N> {
     /// Begins a read-side section; it ends when the guard drops.
     ///

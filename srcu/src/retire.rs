@@ -100,6 +100,26 @@ unsafe impl<const N: usize> Clock for SrcuClock<'_, N> {
     }
 }
 
+/// Retiring objects and queueing callbacks, freeing them, and the stall and limit controls.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// static FREED: AtomicUsize = AtomicUsize::new(0);
+/// struct Node;
+/// impl Drop for Node {
+///     fn drop(&mut self) {
+///         FREED.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+/// let domain = gracepoint_srcu::Srcu::new();
+/// let guard = domain.enter();
+/// domain.retire(Box::new(Node));
+/// domain.call(|| drop(Node));
+/// assert_eq!(FREED.load(Ordering::Relaxed), 0); // the section holds both back
+/// drop(guard);
+/// domain.barrier();
+/// assert_eq!(FREED.load(Ordering::Relaxed), 2);
+/// ```
 impl<const N: usize> Srcu<N> {
     #[inline(always)]
     pub(crate) fn clock(&self) -> SrcuClock<'_, N> {

@@ -114,6 +114,19 @@ pub struct Ref<'a, T, R: Reclaim + 'a> {
     _section: Section<'a, R>,
 }
 
+/// A `Ref` keeps its read section open: a value removed meanwhile stays readable through it,
+/// and is freed only after the `Ref` drops.
+///
+/// ```
+/// use reclaim::Reclaim;
+/// let map = gracepoint_structures::HashMap::new(srcu::Srcu::new(), 8);
+/// map.insert(1, String::from("one")).unwrap();
+/// let one = map.get(&1).unwrap();
+/// assert!(map.remove(&1)); // unlinked, not freed: `one` still holds its section
+/// assert_eq!(*one, "one");
+/// drop(one);
+/// map.domain().barrier(); // now it is freed
+/// ```
 impl<'a, T, R: Reclaim> Ref<'a, T, R> {
     /// Runs `find` inside `section` and keeps the reference it returns together with the
     /// section.

@@ -298,6 +298,20 @@ pub struct List<K, V, R: Reclaim> {
     domain: R,
 }
 
+/// Inserting, removing, looking up and visiting entries, from any number of threads.
+///
+/// ```
+/// let list = gracepoint_structures::List::new(gus::Gus::new());
+/// list.insert(2, "two").unwrap();
+/// list.insert(1, "one").unwrap();
+/// assert_eq!(list.insert(1, "uno"), Err((1, "uno"))); // keys are unique
+/// assert_eq!(*list.get(&1).unwrap(), "one");
+/// let mut keys = Vec::new();
+/// list.for_each(|key, _| keys.push(*key));
+/// assert_eq!(keys, [1, 2]); // in key order
+/// assert!(list.remove(&1) && !list.contains(&1));
+/// assert_eq!(list.len(), 1);
+/// ```
 impl<K, V, R> List<K, V, R>
 where
     K: Ord + Send + Sync + 'static,

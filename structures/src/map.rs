@@ -55,6 +55,13 @@ pub struct HashMap<K, V, R: Reclaim, S = FxBuildHasher> {
     domain: R,
 }
 
+/// Maps that hash with the default [`FxBuildHasher`].
+///
+/// ```
+/// let map = gracepoint_structures::HashMap::new(srcu::Srcu::new(), 16);
+/// map.insert("answer", 42).unwrap();
+/// assert_eq!(*map.get(&"answer").unwrap(), 42);
+/// ```
 impl<K, V, R> HashMap<K, V, R>
 where
     K: Ord + Hash + Send + Sync + 'static,
@@ -73,6 +80,23 @@ where
     }
 }
 
+/// Building a map with any hasher, and its operations, from any number of threads.
+///
+/// ```
+/// use std::hash::RandomState;
+/// let map = gracepoint_structures::HashMap::with_hasher(gus::Gus::new(), 4, RandomState::new());
+/// std::thread::scope(|s| {
+///     for half in 0..2 {
+///         let map = &map;
+///         s.spawn(move || (half * 5..half * 5 + 5).for_each(|k| map.insert(k, k * k).unwrap()));
+///     }
+/// });
+/// assert_eq!(map.len(), 10);
+/// assert!(map.remove(&3) && !map.contains(&3));
+/// let mut sum = 0;
+/// map.for_each(|_, square| sum += square);
+/// assert_eq!(sum, (0..10).map(|k| k * k).sum::<i32>() - 9);
+/// ```
 impl<K, V, R, S> HashMap<K, V, R, S>
 where
     K: Ord + Hash + Send + Sync + 'static,
@@ -271,6 +295,22 @@ pub struct FxHasher {
     hash: u64,
 }
 
+/// One word at a time: rotate, xor, multiply by the golden-ratio constant (Fibonacci
+/// hashing), so that consecutive keys spread over the top bits the map picks buckets with.
+///
+/// ```
+/// use std::collections::HashSet;
+/// use std::hash::Hasher;
+/// let hash = |key: u64| {
+///     let mut hasher = gracepoint_structures::map::FxHasher::default();
+///     hasher.write_u64(key);
+///     hasher.finish()
+/// };
+/// assert_eq!(hash(7), hash(7));
+/// // Keys 0..16 in a 16-bucket table (the top 4 bits): hardly any share a bucket.
+/// let buckets: HashSet<u64> = (0..16).map(|key| hash(key) >> 60).collect();
+/// assert!(buckets.len() >= 14);
+/// ```
 impl FxHasher {
     /// 2^64 divided by the golden ratio, rounded to odd: a multiplier that spreads
     /// consecutive keys over the top bits (Fibonacci hashing).

@@ -84,6 +84,18 @@ pub struct Queue<T, R: Reclaim> {
     domain: R,
 }
 
+/// Pushing at the tail and popping at the head, from any number of threads.
+///
+/// ```
+/// let queue = gracepoint_structures::Queue::new(srcu::Srcu::new());
+/// for word in ["first", "second", "third"] {
+///     queue.push(word);
+/// }
+/// assert_eq!(queue.pop(), Some("first")); // first in, first out
+/// assert_eq!(queue.pop(), Some("second"));
+/// assert_eq!(queue.pop(), Some("third"));
+/// assert!(queue.is_empty() && queue.pop().is_none());
+/// ```
 impl<T: Send + 'static, R: Reclaim> Queue<T, R> {
     /// An empty queue whose popped nodes are freed through `domain`.
     ///

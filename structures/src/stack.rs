@@ -67,6 +67,16 @@ pub struct Stack<T, R: Reclaim> {
     domain: R,
 }
 
+/// Pushing and popping at the top, from any number of threads.
+///
+/// ```
+/// let stack = gracepoint_structures::Stack::new(gus::Gus::new());
+/// stack.push(1);
+/// stack.push(2);
+/// assert_eq!(stack.pop(), Some(2)); // last in, first out
+/// assert_eq!(stack.pop(), Some(1));
+/// assert!(stack.is_empty() && stack.pop().is_none());
+/// ```
 impl<T: Send + 'static, R: Reclaim> Stack<T, R> {
     /// An empty stack whose popped nodes are freed through `domain`.
     ///

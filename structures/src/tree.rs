@@ -160,6 +160,21 @@ pub struct Tree<K, V, R: Reclaim> {
     domain: R,
 }
 
+/// Inserting, removing, looking up and visiting entries, from any number of threads.
+///
+/// ```
+/// let tree = gracepoint_structures::Tree::new(srcu::Srcu::new());
+/// for key in [5, 1, 9, 3] {
+///     tree.insert(key, key * 10).unwrap();
+/// }
+/// assert_eq!(tree.insert(5, 0), Err((5, 0))); // keys are unique
+/// assert_eq!(*tree.get(&9).unwrap(), 90);
+/// assert!(tree.remove(&1) && !tree.contains(&1));
+/// let mut keys = Vec::new();
+/// tree.for_each(|key, _| keys.push(*key));
+/// assert_eq!(keys, [3, 5, 9]); // in key order
+/// assert_eq!(tree.len(), 3);
+/// ```
 impl<K, V, R> Tree<K, V, R>
 where
     K: Ord + Clone + Send + Sync + 'static,

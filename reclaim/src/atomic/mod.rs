@@ -122,6 +122,21 @@ pub struct Section<'d, R: Reclaim + 'd> {
     _guard: R::Guard<'d>,
 }
 
+/// Entering a section, and retiring through it to the domain that protects its loads.
+///
+/// ```
+/// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
+/// use gracepoint_reclaim::sync::Ordering;
+/// # let domain = gracepoint_reclaim::__doc::Never;
+/// let link = Atomic::new(1u32);
+/// let section = Section::new(&domain);
+/// let old = link.swap(Owned::new(2), Ordering::AcqRel, &section);
+/// assert_eq!(unsafe { *old.deref() }, 1);
+/// // SAFETY: the swap unlinked `old` and gave it to this thread alone.
+/// unsafe { section.retire(old) };
+/// assert_eq!(unsafe { *link.load(Ordering::Acquire, &section).deref() }, 2);
+/// # unsafe { section.retire(link.load(Ordering::Relaxed, &section)) };
+/// ```
 impl<'d, R: Reclaim> Section<'d, R> {
     /// Enters a read-side section of `domain`.
     ///
@@ -246,6 +261,24 @@ unsafe impl<T: Send + Sync> Send for Atomic<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send + Sync> Sync for Atomic<T> {}
 
+/// Building, loading and updating a link. Every load and update that returns a pointer takes
+/// the [`Section`] it is valid in.
+///
+/// ```
+/// use gracepoint_reclaim::atomic::{Atomic, Owned, Section, Shared};
+/// use gracepoint_reclaim::sync::Ordering::{AcqRel, Acquire, Relaxed};
+/// # let domain = gracepoint_reclaim::__doc::Never;
+/// let link = Atomic::<u64>::null();
+/// let section = Section::new(&domain);
+/// let first = link
+///     .compare_exchange(Shared::null(), Owned::new(1), AcqRel, Relaxed, &section)
+///     .unwrap();
+/// // Mark the link: later compare-and-swaps expecting the unmarked pointer fail.
+/// link.fetch_or(1, AcqRel, &section);
+/// let marked = link.load(Acquire, &section);
+/// assert_eq!((marked.tag(), marked.with_tag(0)), (1, first));
+/// # unsafe { section.retire(first) };
+/// ```
 impl<T> Atomic<T> {
     /// The mask of the tag bits: `align_of::<T>() - 1`.
     ///

@@ -19,36 +19,89 @@
 //! ```
 
 /// An unsigned integer used as a wrapping sequence number.
+///
+/// Code generic over the width runs the same on 32-bit and 64-bit clocks:
+/// ```
+/// use gracepoint_reclaim::scheme::seq::Sequence;
+/// fn passed<S: Sequence>(clock: S, goal: S) -> bool {
+///     goal.seq_le(clock)
+/// }
+/// assert!(passed(5u32, 3));
+/// assert!(passed(2u64, u64::MAX)); // the clock wrapped past the goal
+/// assert!(!passed(u32::NEAR_WRAP, u32::NEAR_WRAP.wrapping_add(2000)));
+/// ```
 pub trait Sequence: Copy + Eq + core::fmt::Debug {
     /// Half the sequence space: two values further apart than this cannot be compared.
     const HALF: Self;
     /// A value a little below the wrap point, for tests that run a clock across the wrap.
     const NEAR_WRAP: Self;
     /// The wrapping difference `self - other`.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::scheme::seq::Sequence;
+    /// assert_eq!(2u32.seq_diff(u32::MAX), 3);
+    /// assert!(5u64.seq_diff(1) < u64::HALF); // within comparable distance
+    /// ```
     fn seq_diff(self, other: Self) -> Self;
     /// True when `self` comes strictly before `other`.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::scheme::seq::Sequence;
+    /// assert!(u64::MAX.seq_lt(0));
+    /// assert!(!7u32.seq_lt(7));
+    /// ```
     fn seq_lt(self, other: Self) -> bool;
     /// True when `self` comes before or equals `other`.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::scheme::seq::Sequence;
+    /// assert!(7u32.seq_le(7));
+    /// assert!(u32::MAX.seq_le(1));
+    /// ```
     #[inline]
     fn seq_le(self, other: Self) -> bool {
         !other.seq_lt(self)
     }
     /// True when `self` comes strictly after `other`.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::scheme::seq::Sequence;
+    /// assert!(1usize.seq_gt(usize::MAX));
+    /// assert!(!1usize.seq_gt(1));
+    /// ```
     #[inline]
     fn seq_gt(self, other: Self) -> bool {
         other.seq_lt(self)
     }
     /// True when `self` comes after or equals `other`.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::scheme::seq::Sequence;
+    /// assert!(0u64.seq_ge(u64::MAX));
+    /// assert!(3u64.seq_ge(3));
+    /// ```
     #[inline]
     fn seq_ge(self, other: Self) -> bool {
         !self.seq_lt(other)
     }
     /// The later of the two values.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::scheme::seq::Sequence;
+    /// assert_eq!(u32::MAX.seq_max(4), 4); // 4 comes after the wrap
+    /// assert_eq!(9u32.seq_max(4), 9);
+    /// ```
     #[inline]
     fn seq_max(self, other: Self) -> Self {
         if self.seq_lt(other) { other } else { self }
     }
     /// The earlier of the two values.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::scheme::seq::Sequence;
+    /// assert_eq!(u32::MAX.seq_min(4), u32::MAX);
+    /// assert_eq!(9u32.seq_min(4), 4);
+    /// ```
     #[inline]
     fn seq_min(self, other: Self) -> Self {
         if self.seq_lt(other) { self } else { other }

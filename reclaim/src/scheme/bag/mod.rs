@@ -42,6 +42,14 @@ pub const LOCAL_CAPACITY: usize = 8;
 
 /// One object waiting to be freed: a pointer, the function that frees it, and its size in bytes
 /// when known (0 otherwise).
+///
+/// ```
+/// use gracepoint_reclaim::scheme::bag::Retired;
+/// let retired = Retired::from_box(Box::new(String::from("unlinked")));
+/// assert_eq!(retired.bytes(), size_of::<String>());
+/// // SAFETY: no reader could have seen the string.
+/// unsafe { retired.free() };
+/// ```
 #[derive(Debug)]
 pub struct Retired {
     ptr: *mut (),
@@ -52,6 +60,24 @@ pub struct Retired {
 // SAFETY: `Retired::new`'s contract makes the pointer safe to free from any thread.
 unsafe impl Send for Retired {}
 
+/// Wrapping an object (a box, or a pointer with its own free function), and freeing it.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::bag::Retired;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// static FREED: AtomicUsize = AtomicUsize::new(0);
+/// unsafe fn count_free(ptr: *mut ()) {
+///     drop(unsafe { Box::from_raw(ptr.cast::<u32>()) });
+///     FREED.fetch_add(1, Ordering::Relaxed);
+/// }
+/// let ptr = Box::into_raw(Box::new(7u32)).cast();
+/// // SAFETY: `count_free` frees exactly the box `ptr` came from.
+/// let retired = unsafe { Retired::new(ptr, count_free) }.with_bytes(4);
+/// assert_eq!(retired.bytes(), 4);
+/// // SAFETY: no reader could have seen the object.
+/// unsafe { retired.free() };
+/// assert_eq!(FREED.load(Ordering::Relaxed), 1);
+/// ```
 impl Retired {
     /// Wraps `ptr` and the function that frees it; its size is unknown.
     ///
@@ -138,6 +164,21 @@ impl Retired {
 
 /// A slot's bag of retired objects: a ring of [`LOCAL_CAPACITY`] entries that only the slot's
 /// owner fills, and that anyone may empty (see the module docs).
+///
+/// ```
+/// use gracepoint_reclaim::scheme::bag::{LocalBag, Retired, Taken};
+/// let bag = LocalBag::new();
+/// // SAFETY: this example is the bag's only owner.
+/// unsafe { bag.push(Retired::from_box(Box::new(1u8))).unwrap() };
+/// let mut taken = Taken::new();
+/// // Another thread (a sweep, `barrier`) may take the owner's objects.
+/// std::thread::scope(|s| {
+///     s.spawn(|| bag.take(&mut taken));
+/// });
+/// assert_eq!((bag.len(), taken.len()), (0, 1));
+/// // SAFETY: nothing else can reach the object.
+/// unsafe { taken.free_all() };
+/// ```
 pub struct LocalBag {
     /// The next entry to take. Moved forward by compare-and-swap, by whoever takes.
     head: AtomicUsize,
@@ -166,6 +207,19 @@ impl Default for LocalBag {
 }
 
 /// Objects taken out of bags, not yet sealed or freed: the unit that gets one grace-period tag.
+///
+/// It must be emptied (sealed or freed) before it drops; debug builds check that.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::bag::{Retired, Taken, LOCAL_CAPACITY};
+/// let mut taken = Taken::new();
+/// while !taken.is_full() {
+///     taken.push(Retired::from_box(Box::new(0u32))).unwrap();
+/// }
+/// assert_eq!((taken.len(), taken.bytes()), (LOCAL_CAPACITY, 4 * LOCAL_CAPACITY));
+/// // SAFETY: nothing else can reach the objects.
+/// assert_eq!(unsafe { taken.free_all() }, LOCAL_CAPACITY);
+/// ```
 pub struct Taken {
     items: [MaybeUninit<Retired>; LOCAL_CAPACITY],
     len: usize,
@@ -183,6 +237,18 @@ impl core::fmt::Debug for Taken {
     }
 }
 
+/// Filling a batch, asking what it holds, and freeing it once its grace period has ended.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::bag::{Retired, Taken};
+/// let mut taken = Taken::new();
+/// taken.push(Retired::from_box(Box::new([0u8; 16]))).unwrap();
+/// taken.push(Retired::from_box(Box::new(0u64))).unwrap();
+/// assert_eq!((taken.len(), taken.bytes()), (2, 24));
+/// // SAFETY: nothing else can reach the objects.
+/// unsafe { taken.free_all() };
+/// assert!(taken.is_empty());
+/// ```
 impl Taken {
     /// An empty batch.
     ///
@@ -349,6 +415,20 @@ unsafe fn ptr_to_free(ptr: *mut ()) -> unsafe fn(*mut ()) {
     unsafe { core::mem::transmute::<*mut (), unsafe fn(*mut ())>(ptr) }
 }
 
+/// The owner's push, anyone's take, and the sweeps' idleness check.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::bag::{LocalBag, Retired, Taken};
+/// static BAG: LocalBag = LocalBag::new();
+/// // SAFETY: this example is the bag's only owner.
+/// unsafe { BAG.push(Retired::from_box(Box::new(1u16))).unwrap() };
+/// assert_eq!(BAG.len(), 1);
+/// let mut taken = Taken::new();
+/// assert_eq!(BAG.take(&mut taken), 1);
+/// assert!(BAG.is_empty());
+/// // SAFETY: nothing else can reach the object.
+/// unsafe { taken.free_all() };
+/// ```
 impl LocalBag {
     crate::const_fn_unless_loom! {
         /// An empty bag.

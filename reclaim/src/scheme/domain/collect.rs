@@ -8,6 +8,24 @@ use crate::scheme::slots::{Slot, SlotState};
 use crate::sync::Ordering;
 use crate::wait::{WaitStrategy, wait_until};
 
+/// Collection: freeing what expired without waiting, background rounds, `barrier`, and
+/// waiting for a tag.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::{Clock, bag::Retired};
+/// use gracepoint_reclaim::wait::Spin;
+/// # use gracepoint_reclaim::__doc::InstantClock;
+/// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+/// # struct S(gracepoint_reclaim::sync::AtomicU64);
+/// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
+/// let clock = InstantClock::default();
+/// let core: Core<S, u64, 0> = Core::new();
+/// core.retire_unowned(&clock, Retired::from_box(Box::new(1)));
+/// let tag = clock.tag(); // read after the retire
+/// core.wait_for(&clock, tag, &mut Spin);
+/// core.collect(&clock); // frees without waiting, now that the tag has expired
+/// assert_eq!(core.pending().objects, 0);
+/// ```
 impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// Collects when the frontier moved since the last collection. Cheap otherwise: one load of
     /// the clock and one of the domain.

@@ -109,6 +109,29 @@ pub struct Pending {
 
 /// What every domain shares (see the module docs). A scheme's domain type holds one, plus its
 /// clock's state, and implements [`Clock`] on a view of itself.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::{Core, bag::Retired, slots::SlotState};
+/// use gracepoint_reclaim::sync::AtomicU64;
+/// # use gracepoint_reclaim::__doc::InstantClock;
+/// /// A toy scheme's reader state: one counter per slot.
+/// struct ReaderState(AtomicU64);
+/// impl SlotState for ReaderState {
+///     gracepoint_reclaim::idle_slot!(ReaderState(AtomicU64::new(0)));
+/// }
+///
+/// /// The toy scheme's domain: the shared core, plus its clock.
+/// struct Domain {
+///     core: Core<ReaderState, u64, 0>,
+///     clock: InstantClock,
+/// }
+///
+/// let domain = Domain { core: Core::new(), clock: InstantClock::default() };
+/// let owner = domain.core.slots().mine().unwrap();
+/// domain.core.retire(&domain.clock, owner, Retired::from_box(Box::new(42)));
+/// domain.core.barrier(&domain.clock, &mut gracepoint_reclaim::wait::Spin);
+/// assert_eq!(domain.core.pending().objects, 0);
+/// ```
 pub struct Core<S: SlotState, T: Copy, const N: usize> {
     slots: Slots<S, N>,
     sealed: Sealed<T>,
@@ -140,6 +163,34 @@ impl<S: SlotState, T: Copy, const N: usize> Default for Core<S, T, N> {
     }
 }
 
+/// Building a core, the retire path, and the hook a scheme calls when a read section ends.
+///
+/// Every retired object is freed exactly once:
+/// ```
+/// use gracepoint_reclaim::scheme::bag::Retired;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// # use gracepoint_reclaim::__doc::InstantClock;
+/// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+/// # struct S(gracepoint_reclaim::sync::AtomicU64);
+/// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
+/// static FREED: AtomicUsize = AtomicUsize::new(0);
+/// struct Counted;
+/// impl Drop for Counted {
+///     fn drop(&mut self) {
+///         FREED.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+///
+/// let clock = InstantClock::default();
+/// let core: Core<S, u64, 0> = Core::new();
+/// for _ in 0..20 {
+///     core.retire(&clock, core.slots().mine().unwrap(), Retired::from_box(Box::new(Counted)));
+/// }
+/// core.retire_unowned(&clock, Retired::from_box(Box::new(Counted)));
+/// core.barrier(&clock, &mut gracepoint_reclaim::wait::Spin);
+/// assert_eq!(FREED.load(Ordering::Relaxed), 21);
+/// assert_eq!(core.pending().objects, 0);
+/// ```
 impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     crate::const_fn_unless_loom! {
         /// An empty core with `N` inline slots.

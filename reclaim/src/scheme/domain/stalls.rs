@@ -10,6 +10,21 @@ use crate::stall::{Limit, Policy};
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+/// Stall reports, stall hooks and limits on what may wait to be freed.
+///
+/// ```
+/// use gracepoint_reclaim::stall::{Limit, Policy};
+/// # use gracepoint_reclaim::__doc::InstantClock;
+/// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
+/// # struct S(gracepoint_reclaim::sync::AtomicU64);
+/// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
+/// let clock = InstantClock::default();
+/// let core: Core<S, u64, 0> = Core::new();
+/// core.set_limit(Limit::objects(1_000).with_policy(Policy::Hook));
+/// core.on_limit(|pending| eprintln!("{} objects wait", pending.objects));
+/// core.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
+/// assert!(core.stall_report(&clock).is_none()); // nothing waits, nobody is in the way
+/// ```
 impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// Caps what may wait to be freed; see [`Limit`] and [`Policy`]. The cap counts objects in
     /// sealed bags: each thread may hold up to a local bag more.

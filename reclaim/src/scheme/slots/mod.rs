@@ -63,6 +63,21 @@ use core::marker::PhantomData;
 ///
 /// Implement it with [`idle_slot!`](crate::idle_slot), which gives the idle value both as a
 /// `const` (so slot arrays build in `static`s) and, under loom, as a function.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+/// use gracepoint_reclaim::sync::{AtomicU64, Ordering};
+///
+/// /// The counter a reader publishes while inside a section; 0 when idle.
+/// struct Published(AtomicU64);
+/// impl SlotState for Published {
+///     gracepoint_reclaim::idle_slot!(Published(AtomicU64::new(0)));
+/// }
+///
+/// static SLOTS: Slots<Published, 4> = Slots::new();
+/// let slot = SLOTS.shared(3).unwrap();
+/// assert_eq!(slot.state().0.load(Ordering::Relaxed), 0); // every slot starts idle
+/// ```
 pub trait SlotState: Send + Sync + 'static {
     /// The state of a slot no reader has used.
     #[cfg(not(loom))]
@@ -76,6 +91,26 @@ pub trait SlotState: Send + Sync + 'static {
     ///
     /// # Safety
     /// The caller owns the slot (it may read owner-only state).
+    ///
+    /// ```
+    /// use gracepoint_reclaim::scheme::slots::SlotState;
+    /// use gracepoint_reclaim::sync::{AtomicU64, Ordering};
+    ///
+    /// /// A reader state that counts its owner's nested sections.
+    /// struct Nesting(AtomicU64);
+    /// impl SlotState for Nesting {
+    ///     gracepoint_reclaim::idle_slot!(Nesting(AtomicU64::new(0)));
+    ///     unsafe fn owner_in_section(&self) -> bool {
+    ///         self.0.load(Ordering::Relaxed) > 0
+    ///     }
+    /// }
+    ///
+    /// let state = Nesting(AtomicU64::new(0));
+    /// // SAFETY: this example owns the state.
+    /// assert!(!unsafe { state.owner_in_section() });
+    /// state.0.store(2, Ordering::Relaxed);
+    /// assert!(unsafe { state.owner_in_section() });
+    /// ```
     unsafe fn owner_in_section(&self) -> bool {
         false
     }
@@ -131,6 +166,19 @@ impl core::error::Error for SlotsFull {}
 
 /// One reader's slot: the scheme's state, the slot's bag of retired objects, and the owner-only
 /// words the shared retire path keeps.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::slots::{Slot, SlotState, Slots};
+/// use gracepoint_reclaim::sync::{AtomicU64, Ordering};
+/// # struct Seq(AtomicU64);
+/// # impl SlotState for Seq { gracepoint_reclaim::idle_slot!(Seq(AtomicU64::new(0))); }
+/// let slots: Slots<Seq, 0> = Slots::new();
+/// let mine: &Slot<Seq> = slots.mine().unwrap().slot();
+/// mine.state().0.store(9, Ordering::Relaxed);
+/// // The same slot, as a writer's scan finds it:
+/// let index = slots.iter().position(|slot| core::ptr::eq(slot, mine)).unwrap();
+/// assert_eq!(slots.shared(index).unwrap().state().0.load(Ordering::Relaxed), 9);
+/// ```
 pub struct Slot<S> {
     state: S,
     bag: LocalBag,
@@ -148,6 +196,20 @@ pub struct Slot<S> {
     claimed: AtomicBool,
 }
 
+/// Every slot starts idle: its state is the scheme's idle value, and its bag is empty.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+/// use gracepoint_reclaim::sync::{AtomicU64, Ordering};
+/// struct Seq(AtomicU64);
+/// impl SlotState for Seq {
+///     gracepoint_reclaim::idle_slot!(Seq(AtomicU64::new(7)));
+/// }
+/// let slots: Slots<Seq, 2> = Slots::new();
+/// let slot = slots.shared(1).unwrap();
+/// assert_eq!(slot.state().0.load(Ordering::Relaxed), 7);
+/// assert!(slot.bag().is_empty());
+/// ```
 impl<S: SlotState> Slot<S> {
     crate::const_fn_unless_loom! {
         fn idle() -> Self {
@@ -169,6 +231,24 @@ impl<S: SlotState> Slot<S> {
     }
 }
 
+/// What anyone may reach in any slot: the scheme's state (for scans) and the bag (for takes).
+///
+/// ```
+/// use gracepoint_reclaim::scheme::slots::{Slot, SlotState, Slots};
+/// use gracepoint_reclaim::sync::{AtomicU64, Ordering};
+/// # struct Seq(AtomicU64);
+/// # impl SlotState for Seq { gracepoint_reclaim::idle_slot!(Seq(AtomicU64::new(0))); }
+/// static SLOTS: Slots<Seq, 4> = Slots::new();
+/// SLOTS.shared(2).unwrap().state().0.store(5, Ordering::Relaxed);
+/// let busy: Vec<usize> = SLOTS
+///     .iter()
+///     .enumerate()
+///     .filter(|(_, slot)| slot.state().0.load(Ordering::Relaxed) != 0)
+///     .map(|(index, _)| index)
+///     .collect();
+/// assert_eq!(busy, [2]);
+/// assert!(SLOTS.iter().all(|slot| slot.bag().is_empty()));
+/// ```
 impl<S> Slot<S> {
     /// The scheme's reader state.
     ///
@@ -216,6 +296,18 @@ impl<S> fmt::Debug for Slot<S> {
 /// Proof that the caller owns a slot: the way to its owner-only parts. Made only by
 /// [`Slots::mine`] (the calling thread's slot) and [`SlotClaim::owned`]; not `Send`, because
 /// ownership by thread id does not travel.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::slots::{Owned, SlotState, Slots};
+/// use gracepoint_reclaim::sync::{AtomicU64, Ordering};
+/// # struct Seq(AtomicU64);
+/// # impl SlotState for Seq { gracepoint_reclaim::idle_slot!(Seq(AtomicU64::new(0))); }
+/// let slots: Slots<Seq, 2> = Slots::new();
+/// let claim = slots.claim().unwrap(); // a registered reader's slot
+/// let owner: Owned<'_, Seq> = claim.owned();
+/// owner.state().0.store(1, Ordering::Relaxed);
+/// assert_eq!(slots.shared(claim.index()).unwrap().state().0.load(Ordering::Relaxed), 1);
+/// ```
 pub struct Owned<'a, S> {
     slot: &'a Slot<S>,
     _not_send: PhantomData<*const ()>,
@@ -234,6 +326,20 @@ impl<S> fmt::Debug for Owned<'_, S> {
     }
 }
 
+/// The owned slot and its state. `Owned` is `Copy`: handing it down costs nothing.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+/// use gracepoint_reclaim::sync::{AtomicU64, Ordering};
+/// # struct Seq(AtomicU64);
+/// # impl SlotState for Seq { gracepoint_reclaim::idle_slot!(Seq(AtomicU64::new(0))); }
+/// let slots: Slots<Seq, 0> = Slots::new();
+/// let owner = slots.mine().unwrap();
+/// let copy = owner;
+/// copy.state().0.store(4, Ordering::Relaxed);
+/// assert_eq!(owner.slot().state().0.load(Ordering::Relaxed), 4);
+/// assert!(core::ptr::eq(owner.state(), copy.slot().state()));
+/// ```
 impl<'a, S> Owned<'a, S> {
     /// # Safety
     /// The caller owns `slot` for `'a`.
