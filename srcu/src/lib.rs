@@ -60,7 +60,8 @@
 //! (before it); they bound how far a stale reader can push a half's counters, which matters for
 //! 32-bit counters. With 64-bit counters neither is needed for safety, and in the Fast flavor
 //! each would be a `membarrier`, so this crate runs neither: the loom models check the shipped
-//! code without them, and `docs/srcu.md` gives the argument.
+//! code without them; the argument is in the barrier table above and in the grace-period
+//! functions' docs.
 //!
 //! # Choices per domain
 //! - [`Flavor`]: `Fenced` readers run a real `fence(SeqCst)` at B; `Fast` readers only a

@@ -37,7 +37,21 @@ pub(crate) mod thread;
 mod watch;
 
 pub use clock::Clock;
+pub use domain::Core;
 #[cfg(all(feature = "std", not(loom)))]
 pub use domain::now_micros;
-pub use domain::{Core, Pending};
 pub use sealed::POOL_NODES;
+
+/// Objects and bytes retired and not yet freed.
+///
+/// ```
+/// let pending = gracepoint_reclaim::scheme::Pending { objects: 3, bytes: 96 };
+/// assert_eq!(pending.objects, 3);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pending {
+    /// Objects (and callbacks) retired and not yet freed (or run).
+    pub objects: usize,
+    /// Their total size, counting only objects whose size is known (boxes).
+    pub bytes: usize,
+}

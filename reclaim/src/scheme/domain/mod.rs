@@ -50,6 +50,7 @@
 mod collect;
 mod stalls;
 
+use super::Pending;
 use super::bag::{LocalBag, Retired, Taken};
 use super::clock::Clock;
 use super::sealed::{Reserved, Sealed};
@@ -92,20 +93,6 @@ pub fn now_micros() -> u64 {
 
 /// Above this many objects waiting in sealed bags, every seal steps the clock.
 pub const PRESSURE_OBJECTS: usize = 8192;
-
-/// Objects and bytes retired and not yet freed.
-///
-/// ```
-/// let pending = gracepoint_reclaim::scheme::Pending { objects: 3, bytes: 96 };
-/// assert_eq!(pending.objects, 3);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Pending {
-    /// Objects (and callbacks) retired and not yet freed (or run).
-    pub objects: usize,
-    /// Their total size, counting only objects whose size is known (boxes).
-    pub bytes: usize,
-}
 
 /// What every domain shares (see the module docs). A scheme's domain type holds one, plus its
 /// clock's state, and implements [`Clock`] on a view of itself.
