@@ -86,45 +86,38 @@ fn reader(domain: &'static Domain, shared: &'static Shared) -> thread::JoinHandl
     })
 }
 
-/// (1) A writer retires garbage and advances the epoch; a reader then pins at the new epoch and
-/// loads the object; the writer unlinks and
-/// retires it (it stays in the writer's local bag), and the main thread's `barrier` takes that
-/// bag, seals it and frees it. The tag must be read after the take: a tag read before
-/// (`core_early_tag`) can be older than the writer's advance, and expire while the reader, pinned
-/// after that advance, still holds the object. The writer and the reader hand over through
-/// channels (each blocks), so that loom reaches this schedule within a small preemption bound.
+/// (1) A thread advances the epoch, pins, loads the object, unlinks and retires it; the object
+/// stays in its local bag (the main thread's garbage is pending, so it is not sealed alone).
+/// The main thread's `barrier` may take that bag, seal it and free it while the thread is still
+/// pinned: the tag it gives the bag must be read after the take. Loom's bounded search does not
+/// reach the schedule that breaks `core_early_tag` here (the main thread must stop between two
+/// adjacent loads in `steal`; with a yield there it fails at once), so model (3) scripts that
+/// schedule.
 #[test]
 fn bag_sealed_on_one_thread_and_freed_on_another() {
-    check_with(bounded(3), || {
+    use loom::sync::mpsc::channel;
+    check_with(bounded(2), || {
         let domain: &'static epoch::Epoch = Box::leak(Box::new(epoch::Epoch::new()));
         let shared = Shared::new();
-        let (loaded_tx, loaded_rx) = loom::sync::mpsc::channel::<()>();
-        let (unlinked_tx, unlinked_rx) = loom::sync::mpsc::channel::<()>();
-        let (started_tx, started_rx) = loom::sync::mpsc::channel::<()>();
-        let writer = thread::spawn(move || {
-            // Garbage first, so that the object below waits in the bag instead of being sealed
-            // alone (and so that the writer's slot exists when `barrier` walks the slots); then
-            // one advance.
-            domain.retire(Box::new(Filler));
-            started_tx.send(()).unwrap();
+        let (claimed_tx, claimed_rx) = channel::<()>();
+        let (go_tx, go_rx) = channel::<()>();
+        domain.retire(Box::new(Filler));
+        let unlinker = thread::spawn(move || {
+            drop(domain.pin());
+            claimed_tx.send(()).unwrap();
+            go_rx.recv().unwrap();
             domain.try_advance();
-            loaded_rx.recv().unwrap();
-            let old = shared.swap();
-            domain.retire(Box::new(PoisonOnDrop(old)));
-            unlinked_tx.send(()).unwrap();
-        });
-        let reader = thread::spawn(move || {
             let guard = domain.pin();
             let seen = shared.load();
-            loaded_tx.send(()).unwrap();
-            unlinked_rx.recv().unwrap();
+            let old = shared.swap();
+            domain.retire(Box::new(PoisonOnDrop(old)));
             seen.read();
             drop(guard);
         });
-        started_rx.recv().unwrap();
+        claimed_rx.recv().unwrap();
+        go_tx.send(()).unwrap();
         domain.barrier();
-        writer.join().unwrap();
-        reader.join().unwrap();
+        unlinker.join().unwrap();
         // SAFETY: every thread that borrowed it has joined; it came from `Box::leak`.
         drop(unsafe { Box::from_raw(domain as *const epoch::Epoch as *mut epoch::Epoch) });
         shared.release();
@@ -153,5 +146,116 @@ fn bag_orphaned_at_thread_exit() {
         reader.join().unwrap();
         release_domain(domain);
         shared.release();
+    });
+}
+
+/// (3) The schedule of model (1) that loom's search misses, scripted on a single thread: the
+/// clock runs the other threads' steps at the moment a thief reads the tag. Between that read
+/// and the take, the epoch advances, a reader enters and loads an object, and the bag's owner
+/// unlinks it and retires it into the bag. The thief's `barrier` must not free it while that
+/// reader is inside: with the tag read after the take, the object is not in the batch that tag
+/// covers; with `core_early_tag`, it is, under a tag that has already expired.
+#[test]
+fn tag_is_read_after_the_take() {
+    use reclaim::scheme::bag::Retired;
+    use reclaim::scheme::{Clock, Core, slots::SlotState};
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    struct Slot(reclaim::sync::AtomicU64);
+    impl SlotState for Slot {
+        reclaim::idle_slot!(Slot(reclaim::sync::AtomicU64::new(0)));
+    }
+
+    /// A clock whose steps stop at a reader's entry, and which runs `concurrently` (once) inside
+    /// the first `tag` call, after reading the time.
+    #[derive(Default)]
+    struct ScriptedClock<'a> {
+        now: Cell<u64>,
+        reader_entered_at: Cell<Option<u64>>,
+        concurrently: RefCell<Option<Box<dyn FnOnce(&ScriptedClock) + 'a>>>,
+    }
+    // SAFETY: a single-threaded script whose `step` never passes a reader that is inside.
+    unsafe impl Clock for ScriptedClock<'_> {
+        type Tag = u64;
+        const SCHEME: &'static str = "scripted";
+        fn tag(&self) -> u64 {
+            let tag = self.now.get() + 1;
+            if let Some(steps) = self.concurrently.borrow_mut().take() {
+                steps(self);
+            }
+            tag
+        }
+        fn request(&self, _: u64) {}
+        fn frontier(&self) -> u64 {
+            self.now.get()
+        }
+        fn step(&self) {
+            // Objects unlinked at time t get tag t + 1, which expires when `now` reaches it; a
+            // reader that entered at t may hold them.
+            if self
+                .reader_entered_at
+                .get()
+                .is_none_or(|t| self.now.get() < t)
+            {
+                self.now.set(self.now.get() + 1);
+            }
+        }
+        fn le(a: u64, b: u64) -> bool {
+            a <= b
+        }
+        fn bits(tag: u64) -> u64 {
+            tag
+        }
+    }
+
+    /// Counts its frees, and fails when freed while the reader holds it.
+    struct Object {
+        held: Rc<Cell<bool>>,
+        frees: Rc<Cell<usize>>,
+    }
+    impl Drop for Object {
+        fn drop(&mut self) {
+            assert!(!self.held.get(), "freed while a reader holds it");
+            self.frees.set(self.frees.get() + 1);
+        }
+    }
+    // SAFETY: the script runs on one thread; `Retired` asks for `Send` only.
+    unsafe impl Send for Object {}
+
+    check_with(bounded(0), || {
+        let core: Core<Slot, u64, 0> = Core::new();
+        let clock = ScriptedClock::default();
+        let frees = Rc::new(Cell::new(0));
+        let object = |held: &Rc<Cell<bool>>| {
+            Retired::from_box(Box::new(Object {
+                held: held.clone(),
+                frees: frees.clone(),
+            }))
+        };
+        let never_held = Rc::new(Cell::new(false));
+        let held = Rc::new(Cell::new(false));
+        let owner = core.slots().mine().unwrap();
+        // SAFETY: this thread owns the slot.
+        unsafe { owner.slot().bag().push(object(&never_held)).ok().unwrap() };
+        let unlinked_later = object(&held);
+        let reader = held.clone();
+        *clock.concurrently.borrow_mut() = Some(Box::new(move |clock: &ScriptedClock| {
+            clock.now.set(clock.now.get() + 1);
+            clock.reader_entered_at.set(Some(clock.now.get()));
+            reader.set(true);
+            // SAFETY: as above; the owner retires while the thief is between its two steps.
+            unsafe { owner.slot().bag().push(unlinked_later).ok().unwrap() };
+        }));
+        core.barrier(&clock, &mut reclaim::wait::Spin);
+        assert_eq!(
+            frees.get(),
+            1,
+            "the barrier frees what was retired before it"
+        );
+        held.set(false);
+        clock.reader_entered_at.set(None);
+        core.barrier(&clock, &mut reclaim::wait::Spin);
+        assert_eq!(frees.get(), 2, "every retired object is freed exactly once");
     });
 }

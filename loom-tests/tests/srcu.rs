@@ -270,3 +270,36 @@ fn readers_sharing_a_slot_do_not_lose_counts() {
         shared.release();
     });
 }
+
+/// (8) A grace period driven from start to end by a thread whose own barrier P came before the
+/// writer's update: the scans' barrier A must be a full fence in the driving thread (with A
+/// weakened to an acquire fence, the `srcu_weak_a` mutant, the scans can miss a reader that also
+/// misses the update). The writer takes its cookie without starting anything, so that the helper
+/// is the one to drive.
+#[test]
+fn grace_period_driven_by_a_thread_that_fenced_before_the_update() {
+    check(2, || {
+        let domain = leak_domain(SlotChoice::Thread);
+        let shared = Shared::new();
+        let reader = thread::spawn(move || {
+            let guard = domain.read_lock();
+            shared.load().read();
+            drop(guard);
+        });
+        let helper = thread::spawn(move || {
+            let cookie = domain.start_poll();
+            while !domain.poll(cookie) {
+                thread::yield_now();
+            }
+        });
+        let old = shared.swap();
+        let cookie = domain.get_state();
+        helper.join().unwrap();
+        if domain.poll(cookie) {
+            old.poison();
+        }
+        reader.join().unwrap();
+        release_domain(domain);
+        shared.release();
+    });
+}
