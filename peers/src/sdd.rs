@@ -18,10 +18,11 @@ use crate::{Fidelity, Mapping, Peer};
 ///   sentinel has run. sdd runs a deferred closure only after every guard that existed when it
 ///   was deferred has been dropped, so this is a real grace period.
 /// - `start_poll` and `poll` are the same sentinel, without the wait.
-/// - `barrier` is the same wait. Deferred closures sit in the deferring thread's own lists
-///   until its epoch moves on, so it covers this thread's retirements, **not** those still held
-///   by another live thread; what an exited thread left behind is freed by whichever thread
-///   scans next, possibly after the barrier has returned.
+/// - `barrier` is that wait, three times. Deferred closures sit in the deferring thread's own
+///   lists until its epoch moves on, so the first wait covers this thread's retirements. An
+///   exited thread's collector, with its garbage, is handed as garbage to the thread that scans
+///   next; the later waits cover it when this thread's nudges did the scanning. What another
+///   **live** thread retired is not covered.
 ///
 /// All values share sdd's one collector: this "domain" is not independent.
 ///
@@ -36,6 +37,10 @@ use crate::{Fidelity, Mapping, Peer};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Sdd;
 
+/// Sentinel waits in `barrier`: one for this thread's garbage, then two for what exited threads
+/// left, which a scan hands over only after the first wait has started.
+const BARRIER_ROUNDS: usize = 3;
+
 impl Peer for Sdd {
     const ID: &'static str = "sdd";
     const NAME: &'static str = "sdd";
@@ -46,7 +51,9 @@ impl Peer for Sdd {
             "defers a sentinel closure, then accelerates the epoch until it ran",
         ),
         poll: Fidelity::Emulated("a deferred sentinel's flag"),
-        barrier: Fidelity::Partial("covers this thread's retirements only"),
+        barrier: Fidelity::Partial(
+            "covers this thread's and exited threads' retirements, not other live threads'",
+        ),
     };
 }
 
@@ -96,7 +103,12 @@ unsafe impl Reclaim for Sdd {
     }
 
     fn barrier(&self) {
-        self.synchronize();
+        // The first wait covers this thread's retirements. A thread that exited leaves its
+        // collector behind; the scans that moved the epoch meanwhile hand it to this thread as
+        // garbage, deferred after the first sentinel, so that the later waits cover it too.
+        for _ in 0..BARRIER_ROUNDS {
+            self.synchronize();
+        }
     }
 
     /// **Emulated**: defers a sentinel; its cookie is done once sdd ran it.
