@@ -49,6 +49,7 @@ fn peak_backlog<G>(
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let live = &RUNS[NEXT.fetch_add(1, Ordering::Relaxed)];
     let stop = AtomicBool::new(false);
+    let repins = AtomicUsize::new(0);
     let started = Barrier::new(2);
     let mut peak = 0;
     std::thread::scope(|s| {
@@ -61,6 +62,7 @@ fn peak_backlog<G>(
                 std::hint::spin_loop();
                 if repin_every.is_some_and(|every| steps.is_multiple_of(every)) {
                     repin(&mut guard);
+                    repins.fetch_add(1, Ordering::Relaxed);
                 }
             }
         });
@@ -69,6 +71,14 @@ fn peak_backlog<G>(
             retire(Box::new(Counted::new(live)));
             if i % 64 == 0 {
                 peak = peak.max(live.load(Ordering::Relaxed));
+            }
+            // The long operation repins at least once per 1024 retires, whatever the scheduler
+            // does: on two busy cores it could otherwise sit preempted through the whole loop.
+            if repin_every.is_some() && i % 1024 == 1023 {
+                let seen = repins.load(Ordering::Relaxed);
+                while repins.load(Ordering::Relaxed) == seen {
+                    std::thread::yield_now();
+                }
             }
         }
         stop.store(true, Ordering::Relaxed);

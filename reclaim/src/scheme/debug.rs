@@ -11,7 +11,7 @@
 //! let domain = 0x1000;
 //! gracepoint_reclaim::scheme::debug::enter_section(domain);
 //! let inside = std::panic::catch_unwind(|| gracepoint_reclaim::scheme::debug::assert_outside(domain, "srcu", "synchronize"));
-//! assert_eq!(inside.is_err(), cfg!(debug_assertions));
+//! assert_eq!(inside.is_err(), gracepoint_reclaim::scheme::debug::CHECKS);
 //! gracepoint_reclaim::scheme::debug::exit_section(domain);
 //! gracepoint_reclaim::scheme::debug::assert_outside(domain, "srcu", "synchronize");
 //! ```
@@ -21,6 +21,17 @@ std::thread_local! {
     static SECTIONS: core::cell::RefCell<std::vec::Vec<usize>> =
         const { core::cell::RefCell::new(std::vec::Vec::new()) };
 }
+
+/// Whether this build of the crate checks (a debug build with `std`, outside loom): the
+/// library's build decides, not the caller's.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::debug;
+/// debug::enter_section(7);
+/// assert_eq!(debug::inside(7), debug::CHECKS); // recorded only where it checks
+/// debug::exit_section(7);
+/// ```
+pub const CHECKS: bool = cfg!(all(feature = "std", debug_assertions, not(loom)));
 
 /// Records that the current thread entered a read section of `domain`.
 ///
