@@ -43,7 +43,7 @@
 //! # Which scheme
 //! | scheme | read side | pick it for |
 //! |---|---|---|
-//! | [`srcu`] | two plain increments (Fast flavor) | readers that sleep, migrate or unlock on another thread; polled grace periods |
+//! | [`srcu`] | one fence (default); two plain increments with the Fast flavor | readers that sleep, migrate or unlock on another thread; polled grace periods |
 //! | [`gus`] | a store and one fence (lazy mode: no fence) | cheap non-blocking polls, deferred frees, recycling memory without freeing it (`Tagged`) |
 //! | [`epoch`] | a store and one fence | what crossbeam-epoch users know, with bounded garbage, small per-thread state and polled grace periods |
 //!

@@ -8,7 +8,7 @@ use gracepoint_srcu::{Flavor, Srcu};
 
 #[test]
 fn fast_falls_back_to_fenced_when_membarrier_is_refused() {
-    static DOMAIN: Srcu = Srcu::new();
+    static DOMAIN: Srcu = Srcu::with_options(Flavor::Fast, gracepoint_srcu::SlotChoice::Thread);
     let explicit = Srcu::with_options(Flavor::Fast, gracepoint_srcu::SlotChoice::Cpu);
     // Readers may come first: they run real fences until the flavor is resolved.
     drop(DOMAIN.enter());
