@@ -1,0 +1,212 @@
+//! [`ReaderCount`]: the simplest correct domain, one process-wide count of readers.
+//!
+//! # Invariant
+//! **An object is freed only after the reader count was seen at zero, in the total order of
+//! `SeqCst` operations, after the object was unlinked.** A section increments the count before
+//! its loads and decrements it after them; a reader that could have loaded the object entered
+//! before the unlink, so it is counted until it leaves.
+//!
+//! It exists so that examples and tests of generic code have a real domain to run on without
+//! depending on a scheme crate, and as the reference a scheme author can check a scheme's
+//! behaviour against. It does not scale: every section writes the one shared counter, and
+//! grace periods wait until no reader at all is inside.
+
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::SeqCst};
+
+#[cfg(feature = "alloc")]
+use alloc::boxed::Box;
+#[cfg(not(feature = "alloc"))]
+use std::boxed::Box;
+
+/// Readers inside a section, over every `ReaderCount` value of the process.
+static READERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Objects retired while readers were inside, as a stack of records.
+static PENDING: AtomicPtr<Record> = AtomicPtr::new(ptr::null_mut());
+
+/// Drains holding records taken from `PENDING`, which `barrier` must not miss.
+static DRAINING: AtomicUsize = AtomicUsize::new(0);
+
+/// One retired object waiting for the count to reach zero.
+struct Record {
+    ptr: *mut (),
+    free: unsafe fn(*mut ()),
+    next: *mut Record,
+}
+
+/// A domain whose read sections increment one process-wide counter, and whose grace periods
+/// wait for that counter to be zero. Every value is the same domain. Correct and simple, not
+/// scalable: for examples, tests, and as a reference; the schemes of this workspace are what to
+/// use.
+///
+/// ```
+/// use gracepoint_reclaim::{Reclaim, ReaderCount};
+/// use std::sync::atomic::{AtomicPtr, Ordering};
+///
+/// let slot = AtomicPtr::new(Box::into_raw(Box::new(1u64)));
+/// {
+///     let _guard = ReaderCount.enter();
+///     // SAFETY: the guard keeps what it loads alive.
+///     assert_eq!(unsafe { *slot.load(Ordering::Acquire) }, 1);
+/// }
+/// let old = slot.swap(Box::into_raw(Box::new(2)), Ordering::AcqRel);
+/// // SAFETY: unlinked above, from `Box::into_raw`, retired once.
+/// ReaderCount.retire(unsafe { Box::from_raw(old) });
+/// ReaderCount.barrier();
+/// # drop(unsafe { Box::from_raw(slot.load(Ordering::Relaxed)) });
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReaderCount;
+
+/// A section of [`ReaderCount`]; the count goes down when it drops.
+///
+/// ```
+/// use gracepoint_reclaim::{Reclaim, ReaderCount};
+/// let guard: gracepoint_reclaim::ReaderCountGuard = ReaderCount.enter();
+/// assert!(!ReaderCount.poll(&ReaderCount.start_poll())); // a reader is inside
+/// drop(guard);
+/// ```
+#[must_use = "the section ends when the guard drops"]
+#[derive(Debug)]
+pub struct ReaderCountGuard(());
+
+impl Drop for ReaderCountGuard {
+    fn drop(&mut self) {
+        crate::scheme::debug::exit_section(domain_id());
+        // Pairs with the `SeqCst` loads of the writers: the section's loads come before.
+        READERS.fetch_sub(1, SeqCst);
+    }
+}
+
+/// The address the debug-build misuse check knows this domain by.
+fn domain_id() -> usize {
+    ptr::addr_of!(READERS) as usize
+}
+
+/// Frees every pending record when the count is zero after the take; otherwise puts them back.
+fn drain() {
+    DRAINING.fetch_add(1, SeqCst);
+    let mut record = PENDING.swap(ptr::null_mut(), SeqCst);
+    // Every object taken was unlinked before the take; zero here means that no reader that
+    // could hold one is still inside.
+    let free_now = READERS.load(SeqCst) == 0;
+    while !record.is_null() {
+        // SAFETY: records come from `Box::into_raw` in `retire_raw`, each taken once here.
+        let mut boxed = unsafe { Box::from_raw(record) };
+        record = boxed.next;
+        if free_now {
+            // SAFETY: the retire contract; the count was zero after the unlink.
+            unsafe { (boxed.free)(boxed.ptr) };
+        } else {
+            push(Box::into_raw({
+                boxed.next = ptr::null_mut();
+                boxed
+            }));
+        }
+    }
+    DRAINING.fetch_sub(1, SeqCst);
+}
+
+fn push(record: *mut Record) {
+    let mut head = PENDING.load(SeqCst);
+    loop {
+        // SAFETY: `record` is ours until the exchange below publishes it.
+        unsafe { (*record).next = head };
+        match PENDING.compare_exchange_weak(head, record, SeqCst, SeqCst) {
+            Ok(_) => return,
+            Err(current) => head = current,
+        }
+    }
+}
+
+/// Waits until no reader is inside.
+fn wait_for_zero() {
+    while READERS.load(SeqCst) != 0 {
+        core::hint::spin_loop();
+        #[cfg(feature = "std")]
+        std::thread::yield_now();
+    }
+}
+
+// SAFETY: `retire_raw` frees an object only after seeing the count at zero after the unlink
+// (at once, or in `drain`), and `synchronize` and `poll` report a grace period only after
+// seeing it at zero after they began.
+unsafe impl crate::Reclaim for ReaderCount {
+    type Guard<'a> = ReaderCountGuard;
+    type Cookie = ();
+
+    fn enter(&self) -> ReaderCountGuard {
+        // Pairs with the writers' `SeqCst` loads: counted before any load of the section.
+        READERS.fetch_add(1, SeqCst);
+        crate::scheme::debug::enter_section(domain_id());
+        ReaderCountGuard(())
+    }
+
+    unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+        if READERS.load(SeqCst) == 0 {
+            // SAFETY: the retire contract; no reader is inside after the unlink.
+            unsafe { free(ptr) };
+            drain();
+        } else {
+            push(Box::into_raw(Box::new(Record {
+                ptr,
+                free,
+                next: ptr::null_mut(),
+            })));
+        }
+    }
+
+    #[track_caller]
+    fn synchronize(&self) {
+        crate::scheme::debug::assert_outside(domain_id(), "reader count", "synchronize");
+        wait_for_zero();
+    }
+
+    #[track_caller]
+    fn barrier(&self) {
+        crate::scheme::debug::assert_outside(domain_id(), "reader count", "barrier");
+        // Objects retired before this call are freed, in `PENDING`, or in the hands of a
+        // drain, which puts back what it does not free. Waits for a moment with no reader
+        // inside, so it may wait long under a stream of overlapping sections.
+        loop {
+            wait_for_zero();
+            drain();
+            if PENDING.load(SeqCst).is_null() && DRAINING.load(SeqCst) == 0 {
+                return;
+            }
+        }
+    }
+
+    fn start_poll(&self) {}
+
+    fn poll(&self, _: &()) -> bool {
+        READERS.load(SeqCst) == 0
+    }
+}
+
+#[cfg(feature = "std")]
+impl crate::stall::Monitor for ReaderCount {
+    fn stats(&self) -> crate::Stats {
+        crate::Stats::default()
+    }
+    fn stall_report(&self) -> Option<crate::stall::StallReport> {
+        None
+    }
+    fn on_stall(
+        &self,
+        _: core::time::Duration,
+        _: impl Fn(&crate::stall::StallReport) + Send + Sync + 'static,
+    ) {
+    }
+    fn set_limit(&self, _: crate::stall::Limit) {}
+    fn on_limit(&self, _: impl Fn(crate::scheme::Pending) + Send + Sync + 'static) {}
+}
+
+#[cfg(all(feature = "std", not(loom)))]
+impl crate::Background for ReaderCount {
+    fn reclaim_step(&self) -> crate::scheme::Pending {
+        drain();
+        crate::scheme::Pending::default()
+    }
+}
