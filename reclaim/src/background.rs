@@ -10,7 +10,7 @@
 //! use gracepoint_reclaim::{Background, BackgroundReclaimer};
 //! use std::time::Duration;
 //!
-//! # use gracepoint_reclaim::__doc::Never as MyDomain;
+//! # use gracepoint_reclaim::ReaderCount as MyDomain;
 //! static DOMAIN: MyDomain = MyDomain;
 //! let reclaimer = BackgroundReclaimer::start(&DOMAIN, Duration::from_millis(1));
 //! // ... retire into DOMAIN from any thread; the reclaimer frees what expired ...
@@ -30,8 +30,8 @@ use std::time::Duration;
 /// fn drain<D: Background>(domain: &D, rounds: usize) -> bool {
 ///     (0..rounds).any(|_| domain.reclaim_step().objects == 0)
 /// }
-/// # use gracepoint_reclaim::__doc::Never;
-/// assert!(drain(&Never, 10));
+/// # use gracepoint_reclaim::ReaderCount;
+/// assert!(drain(&ReaderCount, 10));
 /// ```
 pub trait Background: Send + Sync {
     /// One round of background work, without waiting: takes retired objects out of bags that
@@ -40,7 +40,7 @@ pub trait Background: Send + Sync {
     ///
     /// ```
     /// use gracepoint_reclaim::{Background, Reclaim};
-    /// # use gracepoint_reclaim::__doc::Never as MyDomain;
+    /// # use gracepoint_reclaim::ReaderCount as MyDomain;
     /// let domain = MyDomain;
     /// domain.retire(Box::new([0u8; 64]));
     /// let left = domain.reclaim_step();
@@ -67,7 +67,7 @@ impl<D: Background + ?Sized> Background for Arc<D> {
 /// use gracepoint_reclaim::BackgroundReclaimer;
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// # use gracepoint_reclaim::__doc::Never as MyDomain;
+/// # use gracepoint_reclaim::ReaderCount as MyDomain;
 /// let domain = Arc::new(MyDomain);
 /// {
 ///     let _reclaimer = BackgroundReclaimer::start(Arc::clone(&domain), Duration::from_millis(1));
@@ -86,7 +86,7 @@ pub struct BackgroundReclaimer {
 /// ```
 /// use gracepoint_reclaim::BackgroundReclaimer;
 /// use std::time::Duration;
-/// # use gracepoint_reclaim::__doc::Never as MyDomain;
+/// # use gracepoint_reclaim::ReaderCount as MyDomain;
 /// static DOMAIN: MyDomain = MyDomain;
 /// let reclaimer = BackgroundReclaimer::start(&DOMAIN, Duration::from_millis(1));
 /// reclaimer.stop(); // returns once the thread has finished its round
@@ -99,7 +99,7 @@ impl BackgroundReclaimer {
     /// ```
     /// use std::sync::Arc;
     /// use std::time::Duration;
-    /// # use gracepoint_reclaim::__doc::Never as MyDomain;
+    /// # use gracepoint_reclaim::ReaderCount as MyDomain;
     /// let domain = Arc::new(MyDomain);
     /// let reclaimer = gracepoint_reclaim::BackgroundReclaimer::start(Arc::clone(&domain), Duration::from_micros(500));
     /// drop(reclaimer); // stops the thread
@@ -135,7 +135,7 @@ impl BackgroundReclaimer {
     /// Stops the thread and waits for it to finish its current round.
     ///
     /// ```
-    /// # use gracepoint_reclaim::__doc::Never as MyDomain;
+    /// # use gracepoint_reclaim::ReaderCount as MyDomain;
     /// static DOMAIN: MyDomain = MyDomain;
     /// gracepoint_reclaim::BackgroundReclaimer::start(&DOMAIN, std::time::Duration::from_millis(1)).stop();
     /// ```

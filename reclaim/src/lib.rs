@@ -25,7 +25,7 @@
 //!     // SAFETY: `old` is unlinked; sections that still see it began before the swap.
 //!     domain.retire(unsafe { Box::from_raw(old) });
 //! }
-//! # let domain = gracepoint_reclaim::__doc::Never;
+//! # let domain = gracepoint_reclaim::ReaderCount;
 //! # let shared = AtomicPtr::new(Box::into_raw(Box::new(1)));
 //! # replace(&domain, &shared, 2);
 //! # assert_eq!(read(&domain, &shared), 2);
@@ -66,6 +66,8 @@ extern crate std;
 pub mod atomic;
 #[cfg(all(feature = "std", not(loom)))]
 pub mod background;
+#[cfg(any(feature = "alloc", test))]
+mod reader_count;
 pub mod scheme;
 pub mod stall;
 pub mod sync;
@@ -75,6 +77,8 @@ pub mod wait;
 
 #[cfg(all(feature = "std", not(loom)))]
 pub use background::{Background, BackgroundReclaimer};
+#[cfg(any(feature = "alloc", test))]
+pub use reader_count::{ReaderCount, ReaderCountGuard};
 pub use scheme::slots::SlotsFull;
 
 /// What a domain reports about itself. Every scheme uses these names for these facts; a scheme
@@ -178,10 +182,10 @@ macro_rules! mutant {
 ///     // SAFETY: the guard keeps whatever we load alive until it drops.
 ///     unsafe { *slot.load(Ordering::Acquire) }
 /// }
-/// # use gracepoint_reclaim::__doc::Never;
+/// # use gracepoint_reclaim::ReaderCount;
 /// # let slot = AtomicPtr::new(Box::into_raw(Box::new(1)));
-/// # replace(&Never, &slot, 2);
-/// # assert_eq!(read(&Never, &slot), 2);
+/// # replace(&ReaderCount, &slot, 2);
+/// # assert_eq!(read(&ReaderCount, &slot), 2);
 /// # unsafe { drop(Box::from_raw(slot.load(Ordering::Relaxed))) };
 /// ```
 pub unsafe trait Reclaim: Send + Sync {
@@ -202,7 +206,7 @@ pub unsafe trait Reclaim: Send + Sync {
     ///     let _guard = domain.enter();
     ///     // loads made here stay valid until `_guard` drops
     /// }
-    /// # section(&gracepoint_reclaim::__doc::Never);
+    /// # section(&gracepoint_reclaim::ReaderCount);
     /// ```
     #[track_caller]
     fn enter(&self) -> Self::Guard<'_>;
@@ -214,7 +218,7 @@ pub unsafe trait Reclaim: Send + Sync {
     /// fn unlink_and_retire<R: Reclaim>(domain: &R, unlinked: Box<String>) {
     ///     domain.retire(unlinked);
     /// }
-    /// # unlink_and_retire(&gracepoint_reclaim::__doc::Never, Box::new(String::new()));
+    /// # unlink_and_retire(&gracepoint_reclaim::ReaderCount, Box::new(String::new()));
     /// ```
     #[cfg(feature = "alloc")]
     #[track_caller]
@@ -240,7 +244,7 @@ pub unsafe trait Reclaim: Send + Sync {
     ///     // SAFETY: `unlinked` came from `Box::into_raw` and is retired once.
     ///     unsafe { domain.retire_raw(unlinked.cast(), drop_u64) };
     /// }
-    /// # retire_u64(&gracepoint_reclaim::__doc::Never, Box::into_raw(Box::new(1)));
+    /// # retire_u64(&gracepoint_reclaim::ReaderCount, Box::into_raw(Box::new(1)));
     /// ```
     #[track_caller]
     unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ()));
@@ -256,7 +260,7 @@ pub unsafe trait Reclaim: Send + Sync {
     /// fn wait_for_readers<R: Reclaim>(domain: &R) {
     ///     domain.synchronize();
     /// }
-    /// # wait_for_readers(&gracepoint_reclaim::__doc::Never);
+    /// # wait_for_readers(&gracepoint_reclaim::ReaderCount);
     /// ```
     #[track_caller]
     fn synchronize(&self);
@@ -271,7 +275,7 @@ pub unsafe trait Reclaim: Send + Sync {
     /// fn flush<R: Reclaim>(domain: &R) {
     ///     domain.barrier();
     /// }
-    /// # flush(&gracepoint_reclaim::__doc::Never);
+    /// # flush(&gracepoint_reclaim::ReaderCount);
     /// ```
     #[track_caller]
     fn barrier(&self);
@@ -284,7 +288,7 @@ pub unsafe trait Reclaim: Send + Sync {
     /// fn later<R: Reclaim>(domain: &R) -> R::Cookie {
     ///     domain.start_poll()
     /// }
-    /// # later(&gracepoint_reclaim::__doc::Never);
+    /// # later(&gracepoint_reclaim::ReaderCount);
     /// ```
     fn start_poll(&self) -> Self::Cookie;
 
@@ -300,84 +304,9 @@ pub unsafe trait Reclaim: Send + Sync {
     ///         std::thread::yield_now();
     ///     }
     /// }
-    /// # wait_by_polling(&gracepoint_reclaim::__doc::Never);
+    /// # wait_by_polling(&gracepoint_reclaim::ReaderCount);
     /// ```
     fn poll(&self, cookie: &Self::Cookie) -> bool;
-}
-
-/// Stand-ins for the examples in this crate's docs; not part of the API.
-#[doc(hidden)]
-pub mod __doc {
-    /// A clock whose grace periods end whenever it is stepped: right only for examples that
-    /// have no concurrent readers.
-    #[derive(Debug, Default)]
-    pub struct InstantClock(core::sync::atomic::AtomicU64);
-
-    // SAFETY: used only in examples without concurrent readers.
-    unsafe impl crate::scheme::Clock for InstantClock {
-        type Tag = u64;
-        const SCHEME: &'static str = "instant";
-        fn tag(&self) -> u64 {
-            self.0.load(core::sync::atomic::Ordering::SeqCst) + 1
-        }
-        fn request(&self, _: u64) {}
-        fn frontier(&self) -> u64 {
-            self.0.load(core::sync::atomic::Ordering::Acquire)
-        }
-        fn step(&self) {
-            self.0.fetch_add(1, core::sync::atomic::Ordering::AcqRel);
-        }
-        fn le(a: u64, b: u64) -> bool {
-            a <= b
-        }
-        fn bits(tag: u64) -> u64 {
-            tag
-        }
-    }
-
-    /// A domain with no readers: every grace period is over at once.
-    pub struct Never;
-    // SAFETY: `Never` has no sections, so there is never a reader to wait for.
-    unsafe impl super::Reclaim for Never {
-        type Guard<'a> = ();
-        type Cookie = ();
-        fn enter(&self) {}
-        unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
-            // SAFETY: no section can hold `ptr`.
-            unsafe { free(ptr) }
-        }
-        fn synchronize(&self) {}
-        fn barrier(&self) {}
-        fn start_poll(&self) {}
-        fn poll(&self, _: &()) -> bool {
-            true
-        }
-    }
-
-    #[cfg(feature = "std")]
-    impl crate::stall::Monitor for Never {
-        fn stats(&self) -> crate::Stats {
-            crate::Stats::default()
-        }
-        fn stall_report(&self) -> Option<crate::stall::StallReport> {
-            None
-        }
-        fn on_stall(
-            &self,
-            _: core::time::Duration,
-            _: impl Fn(&crate::stall::StallReport) + Send + Sync + 'static,
-        ) {
-        }
-        fn set_limit(&self, _: crate::stall::Limit) {}
-        fn on_limit(&self, _: impl Fn(crate::scheme::Pending) + Send + Sync + 'static) {}
-    }
-
-    #[cfg(all(feature = "std", not(loom)))]
-    impl crate::Background for Never {
-        fn reclaim_step(&self) -> crate::scheme::Pending {
-            crate::scheme::Pending::default()
-        }
-    }
 }
 
 // A shared reference or an `Arc` to a domain is a domain: several structures can share one

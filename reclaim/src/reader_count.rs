@@ -161,6 +161,8 @@ unsafe impl crate::Reclaim for ReaderCount {
     fn synchronize(&self) {
         crate::scheme::debug::assert_outside(domain_id(), "reader count", "synchronize");
         wait_for_zero();
+        // What waited behind readers may go now too.
+        drain();
     }
 
     #[track_caller]

@@ -344,7 +344,7 @@ pub enum Policy {
 ///     domain.set_limit(Limit::objects(50_000).with_policy(Policy::Block));
 ///     domain.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
 /// }
-/// # configure(&gracepoint_reclaim::__doc::Never);
+/// # configure(&gracepoint_reclaim::ReaderCount);
 /// ```
 #[cfg(feature = "std")]
 pub trait Monitor {
@@ -356,7 +356,7 @@ pub trait Monitor {
     ///     let stats = domain.stats();
     ///     format!("{} grace periods, {} objects waiting", stats.grace_periods, stats.pending)
     /// }
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// assert_eq!(summary(&domain), "0 grace periods, 0 objects waiting");
     /// ```
     fn stats(&self) -> crate::Stats;
@@ -370,7 +370,7 @@ pub trait Monitor {
     ///     let report = domain.stall_report();
     ///     report.map_or(Vec::new(), |r| r.blockers.iter().map(|b| b.slot).collect())
     /// }
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// assert!(blamed_slots(&domain).is_empty());
     /// ```
     fn stall_report(&self) -> Option<StallReport>;
@@ -389,7 +389,7 @@ pub trait Monitor {
     ///         eprintln!("{report}");
     ///     });
     /// }
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// count_stalls(&domain);
     /// assert_eq!(STALLS.load(Ordering::Relaxed), 0); // no grace period has waited yet
     /// ```
@@ -406,7 +406,7 @@ pub trait Monitor {
     /// fn cap_memory<D: Monitor>(domain: &D, bytes: usize) {
     ///     domain.set_limit(Limit::bytes(bytes));
     /// }
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// cap_memory(&domain, 64 << 20);
     /// ```
     fn set_limit(&self, limit: Limit);
@@ -421,7 +421,7 @@ pub trait Monitor {
     ///         eprintln!("{} objects ({} bytes) wait", pending.objects, pending.bytes);
     ///     });
     /// }
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// warn_over(&domain, 100_000);
     /// ```
     fn on_limit(&self, hook: impl Fn(crate::scheme::Pending) + Send + Sync + 'static);

@@ -64,8 +64,8 @@
 //!     }
 //! }
 //!
-//! # use gracepoint_reclaim::__doc::Never;
-//! let register = Register { value: Atomic::new(1), domain: Never };
+//! # use gracepoint_reclaim::ReaderCount;
+//! let register = Register { value: Atomic::new(1), domain: ReaderCount };
 //! register.write(2);
 //! assert_eq!(register.read(), 2);
 //! # let section = Section::new(&register.domain);
@@ -117,7 +117,7 @@ fn untagged<T>(ptr: *mut T) -> *mut T {
 ///
 /// ```
 /// use gracepoint_reclaim::atomic::Section;
-/// # let domain = gracepoint_reclaim::__doc::Never;
+/// # let domain = gracepoint_reclaim::ReaderCount;
 /// let section = Section::new(&domain);
 /// assert!(core::ptr::eq(section.domain(), &domain));
 /// ```
@@ -131,7 +131,7 @@ pub struct Section<'d, R: Reclaim + 'd> {
 /// ```
 /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
 /// use gracepoint_reclaim::sync::Ordering;
-/// # let domain = gracepoint_reclaim::__doc::Never;
+/// # let domain = gracepoint_reclaim::ReaderCount;
 /// let link = Atomic::new(1u32);
 /// let section = Section::new(&domain);
 /// let old = link.swap(Owned::new(2), Ordering::AcqRel, &section);
@@ -145,7 +145,7 @@ impl<'d, R: Reclaim> Section<'d, R> {
     /// Enters a read-side section of `domain`.
     ///
     /// ```
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// let section = gracepoint_reclaim::atomic::Section::new(&domain);
     /// drop(section); // the section ends here
     /// ```
@@ -162,7 +162,7 @@ impl<'d, R: Reclaim> Section<'d, R> {
     ///
     /// ```
     /// use gracepoint_reclaim::Reclaim;
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// let section = gracepoint_reclaim::atomic::Section::new(&domain);
     /// let _cookie = section.domain().start_poll();
     /// ```
@@ -187,7 +187,7 @@ impl<'d, R: Reclaim> Section<'d, R> {
     /// ```
     /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
     /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// let link = Atomic::new(7u32);
     /// let section = Section::new(&domain);
     /// let old = link.swap(Owned::new(8), Ordering::AcqRel, &section);
@@ -246,7 +246,7 @@ impl<R: Reclaim> fmt::Debug for Section<'_, R> {
 /// ```
 /// use gracepoint_reclaim::atomic::{Atomic, Section};
 /// use gracepoint_reclaim::sync::Ordering;
-/// # let domain = gracepoint_reclaim::__doc::Never;
+/// # let domain = gracepoint_reclaim::ReaderCount;
 /// let link = Atomic::new(5u64);
 /// let section = Section::new(&domain);
 /// let p = link.load(Ordering::Acquire, &section);
@@ -271,7 +271,7 @@ unsafe impl<T: Send + Sync> Sync for Atomic<T> {}
 /// ```
 /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section, Shared};
 /// use gracepoint_reclaim::sync::Ordering::{AcqRel, Acquire, Relaxed};
-/// # let domain = gracepoint_reclaim::__doc::Never;
+/// # let domain = gracepoint_reclaim::ReaderCount;
 /// let link = Atomic::<u64>::null();
 /// let section = Section::new(&domain);
 /// let first = link
@@ -297,7 +297,7 @@ impl<T> Atomic<T> {
         /// ```
         /// use gracepoint_reclaim::atomic::{Atomic, Section};
         /// use gracepoint_reclaim::sync::Ordering;
-        /// # let domain = gracepoint_reclaim::__doc::Never;
+        /// # let domain = gracepoint_reclaim::ReaderCount;
         /// let link = Atomic::<u64>::null();
         /// assert!(link.load(Ordering::Relaxed, &Section::new(&domain)).is_null());
         /// ```
@@ -326,7 +326,7 @@ impl<T> Atomic<T> {
     /// ```
     /// use gracepoint_reclaim::atomic::{Atomic, Section};
     /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// let link = Atomic::<u8>::null();
     /// let section = Section::new(&domain);
     /// assert!(link.load(Ordering::Acquire, &section).is_null());
@@ -378,7 +378,7 @@ impl<T> Atomic<T> {
     /// ```
     /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
     /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// let link = Atomic::new(1u8);
     /// let section = Section::new(&domain);
     /// let old = link.swap(Owned::new(2), Ordering::AcqRel, &section);
@@ -403,7 +403,7 @@ impl<T> Atomic<T> {
     /// ```
     /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section, Shared};
     /// use gracepoint_reclaim::sync::Ordering::{Acquire, Relaxed, Release};
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// let link = Atomic::<u8>::null();
     /// let section = Section::new(&domain);
     /// let stored = link
@@ -450,7 +450,7 @@ impl<T> Atomic<T> {
     /// ```
     /// use gracepoint_reclaim::atomic::{Atomic, Section};
     /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// let link = Atomic::<u64>::null();
     /// let section = Section::new(&domain);
     /// assert_eq!(link.fetch_or(2, Ordering::AcqRel, &section).tag(), 0);
@@ -518,7 +518,7 @@ impl<T> fmt::Debug for Atomic<T> {
 /// ```
 /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section, Shared};
 /// use gracepoint_reclaim::sync::Ordering::{AcqRel, Acquire};
-/// # let domain = gracepoint_reclaim::__doc::Never;
+/// # let domain = gracepoint_reclaim::ReaderCount;
 /// let link = Atomic::new(1u8);
 /// let section = Section::new(&domain);
 /// let err = link

@@ -120,7 +120,7 @@ impl<'g, T> Shared<'g, T> {
     /// ```
     /// use gracepoint_reclaim::atomic::{Atomic, Section};
     /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// let link = Atomic::new(11u32);
     /// let section = Section::new(&domain);
     /// // SAFETY: not null, and freed only through `domain`.
@@ -240,7 +240,7 @@ impl<T> Owned<T> {
     /// ```
     /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
     /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::__doc::Never;
+    /// # let domain = gracepoint_reclaim::ReaderCount;
     /// let section = Section::new(&domain);
     /// let node = Owned::new(5u8).into_shared(&section);
     /// let link = Atomic::<u8>::null();

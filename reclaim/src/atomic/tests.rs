@@ -1,7 +1,7 @@
 //! Unit tests of the typed atomic pointers.
 
 use super::*;
-use crate::__doc::Never;
+use crate::ReaderCount;
 
 #[derive(Debug)]
 #[repr(align(8))]
@@ -10,7 +10,7 @@ struct Aligned(u64);
 #[test]
 fn tags_round_trip_through_every_operation() {
     let link = Atomic::new(Aligned(1));
-    let section = Section::new(&Never);
+    let section = Section::new(&ReaderCount);
     let first = link.load(Ordering::Acquire, &section);
     assert_eq!(first.tag(), 0);
     let marked = link.fetch_or(1, Ordering::AcqRel, &section);

@@ -63,7 +63,7 @@
 /// fn may_free<C: Clock>(clock: &C, batch_tag: C::Tag) -> bool {
 ///     C::le(batch_tag, clock.frontier())
 /// }
-/// # use gracepoint_reclaim::__doc::InstantClock;
+/// # use gracepoint_reclaim::scheme::InstantClock;
 /// let clock = InstantClock::default();
 /// let tag = clock.tag();
 /// clock.request(tag);
@@ -84,7 +84,7 @@ pub unsafe trait Clock {
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// let clock = InstantClock::default();
     /// let tag = clock.tag(); // after the unlink of whatever gets this tag
     /// assert!(!InstantClock::le(tag, clock.frontier())); // not expired yet
@@ -95,7 +95,7 @@ pub unsafe trait Clock {
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// let clock = InstantClock::default();
     /// let tag = clock.tag();
     /// clock.request(tag);
@@ -109,7 +109,7 @@ pub unsafe trait Clock {
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// let clock = InstantClock::default();
     /// let before = clock.frontier();
     /// clock.step();
@@ -121,7 +121,7 @@ pub unsafe trait Clock {
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// let clock = InstantClock::default();
     /// let tag = clock.tag();
     /// clock.step();
@@ -133,7 +133,7 @@ pub unsafe trait Clock {
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// let clock = InstantClock::default();
     /// let (older, newer) = (clock.frontier(), clock.tag());
     /// assert!(InstantClock::le(older, newer) && InstantClock::le(newer, newer));
@@ -145,7 +145,7 @@ pub unsafe trait Clock {
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// let clock = InstantClock::default();
     /// let seen = InstantClock::bits(clock.frontier());
     /// clock.step();
@@ -159,7 +159,7 @@ pub unsafe trait Clock {
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// let clock = InstantClock::default();
     /// assert!(!clock.heavy_steps()); // the default: steps are cheap
     /// ```
@@ -173,7 +173,7 @@ pub unsafe trait Clock {
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// let clock = InstantClock::default();
     /// assert!(!clock.defers_to_exit()); // the default: the retire path steps itself
     /// ```
@@ -187,7 +187,7 @@ pub unsafe trait Clock {
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// let clock = InstantClock::default();
     /// let mut named = Vec::new();
     /// let attribution = clock.blockers(&mut |slot| named.push(slot));
@@ -204,11 +204,47 @@ pub unsafe trait Clock {
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// let clock = InstantClock::default();
     /// assert!(clock.slots_name_threads()); // the default: one slot per thread
     /// ```
     fn slots_name_threads(&self) -> bool {
         true
+    }
+}
+
+/// A clock for a domain without read sections: every step ends a grace period. For examples
+/// and tests of [`Core`](super::Core); a scheme with readers needs a clock of its own.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::{Clock, InstantClock};
+/// let clock = InstantClock::default();
+/// let tag = clock.tag();
+/// assert!(!InstantClock::le(tag, clock.frontier()));
+/// clock.step();
+/// assert!(InstantClock::le(tag, clock.frontier()));
+/// ```
+#[derive(Debug, Default)]
+pub struct InstantClock(core::sync::atomic::AtomicU64);
+
+// SAFETY: a domain on this clock has no sections, so no reader can hold what a tag covers.
+unsafe impl Clock for InstantClock {
+    type Tag = u64;
+    const SCHEME: &'static str = "instant";
+    fn tag(&self) -> u64 {
+        self.0.load(core::sync::atomic::Ordering::SeqCst) + 1
+    }
+    fn request(&self, _: u64) {}
+    fn frontier(&self) -> u64 {
+        self.0.load(core::sync::atomic::Ordering::Acquire)
+    }
+    fn step(&self) {
+        self.0.fetch_add(1, core::sync::atomic::Ordering::AcqRel);
+    }
+    fn le(a: u64, b: u64) -> bool {
+        a <= b
+    }
+    fn bits(tag: u64) -> u64 {
+        tag
     }
 }

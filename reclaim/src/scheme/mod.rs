@@ -36,7 +36,7 @@ pub mod slots;
 pub(crate) mod thread;
 mod watch;
 
-pub use clock::Clock;
+pub use clock::{Clock, InstantClock};
 pub use domain::Core;
 #[cfg(all(feature = "std", not(loom)))]
 pub use domain::now_micros;

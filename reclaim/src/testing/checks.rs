@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 /// ```
 /// # use gracepoint_reclaim::testing::*;
 /// static L: Ledger = Ledger::new();
-/// short_lived_retiring_threads(&gracepoint_reclaim::__doc::Never, &L, 16);
+/// short_lived_retiring_threads(&gracepoint_reclaim::ReaderCount, &L, 16);
 /// ```
 #[track_caller]
 pub fn short_lived_retiring_threads<R: Reclaim>(
@@ -61,7 +61,7 @@ pub fn short_lived_retiring_threads<R: Reclaim>(
 /// ```
 /// # use gracepoint_reclaim::testing::*;
 /// static L: Ledger = Ledger::new();
-/// barrier_reaches_live_threads(&gracepoint_reclaim::__doc::Never, &L);
+/// barrier_reaches_live_threads(&gracepoint_reclaim::ReaderCount, &L);
 /// ```
 #[track_caller]
 pub fn barrier_reaches_live_threads<R: Reclaim>(domain: &R, ledger: &'static Ledger) {
@@ -92,7 +92,7 @@ pub fn barrier_reaches_live_threads<R: Reclaim>(domain: &R, ledger: &'static Led
 /// ```
 /// # use gracepoint_reclaim::testing::*;
 /// static L: Ledger = Ledger::new();
-/// quiet_retire_is_freed_by_other_calls(&gracepoint_reclaim::__doc::Never, &L, 16);
+/// quiet_retire_is_freed_by_other_calls(&gracepoint_reclaim::ReaderCount, &L, 16);
 /// ```
 #[track_caller]
 pub fn quiet_retire_is_freed_by_other_calls<R: Reclaim>(
@@ -138,7 +138,7 @@ pub fn quiet_retire_is_freed_by_other_calls<R: Reclaim>(
 /// ```
 /// # use gracepoint_reclaim::testing::*;
 /// static L: Ledger = Ledger::new();
-/// panicking_destructors_do_not_break_the_domain(&gracepoint_reclaim::__doc::Never, &L);
+/// panicking_destructors_do_not_break_the_domain(&gracepoint_reclaim::ReaderCount, &L);
 /// ```
 #[track_caller]
 pub fn panicking_destructors_do_not_break_the_domain<R: Reclaim>(
@@ -220,7 +220,7 @@ impl Ledger {
 /// ```
 /// # use gracepoint_reclaim::testing::*;
 /// static L: Ledger = Ledger::new();
-/// static DOMAIN: gracepoint_reclaim::__doc::Never = gracepoint_reclaim::__doc::Never;
+/// static DOMAIN: gracepoint_reclaim::ReaderCount = gracepoint_reclaim::ReaderCount;
 /// background_reclaimer_frees_without_other_calls(&DOMAIN, &L);
 /// ```
 #[track_caller]

@@ -23,7 +23,7 @@ pub struct StallCheck {
 ///
 /// ```no_run
 /// # use gracepoint_reclaim::testing::*;
-/// # static DOMAIN: gracepoint_reclaim::__doc::Never = gracepoint_reclaim::__doc::Never;
+/// # static DOMAIN: gracepoint_reclaim::ReaderCount = gracepoint_reclaim::ReaderCount;
 /// stall_reports_name_the_stalled_thread(&DOMAIN, std::time::Duration::from_millis(50));
 /// ```
 #[track_caller]
@@ -95,7 +95,7 @@ pub fn stall_reports_name_the_stalled_thread<D: Reclaim + crate::stall::Monitor>
 ///
 /// ```no_run
 /// # use gracepoint_reclaim::testing::*;
-/// # static DOMAIN: gracepoint_reclaim::__doc::Never = gracepoint_reclaim::__doc::Never;
+/// # static DOMAIN: gracepoint_reclaim::ReaderCount = gracepoint_reclaim::ReaderCount;
 /// short_sections_never_report(&DOMAIN, std::time::Duration::from_millis(50));
 /// ```
 #[track_caller]
@@ -150,8 +150,8 @@ pub struct GarbageCheck {
 ///
 /// ```no_run
 /// # use gracepoint_reclaim::testing::*;
-/// # static A: gracepoint_reclaim::__doc::Never = gracepoint_reclaim::__doc::Never;
-/// # static B: gracepoint_reclaim::__doc::Never = gracepoint_reclaim::__doc::Never;
+/// # static A: gracepoint_reclaim::ReaderCount = gracepoint_reclaim::ReaderCount;
+/// # static B: gracepoint_reclaim::ReaderCount = gracepoint_reclaim::ReaderCount;
 /// static L: Ledger = Ledger::new();
 /// bounded_garbage_under_a_stalled_reader(&A, &B, &L);
 /// ```

@@ -14,7 +14,7 @@ use crate::wait::{WaitStrategy, wait_until};
 /// ```
 /// use gracepoint_reclaim::scheme::{Clock, bag::Retired};
 /// use gracepoint_reclaim::wait::Spin;
-/// # use gracepoint_reclaim::__doc::InstantClock;
+/// # use gracepoint_reclaim::scheme::InstantClock;
 /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
 /// # struct S(gracepoint_reclaim::sync::AtomicU64);
 /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
@@ -32,7 +32,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// ```
     /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// # struct S(gracepoint_reclaim::sync::AtomicU64);
     /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
@@ -51,7 +51,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// ```
     /// # use gracepoint_reclaim::scheme::{Clock, Core, slots::SlotState, bag::Retired};
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// # struct S(gracepoint_reclaim::sync::AtomicU64);
     /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
@@ -94,7 +94,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// ```
     /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState, bag::Retired};
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// # struct S(gracepoint_reclaim::sync::AtomicU64);
     /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
@@ -162,7 +162,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// ```
     /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState, bag::Retired};
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// # struct S(gracepoint_reclaim::sync::AtomicU64);
     /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
@@ -221,7 +221,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// ```
     /// # use gracepoint_reclaim::scheme::{Clock, Core, slots::SlotState};
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// # struct S(gracepoint_reclaim::sync::AtomicU64);
     /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();

@@ -102,7 +102,7 @@ pub const PRESSURE_OBJECTS: usize = 8192;
 /// ```
 /// use gracepoint_reclaim::scheme::{Core, bag::Retired, slots::SlotState};
 /// use gracepoint_reclaim::sync::AtomicU64;
-/// # use gracepoint_reclaim::__doc::InstantClock;
+/// # use gracepoint_reclaim::scheme::InstantClock;
 /// /// A toy scheme's reader state: one counter per slot.
 /// struct ReaderState(AtomicU64);
 /// impl SlotState for ReaderState {
@@ -158,7 +158,7 @@ impl<S: SlotState, T: Copy, const N: usize> Default for Core<S, T, N> {
 /// ```
 /// use gracepoint_reclaim::scheme::bag::Retired;
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// # use gracepoint_reclaim::__doc::InstantClock;
+/// # use gracepoint_reclaim::scheme::InstantClock;
 /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
 /// # struct S(gracepoint_reclaim::sync::AtomicU64);
 /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
@@ -274,7 +274,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// ```
     /// # use gracepoint_reclaim::scheme::{Clock, Core, slots::SlotState, bag::Retired};
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// # struct S(gracepoint_reclaim::sync::AtomicU64);
     /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
@@ -325,7 +325,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// ```
     /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState, bag::Retired};
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// # struct S(gracepoint_reclaim::sync::AtomicU64);
     /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let clock = InstantClock::default();
@@ -432,7 +432,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// ```
     /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// # struct S(gracepoint_reclaim::sync::AtomicU64);
     /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();

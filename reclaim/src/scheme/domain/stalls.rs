@@ -14,7 +14,7 @@ extern crate alloc;
 ///
 /// ```
 /// use gracepoint_reclaim::stall::{Limit, Policy};
-/// # use gracepoint_reclaim::__doc::InstantClock;
+/// # use gracepoint_reclaim::scheme::InstantClock;
 /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
 /// # struct S(gracepoint_reclaim::sync::AtomicU64);
 /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
@@ -145,7 +145,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// ```
     /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// # struct S(gracepoint_reclaim::sync::AtomicU64);
     /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
@@ -228,7 +228,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// ```
     /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-    /// # use gracepoint_reclaim::__doc::InstantClock;
+    /// # use gracepoint_reclaim::scheme::InstantClock;
     /// # struct S(gracepoint_reclaim::sync::AtomicU64);
     /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
     /// let core: Core<S, u64, 0> = Core::new();
