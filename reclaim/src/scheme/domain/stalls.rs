@@ -92,9 +92,10 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
                 let _ = pending;
             }
             // Expedite, and Block from inside a section (waiting there could wait for that
-            // very section): step now, collect, and give the CPU away once.
+            // very section): step now (unless collection fell behind), collect, and give the
+            // CPU away once: past the limit, bounding memory comes before throughput.
             _ => {
-                clock.step();
+                self.step(clock);
                 self.collect(clock);
                 #[cfg(all(feature = "std", not(loom)))]
                 std::thread::yield_now();
