@@ -27,8 +27,8 @@ MODES (pick at most one)
                      every configuration; throughput points are shortened to fit the budget
                      (the preamble says how long they were).
     --full           the literature's run: 10 s throughput points, three interleaved runs, every
-                     configuration. Hours (the start says how many). For the figures in
-                     docs/comparison.md, on a quiet machine.
+                     configuration. Hours (the start says how many), on a quiet machine.
+                     (docs/comparison.md shows a run of --seconds 0.5 --runs 3.)
     --quick          a smoke run of seconds (tiny key ranges, 5 ms points); its figures mean
                      nothing. The tests use it.
 
