@@ -258,9 +258,9 @@ mod shared_checks {
     #[test]
     fn stall_reports_name_the_stalled_reader() {
         for mode in MODES {
-            let gus: &'static Gus = Box::leak(Box::new(Gus::with_mode(mode)));
+            let gus = Gus::with_mode(mode);
             let seen =
-                stall_reports_name_the_stalled_thread(gus, std::time::Duration::from_millis(40));
+                stall_reports_name_the_stalled_thread(&gus, std::time::Duration::from_millis(40));
             assert_eq!(seen.report.attribution, reclaim::stall::Attribution::Exact);
         }
     }
@@ -283,11 +283,10 @@ mod shared_checks {
         static LEDGER: Ledger = Ledger::new();
         const LIMIT: usize = 2_000;
         for policy in [Policy::Block, Policy::Expedite, Policy::Hook] {
-            let limited: &'static Gus = Box::leak(Box::new(Gus::new()));
-            let other: &'static Gus = Box::leak(Box::new(Gus::new()));
+            let (limited, other) = (Gus::new(), Gus::new());
             limited.set_limit(Limit::objects(LIMIT).with_policy(policy));
             limited.on_limit(|_| {});
-            let seen = bounded_garbage_under_a_stalled_reader(limited, other, &LEDGER);
+            let seen = bounded_garbage_under_a_stalled_reader(&limited, &other, &LEDGER);
             std::eprintln!("{policy:?}: {seen:?}");
             assert!(
                 seen.other_domain_grace_periods > 0,
@@ -304,7 +303,7 @@ mod shared_checks {
     fn a_background_reclaimer_frees_with_no_other_calls() {
         static LEDGER: Ledger = Ledger::new();
         for mode in MODES {
-            let gus: &'static Gus = Box::leak(Box::new(Gus::with_mode(mode)));
+            let gus = std::sync::Arc::new(Gus::with_mode(mode));
             background_reclaimer_frees_without_other_calls(gus, &LEDGER);
         }
     }

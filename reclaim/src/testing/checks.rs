@@ -215,7 +215,8 @@ impl Ledger {
 
 /// A thread retires an object (behind other pending garbage, so that it waits in the thread's
 /// bag) and stays alive; nothing else calls into the domain. A [`crate::BackgroundReclaimer`]
-/// must free it (within five seconds; it takes milliseconds).
+/// must free it (within five seconds; it takes milliseconds). `domain` is what the reclaimer
+/// holds: a `&'static` domain or an `Arc` of one.
 ///
 /// ```
 /// # use gracepoint_reclaim::testing::*;
@@ -224,10 +225,10 @@ impl Ledger {
 /// background_reclaimer_frees_without_other_calls(&DOMAIN, &L);
 /// ```
 #[track_caller]
-pub fn background_reclaimer_frees_without_other_calls<R: Reclaim + crate::Background>(
-    domain: &'static R,
-    ledger: &'static Ledger,
-) {
+pub fn background_reclaimer_frees_without_other_calls<D>(domain: D, ledger: &'static Ledger)
+where
+    D: Reclaim + crate::Background + Clone + 'static,
+{
     let before = ledger.live();
     let (retired_tx, retired_rx) = std::sync::mpsc::channel();
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
@@ -238,13 +239,15 @@ pub fn background_reclaimer_frees_without_other_calls<R: Reclaim + crate::Backgr
                 domain.retire(Box::new(Tracked::new(ledger, i)));
             }
         }
+        let retiring = domain.clone();
         s.spawn(move || {
-            domain.retire(Box::new(Tracked::new(ledger, 1)));
+            retiring.retire(Box::new(Tracked::new(ledger, 1)));
             retired_tx.send(()).unwrap();
             release_rx.recv().unwrap();
         });
         retired_rx.recv().unwrap();
-        let reclaimer = crate::BackgroundReclaimer::start(domain, Duration::from_micros(200));
+        let reclaimer =
+            crate::BackgroundReclaimer::start(domain.clone(), Duration::from_micros(200));
         let deadline = Instant::now() + Duration::from_secs(5);
         while ledger.live() > before && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));

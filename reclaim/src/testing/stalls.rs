@@ -28,7 +28,7 @@ pub struct StallCheck {
 /// ```
 #[track_caller]
 pub fn stall_reports_name_the_stalled_thread<D: Reclaim + crate::stall::Monitor>(
-    domain: &'static D,
+    domain: &D,
     threshold: Duration,
 ) -> StallCheck {
     use std::sync::{Arc, Mutex};
@@ -47,18 +47,21 @@ pub fn stall_reports_name_the_stalled_thread<D: Reclaim + crate::stall::Monitor>
         count.fetch_add(1, Ordering::SeqCst);
     });
     let (inside_tx, inside_rx) = std::sync::mpsc::channel();
-    let reader = std::thread::Builder::new()
-        .name("stalled-reader".into())
-        .spawn(move || {
-            let _guard = domain.enter();
-            inside_tx.send(Instant::now()).unwrap();
-            std::thread::sleep(5 * threshold);
-        })
-        .unwrap();
-    let stalled_at = inside_rx.recv().unwrap();
-    domain.retire(Box::new(0u64));
-    domain.synchronize();
-    reader.join().unwrap();
+    let stalled_at = std::thread::scope(|s| {
+        let reader = std::thread::Builder::new()
+            .name("stalled-reader".into())
+            .spawn_scoped(s, move || {
+                let _guard = domain.enter();
+                inside_tx.send(Instant::now()).unwrap();
+                std::thread::sleep(5 * threshold);
+            })
+            .unwrap();
+        let stalled_at = inside_rx.recv().unwrap();
+        domain.retire(Box::new(0u64));
+        domain.synchronize();
+        reader.join().unwrap();
+        stalled_at
+    });
     let (at, report) = first
         .lock()
         .unwrap()
@@ -100,7 +103,7 @@ pub fn stall_reports_name_the_stalled_thread<D: Reclaim + crate::stall::Monitor>
 /// ```
 #[track_caller]
 pub fn short_sections_never_report<D: Reclaim + crate::stall::Monitor>(
-    domain: &'static D,
+    domain: &D,
     threshold: Duration,
 ) {
     let calls = std::sync::Arc::new(AtomicUsize::new(0));
@@ -157,8 +160,8 @@ pub struct GarbageCheck {
 /// ```
 #[track_caller]
 pub fn bounded_garbage_under_a_stalled_reader<D: Reclaim + crate::stall::Monitor>(
-    limited: &'static D,
-    other: &'static D,
+    limited: &D,
+    other: &D,
     ledger: &'static Ledger,
 ) -> GarbageCheck {
     let before = ledger.live();

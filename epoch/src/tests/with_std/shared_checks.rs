@@ -49,11 +49,10 @@ fn the_blocking_limit_bounds_garbage_under_a_stalled_reader() {
     static LEDGER: Ledger = Ledger::new();
     const LIMIT: usize = 2_000;
     for policy in [Policy::Block, Policy::Expedite, Policy::Hook] {
-        let limited: &'static Epoch = Box::leak(Box::new(Epoch::new()));
-        let other: &'static Epoch = Box::leak(Box::new(Epoch::new()));
+        let (limited, other) = (Epoch::new(), Epoch::new());
         limited.set_limit(Limit::objects(LIMIT).with_policy(policy));
         limited.on_limit(|_| {});
-        let seen = bounded_garbage_under_a_stalled_reader(limited, other, &LEDGER);
+        let seen = bounded_garbage_under_a_stalled_reader(&limited, &other, &LEDGER);
         std::eprintln!("{policy:?}: {seen:?}");
         assert!(
             seen.other_domain_grace_periods > 0,

@@ -40,9 +40,9 @@ fn panicking_destructors_leave_the_domain_working() {
 #[test]
 fn stall_reports_name_the_stalled_reader() {
     for (flavor, choice) in ALL_OPTIONS {
-        let domain: &'static Srcu = Box::leak(Box::new(Srcu::with_options(flavor, choice)));
+        let domain = Srcu::with_options(flavor, choice);
         let seen =
-            stall_reports_name_the_stalled_thread(domain, std::time::Duration::from_millis(40));
+            stall_reports_name_the_stalled_thread(&domain, std::time::Duration::from_millis(40));
         std::eprintln!("{flavor:?}/{choice:?}: {seen:?}");
     }
 }
@@ -65,11 +65,10 @@ fn the_blocking_limit_bounds_garbage_under_a_stalled_reader() {
     static LEDGER: Ledger = Ledger::new();
     const LIMIT: usize = 2_000;
     for policy in [Policy::Block, Policy::Expedite, Policy::Hook] {
-        let limited: &'static Srcu = Box::leak(Box::new(Srcu::new()));
-        let other: &'static Srcu = Box::leak(Box::new(Srcu::new()));
+        let (limited, other) = (Srcu::new(), Srcu::new());
         limited.set_limit(Limit::objects(LIMIT).with_policy(policy));
         limited.on_limit(|_| {});
-        let seen = bounded_garbage_under_a_stalled_reader(limited, other, &LEDGER);
+        let seen = bounded_garbage_under_a_stalled_reader(&limited, &other, &LEDGER);
         std::eprintln!("{policy:?}: {seen:?}");
         assert!(
             seen.other_domain_grace_periods > 0,
@@ -87,7 +86,7 @@ fn the_blocking_limit_bounds_garbage_under_a_stalled_reader() {
 fn a_background_reclaimer_frees_with_no_other_calls() {
     static LEDGER: Ledger = Ledger::new();
     for (flavor, choice) in ALL_OPTIONS {
-        let domain: &'static Srcu = Box::leak(Box::new(Srcu::with_options(flavor, choice)));
+        let domain = std::sync::Arc::new(Srcu::with_options(flavor, choice));
         background_reclaimer_frees_without_other_calls(domain, &LEDGER);
     }
 }
