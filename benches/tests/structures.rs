@@ -139,7 +139,9 @@ fn swap_readers_never_see_a_freed_value() {
     struct Swapping;
     impl Check for Swapping {
         fn check<R: Reclaim + 'static>(&self, make: impl Fn() -> R) {
-            let ledger: &'static Ledger = Box::leak(Box::default());
+            // One ledger for every scheme, in turn: each run ends with every value dropped.
+            static LEDGER: Ledger = Ledger::new();
+            let ledger = &LEDGER;
             let config = Swap::new(make(), Tracked::new(ledger, 0));
             let done = std::sync::atomic::AtomicBool::new(false);
             std::thread::scope(|s| {
