@@ -220,7 +220,7 @@ mod shared_checks {
     #[test]
     fn short_lived_threads_leave_nothing_behind() {
         static LEDGER: Ledger = Ledger::new();
-        each_mode(|gus| short_lived_retiring_threads(gus, &LEDGER, 300));
+        each_mode(|gus| short_lived_retiring_threads(gus, &LEDGER, 2_000));
         LEDGER.assert_balanced();
     }
 

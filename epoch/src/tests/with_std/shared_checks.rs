@@ -6,7 +6,7 @@ use reclaim::testing::*;
 #[test]
 fn short_lived_threads_leave_nothing_behind() {
     static LEDGER: Ledger = Ledger::new();
-    short_lived_retiring_threads(&Epoch::new(), &LEDGER, 500);
+    short_lived_retiring_threads(&Epoch::new(), &LEDGER, 2_000);
     short_lived_retiring_threads(&Epoch::<4>::new_fixed(), &LEDGER, 100);
     LEDGER.assert_balanced();
 }

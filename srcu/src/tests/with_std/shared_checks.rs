@@ -12,7 +12,7 @@ fn each_option(check: impl Fn(&Srcu)) {
 #[test]
 fn short_lived_threads_leave_nothing_behind() {
     static LEDGER: Ledger = Ledger::new();
-    each_option(|domain| short_lived_retiring_threads(domain, &LEDGER, 500));
+    each_option(|domain| short_lived_retiring_threads(domain, &LEDGER, 2_000));
     LEDGER.assert_balanced();
 }
 
