@@ -42,6 +42,9 @@ SELECTION
     --mix LIST       mixes of the throughput pass: read-only, 90/5/5, 50/25/25, 0/50/50.
     --runs N         interleaved runs of every configuration (default 3).
     --seconds S      length of one throughput point, in seconds (turns the budget off).
+    --in-process     run the throughput points in this process; by default each runs in a
+                     fresh child process (this program again), so that no point inherits the
+                     heap that earlier points left behind.
 
 OUTPUT
     Aligned tables go to stdout, then one SUMMARY line per scheme.
@@ -59,7 +62,8 @@ OUTPUT
 
 HOW TO READ THE FIGURES
     Runs are interleaved: for each run, each configuration, every scheme once (A B C A B C),
-    so that a noisy machine's drifts hit every scheme alike. Each cell is the median of the
+    so that a noisy machine's drifts hit every scheme alike. Each throughput point starts from
+    a fresh process, so that every scheme starts from the same heap. Each cell is the median of the
     runs with their range [min-max]. Each ratio is taken against crossbeam-epoch from the
     same round of runs, and the cell shows the median of those per-round ratios: + when the
     scheme was better in every round, - when worse in every round, ~ (a tie) when the ratios'
@@ -82,6 +86,13 @@ fn main() {
         }
         return;
     }
+    if args.first().map(String::as_str) == Some(runner::JOB_CHILD_FLAG) {
+        if let Err(e) = job_child_main(&args[1..]) {
+            eprintln!("compare (job child): {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
     let options = match Options::parse(&args) {
         Ok(Some(o)) => o,
         Ok(None) => return,
@@ -90,13 +101,48 @@ fn main() {
             std::process::exit(2);
         }
     };
-    run(options);
+    let isolation = (!options.in_process)
+        .then(|| {
+            options.settings.child.clone().map(|exe| runner::Isolation {
+                exe,
+                args: args.clone(),
+            })
+        })
+        .flatten();
+    run(options, isolation.as_ref());
+}
+
+/// A child that runs one job: `SCHEME-ID JOB-INDEX NANOSECONDS -- PARENT-OPTIONS...`.
+fn job_child_main(args: &[String]) -> Result<(), String> {
+    let [scheme_id, index, nanos, separator, parent @ ..] = args else {
+        return Err("expected SCHEME-ID JOB-INDEX NANOSECONDS -- OPTIONS".to_owned());
+    };
+    if separator != "--" {
+        return Err(format!(
+            "expected -- before the options, found {separator:?}"
+        ));
+    }
+    let index = index
+        .parse()
+        .map_err(|_| format!("bad job index {index:?}"))?;
+    let nanos = nanos
+        .parse()
+        .map_err(|_| format!("bad duration {nanos:?}"))?;
+    let options = Options::parse(parent)?.ok_or("the parent's options asked for no run")?;
+    runner::run_job_child(
+        &options.settings,
+        scheme_id,
+        index,
+        Duration::from_nanos(nanos),
+    )
 }
 
 /// The parsed command line.
 struct Options {
     settings: Settings,
     filter: Filter,
+    /// Run the throughput points in this process instead of a child each.
+    in_process: bool,
     markdown: bool,
     json: bool,
     csv: Option<PathBuf>,
@@ -116,7 +162,7 @@ impl Options {
             passes: Vec::new(),
         };
         let (mut threads, mut mixes, mut runs, mut seconds) = (None, None, None, None);
-        let (mut markdown, mut json, mut no_files) = (false, false, false);
+        let (mut markdown, mut json, mut no_files, mut in_process) = (false, false, false, false);
         let (mut csv, mut plots) = (None, None);
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -167,6 +213,7 @@ impl Options {
                 "--csv" => csv = Some(PathBuf::from(value()?)),
                 "--plots" => plots = Some(PathBuf::from(value()?)),
                 "--no-files" => no_files = true,
+                "--in-process" => in_process = true,
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }
@@ -194,6 +241,7 @@ impl Options {
         Ok(Some(Options {
             settings,
             filter,
+            in_process,
             markdown,
             json,
             csv,
@@ -290,7 +338,7 @@ fn context(results: &runner::Results) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn run(options: Options) {
+fn run(options: Options, isolation: Option<&runner::Isolation>) {
     let Options { json, markdown, .. } = options;
     if peers::Liburcu::try_new().is_err() {
         eprintln!(
@@ -299,7 +347,7 @@ fn run(options: Options) {
         );
     }
     let schemes = runner::kept_schemes(&options.filter);
-    let results = runner::run(options.settings, &options.filter);
+    let results = runner::run(options.settings, &options.filter, isolation);
     let cells = report::cells(&results);
     let summary = report::summary_lines(&results, &cells, &schemes);
     let context = context(&results);

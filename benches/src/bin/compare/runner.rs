@@ -3,11 +3,13 @@
 //! that slow drifts of a noisy machine spread over every scheme alike.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use benches::schemes::{self, Origin, RATIO_BASELINE, Scheme, SchemeVisitor};
-use benches::workload::{self, Job, Point, Sample, Settings};
+use benches::workload::{self, Job, Point, Sample, Settings, mixes};
 use indicatif::{ProgressBar, ProgressStyle};
 use peers::Mapping;
 use reclaim::Reclaim;
@@ -72,6 +74,10 @@ impl Filter {
 
 struct Planned {
     row: usize,
+    /// The scheme whose jobs this one is, and its place among them: what a child process needs
+    /// to rebuild it.
+    scheme_id: String,
+    index: usize,
     job: Job,
 }
 
@@ -85,7 +91,7 @@ struct Planner<'a> {
 
 impl Planner<'_> {
     fn add(&mut self, scheme: &Scheme, jobs: Vec<Job>) {
-        for job in jobs {
+        for (index, job) in jobs.into_iter().enumerate() {
             if !self.filter.keeps_job(&job) {
                 continue;
             }
@@ -112,7 +118,12 @@ impl Planner<'_> {
                     self.rows.len() - 1
                 }
             };
-            self.jobs.push(Planned { row, job });
+            self.jobs.push(Planned {
+                row,
+                scheme_id: scheme.id.clone(),
+                index,
+                job,
+            });
         }
     }
 }
@@ -138,8 +149,9 @@ pub fn kept_schemes(filter: &Filter) -> Vec<Scheme> {
         .collect()
 }
 
-/// Runs everything `filter` keeps, showing progress on stderr.
-pub fn run(settings: Settings, filter: &Filter) -> Results {
+/// Runs everything `filter` keeps, showing progress on stderr; the throughput points each in a
+/// fresh child process when `isolation` says how to start one.
+pub fn run(settings: Settings, filter: &Filter, isolation: Option<&Isolation>) -> Results {
     let mut planner = Planner {
         settings: &settings,
         filter,
@@ -201,7 +213,12 @@ pub fn run(settings: Settings, filter: &Filter) -> Results {
             for planned in jobs.iter_mut().filter(|p| p.job.point.key() == point.key()) {
                 bar.set_message(describe(point, &rows[planned.row], run, runs));
                 let d = duration(&planned.job, scale);
-                let sample = planned.job.run(d);
+                let sample = match isolation {
+                    Some(isolation) if point.pass.id == mixes::PASS.id => {
+                        isolation.run(&planned.scheme_id, planned.index, d)
+                    }
+                    _ => planned.job.run(d),
+                };
                 samples
                     .entry((point.key(), planned.row))
                     .or_default()
@@ -279,4 +296,106 @@ fn progress_bar(total: Duration) -> ProgressBar {
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+/// The hidden first argument that makes `compare` a child that runs one job:
+/// `JOB_CHILD_FLAG SCHEME-ID JOB-INDEX NANOSECONDS -- OPTIONS...`, where `OPTIONS` are the
+/// parent's, so that the child plans the same jobs.
+pub const JOB_CHILD_FLAG: &str = "--job-child";
+
+/// The line a job child prints: this prefix, then the sample's values.
+const SAMPLE_ANSWER: &str = "job_sample";
+
+/// How to run a throughput point in a child process of its own.
+///
+/// Every job of one process shares its heap: a structure's nodes land where the previous jobs
+/// left free memory, and with updates that placement moved the list's throughput by up to 2x
+/// between otherwise equal runs. A fresh process gives every scheme the same starting heap.
+pub struct Isolation {
+    /// This program.
+    pub exe: PathBuf,
+    /// The options it was started with.
+    pub args: Vec<String>,
+}
+
+impl Isolation {
+    /// Runs job `index` of scheme `scheme_id` for `d` in a child and returns its sample.
+    ///
+    /// # Panics
+    /// When the child fails or does not answer: that is a bug, and the message says what it
+    /// printed.
+    fn run(&self, scheme_id: &str, index: usize, d: Duration) -> Sample {
+        let out = Command::new(&self.exe)
+            .args([
+                JOB_CHILD_FLAG,
+                scheme_id,
+                &index.to_string(),
+                &d.as_nanos().to_string(),
+                "--",
+            ])
+            .args(&self.args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.exe.display()));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let sample: Option<Sample> = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(SAMPLE_ANSWER))
+            .and_then(|values| values.split_whitespace().map(|v| v.parse().ok()).collect());
+        match (out.status.success(), sample) {
+            (true, Some(sample)) => sample,
+            _ => panic!(
+                "the child running job {index} of {scheme_id} failed ({}): {}{}",
+                out.status,
+                stdout,
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+    }
+}
+
+/// The body of a job child: finds job `index` of scheme `scheme_id` among the jobs `settings`
+/// plans, runs it for `d`, and prints its sample on stdout.
+pub fn run_job_child(
+    settings: &Settings,
+    scheme_id: &str,
+    index: usize,
+    d: Duration,
+) -> Result<(), String> {
+    struct Find<'a> {
+        settings: &'a Settings,
+        scheme_id: &'a str,
+        index: usize,
+        d: Duration,
+        sample: Option<Result<Sample, String>>,
+    }
+    impl SchemeVisitor for Find<'_> {
+        fn visit<R, F>(&mut self, scheme: &Scheme, make: F)
+        where
+            R: Reclaim + 'static,
+            F: Fn() -> R + Send + Sync + 'static,
+        {
+            if scheme.id != self.scheme_id {
+                return;
+            }
+            let mut jobs = workload::jobs(scheme, Arc::new(make), self.settings);
+            self.sample = Some(match jobs.get_mut(self.index) {
+                Some(job) => Ok(job.run(self.d)),
+                None => Err(format!("{} has no job {}", scheme.id, self.index)),
+            });
+        }
+    }
+    let mut find = Find {
+        settings,
+        scheme_id,
+        index,
+        d,
+        sample: None,
+    };
+    schemes::for_each_scheme(&mut find);
+    let sample = find
+        .sample
+        .unwrap_or_else(|| Err(format!("no scheme {scheme_id:?} in this build")))?;
+    let values: Vec<String> = sample.iter().map(|v| v.to_string()).collect();
+    println!("{SAMPLE_ANSWER} {}", values.join(" "));
+    Ok(())
 }
