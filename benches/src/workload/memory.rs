@@ -119,30 +119,18 @@ fn child_job(id: &str, settings: &Settings) -> Option<Job> {
 /// When the child fails or does not answer: that is a bug, and the message says what it
 /// printed.
 fn run_child(exe: &Path, id: &str, d: Duration, threads: usize, key_range: u64) -> u64 {
-    let out = Command::new(exe)
-        .args([
-            CHILD_FLAG,
-            id,
-            &d.as_millis().to_string(),
-            &threads.to_string(),
-            &key_range.to_string(),
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("memory pass: cannot run {}: {e}", exe.display()));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let answer = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix(ANSWER))
-        .and_then(|n| n.trim().parse().ok());
-    match (out.status.success(), answer) {
-        (true, Some(bytes)) => bytes,
-        _ => panic!(
-            "memory pass: the child for {id} failed ({}): {}{}",
-            out.status,
-            stdout,
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    }
+    let mut child = Command::new(exe);
+    child.args([
+        CHILD_FLAG,
+        id,
+        &d.as_millis().to_string(),
+        &threads.to_string(),
+        &key_range.to_string(),
+    ]);
+    let answer = super::ask_child(&mut child, ANSWER, &format!("memory pass, {id}"));
+    answer
+        .parse()
+        .unwrap_or_else(|_| panic!("memory pass, {id}: the child answered {answer:?}"))
 }
 
 /// The child's side: runs the workload for the scheme named in `args` (the arguments after

@@ -75,6 +75,35 @@ pub fn baselines(settings: &Settings) -> Vec<(Scheme, Vec<Job>)> {
     rows
 }
 
+/// Runs `command` (a child process that answers on one line of its stdout) and returns the
+/// rest of the first line that starts with `prefix`.
+///
+/// # Panics
+/// When the child cannot start, fails, or does not answer: that is a bug in the program, and
+/// the message names `what` and says what the child printed.
+///
+/// ```
+/// let mut echo = std::process::Command::new("echo");
+/// echo.arg("answer 42");
+/// assert_eq!(benches::workload::ask_child(&mut echo, "answer ", "echo"), "42");
+/// ```
+pub fn ask_child(command: &mut std::process::Command, prefix: &str, what: &str) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {command:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let answer = stdout.lines().find_map(|l| l.strip_prefix(prefix));
+    match (out.status.success(), answer) {
+        (true, Some(answer)) => answer.trim().to_owned(),
+        _ => panic!(
+            "{what}: the child failed ({}): {}{}",
+            out.status,
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
 /// Every pass, in the order the report shows them.
 ///
 /// ```

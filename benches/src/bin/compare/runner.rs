@@ -325,7 +325,8 @@ impl Isolation {
     /// When the child fails or does not answer: that is a bug, and the message says what it
     /// printed.
     fn run(&self, scheme_id: &str, index: usize, d: Duration) -> Sample {
-        let out = Command::new(&self.exe)
+        let mut child = Command::new(&self.exe);
+        child
             .args([
                 JOB_CHILD_FLAG,
                 scheme_id,
@@ -333,23 +334,14 @@ impl Isolation {
                 &d.as_nanos().to_string(),
                 "--",
             ])
-            .args(&self.args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.exe.display()));
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let sample: Option<Sample> = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix(SAMPLE_ANSWER))
-            .and_then(|values| values.split_whitespace().map(|v| v.parse().ok()).collect());
-        match (out.status.success(), sample) {
-            (true, Some(sample)) => sample,
-            _ => panic!(
-                "the child running job {index} of {scheme_id} failed ({}): {}{}",
-                out.status,
-                stdout,
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        }
+            .args(&self.args);
+        let what = format!("job {index} of {scheme_id}");
+        let answer = workload::ask_child(&mut child, SAMPLE_ANSWER, &what);
+        answer
+            .split_whitespace()
+            .map(|v| v.parse().ok())
+            .collect::<Option<Sample>>()
+            .unwrap_or_else(|| panic!("{what}: the child answered {answer:?}"))
     }
 }
 
