@@ -245,36 +245,5 @@ impl<const N: usize> Epoch<N> {
     }
 }
 
-#[cfg(all(feature = "std", not(loom)))]
-impl<const N: usize> reclaim::Background for Epoch<N> {
-    fn reclaim_step(&self) -> reclaim::scheme::Pending {
-        Epoch::reclaim_step(self)
-    }
-}
-
 #[cfg(feature = "std")]
-impl<const N: usize> reclaim::stall::Monitor for Epoch<N> {
-    fn stats(&self) -> reclaim::Stats {
-        Epoch::stats(self)
-    }
-
-    fn stall_report(&self) -> Option<reclaim::stall::StallReport> {
-        Epoch::stall_report(self)
-    }
-
-    fn on_stall(
-        &self,
-        threshold: core::time::Duration,
-        callback: impl Fn(&reclaim::stall::StallReport) + Send + Sync + 'static,
-    ) {
-        Epoch::on_stall(self, threshold, callback)
-    }
-
-    fn set_limit(&self, limit: reclaim::stall::Limit) {
-        Epoch::set_limit(self, limit)
-    }
-
-    fn on_limit(&self, hook: impl Fn(reclaim::scheme::Pending) + Send + Sync + 'static) {
-        Epoch::on_limit(self, hook)
-    }
-}
+reclaim::monitor_by_inherent_methods!(Epoch);

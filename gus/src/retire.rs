@@ -312,36 +312,5 @@ impl<const N: usize> Gus<N> {
     }
 }
 
-#[cfg(all(feature = "std", not(loom)))]
-impl<const N: usize> reclaim::Background for Gus<N> {
-    fn reclaim_step(&self) -> reclaim::scheme::Pending {
-        Gus::reclaim_step(self)
-    }
-}
-
 #[cfg(feature = "std")]
-impl<const N: usize> reclaim::stall::Monitor for Gus<N> {
-    fn stats(&self) -> reclaim::Stats {
-        Gus::stats(self)
-    }
-
-    fn stall_report(&self) -> Option<reclaim::stall::StallReport> {
-        Gus::stall_report(self)
-    }
-
-    fn on_stall(
-        &self,
-        threshold: core::time::Duration,
-        callback: impl Fn(&reclaim::stall::StallReport) + Send + Sync + 'static,
-    ) {
-        Gus::on_stall(self, threshold, callback)
-    }
-
-    fn set_limit(&self, limit: reclaim::stall::Limit) {
-        Gus::set_limit(self, limit)
-    }
-
-    fn on_limit(&self, hook: impl Fn(reclaim::scheme::Pending) + Send + Sync + 'static) {
-        Gus::on_limit(self, hook)
-    }
-}
+reclaim::monitor_by_inherent_methods!(Gus);

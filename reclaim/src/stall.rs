@@ -426,3 +426,63 @@ pub trait Monitor {
     /// ```
     fn on_limit(&self, hook: impl Fn(crate::scheme::Pending) + Send + Sync + 'static);
 }
+
+/// Implements [`Monitor`] (and, outside loom, [`Background`](crate::Background)) for a scheme's
+/// domain type `$domain<const N: usize>` by forwarding to its inherent methods of the same
+/// names (`stats`, `stall_report`, `on_stall`, `set_limit`, `on_limit`, `reclaim_step`), so that
+/// every scheme's trait impls are written once. Put it under the scheme's `std` feature:
+/// `#[cfg(feature = "std")] gracepoint_reclaim::monitor_by_inherent_methods!(MyDomain);`.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::Pending;
+/// use gracepoint_reclaim::stall::{Limit, Monitor, StallReport};
+/// pub struct Mine<const N: usize>;
+/// impl<const N: usize> Mine<N> {
+///     pub fn stats(&self) -> gracepoint_reclaim::Stats { Default::default() }
+///     pub fn stall_report(&self) -> Option<StallReport> { None }
+///     pub fn on_stall(&self, _: std::time::Duration, _: impl Fn(&StallReport) + Send + Sync + 'static) {}
+///     pub fn set_limit(&self, _: Limit) {}
+///     pub fn on_limit(&self, _: impl Fn(Pending) + Send + Sync + 'static) {}
+///     pub fn reclaim_step(&self) -> Pending { Pending { objects: 0, bytes: 0 } }
+/// }
+/// gracepoint_reclaim::monitor_by_inherent_methods!(Mine);
+/// fn quiet<D: Monitor>(domain: &D) -> bool { domain.stall_report().is_none() }
+/// assert!(quiet(&Mine::<1>));
+/// ```
+#[macro_export]
+macro_rules! monitor_by_inherent_methods {
+    ($domain:ident) => {
+        impl<const N: usize> $crate::stall::Monitor for $domain<N> {
+            fn stats(&self) -> $crate::Stats {
+                $domain::stats(self)
+            }
+
+            fn stall_report(&self) -> ::core::option::Option<$crate::stall::StallReport> {
+                $domain::stall_report(self)
+            }
+
+            fn on_stall(
+                &self,
+                threshold: ::core::time::Duration,
+                callback: impl Fn(&$crate::stall::StallReport) + Send + Sync + 'static,
+            ) {
+                $domain::on_stall(self, threshold, callback)
+            }
+
+            fn set_limit(&self, limit: $crate::stall::Limit) {
+                $domain::set_limit(self, limit)
+            }
+
+            fn on_limit(&self, hook: impl Fn($crate::scheme::Pending) + Send + Sync + 'static) {
+                $domain::on_limit(self, hook)
+            }
+        }
+
+        #[cfg(not(loom))]
+        impl<const N: usize> $crate::Background for $domain<N> {
+            fn reclaim_step(&self) -> $crate::scheme::Pending {
+                $domain::reclaim_step(self)
+            }
+        }
+    };
+}

@@ -311,36 +311,5 @@ impl<const N: usize> Srcu<N> {
     }
 }
 
-#[cfg(all(feature = "std", not(loom)))]
-impl<const N: usize> reclaim::Background for Srcu<N> {
-    fn reclaim_step(&self) -> reclaim::scheme::Pending {
-        Srcu::reclaim_step(self)
-    }
-}
-
 #[cfg(feature = "std")]
-impl<const N: usize> reclaim::stall::Monitor for Srcu<N> {
-    fn stats(&self) -> reclaim::Stats {
-        Srcu::stats(self)
-    }
-
-    fn stall_report(&self) -> Option<reclaim::stall::StallReport> {
-        Srcu::stall_report(self)
-    }
-
-    fn on_stall(
-        &self,
-        threshold: core::time::Duration,
-        callback: impl Fn(&reclaim::stall::StallReport) + Send + Sync + 'static,
-    ) {
-        Srcu::on_stall(self, threshold, callback)
-    }
-
-    fn set_limit(&self, limit: reclaim::stall::Limit) {
-        Srcu::set_limit(self, limit)
-    }
-
-    fn on_limit(&self, hook: impl Fn(reclaim::scheme::Pending) + Send + Sync + 'static) {
-        Srcu::on_limit(self, hook)
-    }
-}
+reclaim::monitor_by_inherent_methods!(Srcu);
