@@ -45,6 +45,9 @@ fn check(preemptions: usize, body: fn(&'static Domain, &'static Shared)) {
         let domain = leak_domain();
         let shared = Shared::new();
         body(domain, shared);
+        // The domain first: dropping it may still run destructors that poison the objects.
+        release_domain(domain);
+        shared.release();
     });
 }
 
