@@ -217,3 +217,43 @@ pub fn bounded_garbage_under_a_stalled_reader<D: Reclaim + crate::stall::Monitor
         other_domain_grace_periods: other_gps.load(Ordering::Relaxed),
     }
 }
+
+/// Runs [`bounded_garbage_under_a_stalled_reader`] once per policy (`Block`, `Expedite`,
+/// `Hook` with a hook that does nothing), each time on two fresh domains from `make` and with a
+/// cap of 2000 objects on the first. Checks that the other domain kept completing grace
+/// periods, and that under `Block` the peak stayed at the cap plus, per writer, a local bag and
+/// a sealed bag in flight. Prints and returns what each policy reached.
+///
+/// ```no_run
+/// # use gracepoint_reclaim::testing::*;
+/// static L: Ledger = Ledger::new();
+/// let peaks = every_limit_policy(|| gracepoint_reclaim::ReaderCount, &L);
+/// assert_eq!(peaks.len(), 3);
+/// ```
+#[track_caller]
+pub fn every_limit_policy<D: Reclaim + crate::stall::Monitor>(
+    make: impl Fn() -> D,
+    ledger: &'static Ledger,
+) -> alloc::vec::Vec<(crate::stall::Policy, GarbageCheck)> {
+    use crate::stall::{Limit, Policy};
+    const LIMIT: usize = 2_000;
+    let mut seen_per_policy = alloc::vec::Vec::new();
+    for policy in [Policy::Block, Policy::Expedite, Policy::Hook] {
+        let (limited, other) = (make(), make());
+        limited.set_limit(Limit::objects(LIMIT).with_policy(policy));
+        limited.on_limit(|_| {});
+        let seen = bounded_garbage_under_a_stalled_reader(&limited, &other, ledger);
+        std::eprintln!("{policy:?}: {seen:?}");
+        assert!(
+            seen.other_domain_grace_periods > 0,
+            "the other domain stalled too"
+        );
+        if policy == Policy::Block {
+            // The cap, plus a local bag and one sealed bag in flight per writer.
+            let bound = LIMIT + 2 * 2 * crate::scheme::bag::LOCAL_CAPACITY;
+            assert!(seen.peak <= bound, "peak {} past {bound}", seen.peak);
+        }
+        seen_per_policy.push((policy, seen));
+    }
+    seen_per_policy
+}

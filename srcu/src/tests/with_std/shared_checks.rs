@@ -61,25 +61,8 @@ fn short_sections_do_not_report() {
 
 #[test]
 fn the_blocking_limit_bounds_garbage_under_a_stalled_reader() {
-    use reclaim::stall::{Limit, Policy};
     static LEDGER: Ledger = Ledger::new();
-    const LIMIT: usize = 2_000;
-    for policy in [Policy::Block, Policy::Expedite, Policy::Hook] {
-        let (limited, other) = (Srcu::new(), Srcu::new());
-        limited.set_limit(Limit::objects(LIMIT).with_policy(policy));
-        limited.on_limit(|_| {});
-        let seen = bounded_garbage_under_a_stalled_reader(&limited, &other, &LEDGER);
-        std::eprintln!("{policy:?}: {seen:?}");
-        assert!(
-            seen.other_domain_grace_periods > 0,
-            "the other domain stalled too"
-        );
-        if policy == Policy::Block {
-            // The cap, plus a local bag and one sealed bag in flight per writer.
-            let bound = LIMIT + 2 * 2 * reclaim::scheme::bag::LOCAL_CAPACITY;
-            assert!(seen.peak <= bound, "peak {} past {bound}", seen.peak);
-        }
-    }
+    every_limit_policy(Srcu::new, &LEDGER);
 }
 
 #[test]
