@@ -1,6 +1,6 @@
-//! Shared pieces of the loom models in `tests/`: an object whose "free" loom can see, and a way
-//! to run models one at a time. The models themselves live in `tests/srcu.rs` and
-//! `tests/gus.rs`, and run only with `RUSTFLAGS="--cfg loom"`.
+//! Shared pieces of the loom models in `tests/`: an object whose "free" loom can see, a
+//! pointer pair that a writer swaps, and a way to run models one at a time. The models
+//! themselves live in `tests/`, and run only with `RUSTFLAGS="--cfg loom"`.
 //!
 //! An object's contents (`model::Ptr`) are a loom `UnsafeCell`: "freeing" writes a poison value
 //! through it, so a read after the free, or concurrent with it (loom reports the missing
@@ -62,6 +62,47 @@ pub mod model {
         pub fn release(self) {
             // SAFETY: made by `new`, released once.
             drop(unsafe { Box::from_raw(self.object()) });
+        }
+    }
+
+    /// A shared pointer to a first object, and the replacement a writer swaps in.
+    pub struct Shared {
+        slot: loom::sync::atomic::AtomicPtr<()>,
+        first: Ptr,
+        second: Ptr,
+    }
+
+    impl Shared {
+        /// A fresh pair, leaked so that the model's threads can borrow it for `'static`;
+        /// `release` frees it.
+        #[allow(clippy::new_ret_no_self)]
+        pub fn new() -> &'static Shared {
+            let first = Ptr::new();
+            Box::leak(Box::new(Shared {
+                slot: loom::sync::atomic::AtomicPtr::new(first.0),
+                first,
+                second: Ptr::new(),
+            }))
+        }
+
+        /// What a reader does: load the current object.
+        pub fn load(&self) -> Ptr {
+            Ptr(self.slot.load(loom::sync::atomic::Ordering::Acquire))
+        }
+
+        /// Unlinks the first object; returns it.
+        pub fn swap(&self) -> Ptr {
+            Ptr(self
+                .slot
+                .swap(self.second.0, loom::sync::atomic::Ordering::AcqRel))
+        }
+
+        /// Frees both objects and the pair, once every thread has joined.
+        pub fn release(&'static self) {
+            self.first.release();
+            self.second.release();
+            // SAFETY: from `Box::leak` in `new`; every thread has joined.
+            drop(unsafe { Box::from_raw(self as *const Shared as *mut Shared) });
         }
     }
 

@@ -12,9 +12,9 @@
 
 use epoch::Epoch;
 use loom::sync::Arc;
-use loom::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
-use loom_tests::model::{Ptr, builder, check_with};
+use loom_tests::model::{Ptr, Shared, builder, check_with};
 
 type Domain = Epoch<4>;
 
@@ -49,40 +49,6 @@ fn check(preemptions: usize, body: fn(&'static Domain, &'static Shared)) {
         release_domain(domain);
         shared.release();
     });
-}
-
-/// A shared pointer to a first object, and the replacement a writer swaps in.
-struct Shared {
-    slot: AtomicPtr<()>,
-    first: Ptr,
-    second: Ptr,
-}
-
-impl Shared {
-    fn new() -> &'static Shared {
-        let first = Ptr::new();
-        Box::leak(Box::new(Shared {
-            slot: AtomicPtr::new(first.0),
-            first,
-            second: Ptr::new(),
-        }))
-    }
-
-    fn load(&self) -> Ptr {
-        Ptr(self.slot.load(Ordering::Acquire))
-    }
-
-    /// Unlinks the first object; returns it.
-    fn swap(&self) -> Ptr {
-        Ptr(self.slot.swap(self.second.0, Ordering::AcqRel))
-    }
-
-    fn release(&'static self) {
-        self.first.release();
-        self.second.release();
-        // SAFETY: from `Box::leak` in `new`; every thread has joined.
-        drop(unsafe { Box::from_raw(self as *const Shared as *mut Shared) });
-    }
 }
 
 /// A reader thread: pin, read the shared object, unpin.

@@ -12,9 +12,8 @@
 //! `RUSTFLAGS='--cfg loom --cfg reclaim_mutant="NAME"'`).
 #![cfg(loom)]
 
-use loom::sync::atomic::{AtomicPtr, Ordering};
 use loom::thread;
-use loom_tests::model::{Ptr, builder, check_with};
+use loom_tests::model::{Ptr, Shared, builder, check_with};
 use srcu::{Flavor, SlotChoice, Srcu};
 
 /// Poisons its object when dropped: what `retire` hands to the domain.
@@ -43,40 +42,6 @@ fn release_domain(domain: &'static Domain) {
 
 fn check(preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
     check_with(builder(preemptions), model);
-}
-
-/// A shared pointer to a first object, and the replacement a writer swaps in.
-struct Shared {
-    slot: AtomicPtr<()>,
-    first: Ptr,
-    second: Ptr,
-}
-
-impl Shared {
-    fn new() -> &'static Shared {
-        let first = Ptr::new();
-        Box::leak(Box::new(Shared {
-            slot: AtomicPtr::new(first.0),
-            first,
-            second: Ptr::new(),
-        }))
-    }
-
-    fn load(&self) -> Ptr {
-        Ptr(self.slot.load(Ordering::Acquire))
-    }
-
-    /// Unlinks the first object; returns it.
-    fn swap(&self) -> Ptr {
-        Ptr(self.slot.swap(self.second.0, Ordering::AcqRel))
-    }
-
-    fn release(&'static self) {
-        self.first.release();
-        self.second.release();
-        // SAFETY: from `Box::leak` in `new`; every thread has joined.
-        drop(unsafe { Box::from_raw(self as *const Shared as *mut Shared) });
-    }
 }
 
 /// (1) A reader loads the index, stalls, and increments after a flip. The writer runs a full
