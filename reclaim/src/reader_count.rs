@@ -1,10 +1,18 @@
 //! [`ReaderCount`]: the simplest correct domain, one process-wide count of readers.
 //!
 //! # Invariant
-//! **An object is freed only after the reader count was seen at zero, in the total order of
-//! `SeqCst` operations, after the object was unlinked.** A section increments the count before
-//! its loads and decrements it after them; a reader that could have loaded the object entered
-//! before the unlink, so it is counted until it leaves.
+//! **An object is freed only after the reader count was seen at zero after the object was
+//! unlinked.** A section increments the count, then runs fence E, then loads; a writer unlinks,
+//! runs fence W, then reads the count. E and W are `SeqCst` fences, so either the writer's read
+//! sees the section's increment, or the section's loads see the unlink (store buffering). The
+//! section's decrement is a release (X) that the writer's read acquires, so a count seen at zero
+//! also means the sections counted before have finished their loads.
+//!
+//! | fence | where | pairs with |
+//! |---|---|---|
+//! | E (`SeqCst`) | `enter`, after the increment | W |
+//! | W (`SeqCst`) | every writer-side read of the count, before it | E |
+//! | X (release decrement) | the guard's drop | the acquire read after W |
 //!
 //! It exists so that examples and tests of generic code have a real domain to run on without
 //! depending on a scheme crate, and as the reference a scheme author can check a scheme's
@@ -12,7 +20,7 @@
 //! grace periods wait until no reader at all is inside.
 
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::SeqCst};
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, Ordering::SeqCst, fence};
 
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
@@ -74,8 +82,9 @@ pub struct ReaderCountGuard(());
 impl Drop for ReaderCountGuard {
     fn drop(&mut self) {
         crate::scheme::debug::exit_section(domain_id());
-        // Pairs with the `SeqCst` loads of the writers: the section's loads come before.
-        READERS.fetch_sub(1, SeqCst);
+        // X: pairs with the acquire read in `no_reader_inside`: the section's loads come
+        // before a writer's free.
+        READERS.fetch_sub(1, Ordering::Release);
     }
 }
 
@@ -90,7 +99,7 @@ fn drain() {
     let mut record = PENDING.swap(ptr::null_mut(), SeqCst);
     // Every object taken was unlinked before the take; zero here means that no reader that
     // could hold one is still inside.
-    let free_now = READERS.load(SeqCst) == 0;
+    let free_now = no_reader_inside();
     while !record.is_null() {
         // SAFETY: records come from `Box::into_raw` in `retire_raw`, each taken once here.
         let mut boxed = unsafe { Box::from_raw(record) };
@@ -120,9 +129,18 @@ fn push(record: *mut Record) {
     }
 }
 
+/// Whether no reader is inside, read after everything this thread did before (its unlinks).
+fn no_reader_inside() -> bool {
+    // W: pairs with E in `enter`. Either this read sees a section's increment, or that
+    // section's loads see what this thread unlinked before.
+    fence(SeqCst);
+    // Acquires X, the release decrement of every section seen to have left.
+    READERS.load(Ordering::Acquire) == 0
+}
+
 /// Waits until no reader is inside.
 fn wait_for_zero() {
-    while READERS.load(SeqCst) != 0 {
+    while !no_reader_inside() {
         core::hint::spin_loop();
         #[cfg(feature = "std")]
         std::thread::yield_now();
@@ -137,14 +155,16 @@ unsafe impl crate::Reclaim for ReaderCount {
     type Cookie = ();
 
     fn enter(&self) -> ReaderCountGuard {
-        // Pairs with the writers' `SeqCst` loads: counted before any load of the section.
-        READERS.fetch_add(1, SeqCst);
+        READERS.fetch_add(1, Ordering::Relaxed);
+        // E: pairs with W in `no_reader_inside`: the count is visible to a writer, or the
+        // writer's unlink is visible to this section's loads.
+        fence(SeqCst);
         crate::scheme::debug::enter_section(domain_id());
         ReaderCountGuard(())
     }
 
     unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
-        if READERS.load(SeqCst) == 0 {
+        if no_reader_inside() {
             // SAFETY: the retire contract; no reader is inside after the unlink.
             unsafe { free(ptr) };
             drain();
@@ -183,7 +203,7 @@ unsafe impl crate::Reclaim for ReaderCount {
     fn start_poll(&self) {}
 
     fn poll(&self, _: &()) -> bool {
-        READERS.load(SeqCst) == 0
+        no_reader_inside()
     }
 }
 
