@@ -119,12 +119,16 @@ pub mod model {
     /// Runs one model at a time. Reader slots come from `reclaim::thread_id`, a process-wide
     /// pool: models running in parallel test threads would hand each other's threads different
     /// ids from one execution to the next, and loom requires every execution of a model to be
-    /// deterministic.
+    /// deterministic. Each execution starts with the pool empty (under loom, ids are not reused
+    /// within an execution: see `reclaim`'s thread module).
     pub fn check_with(builder: loom::model::Builder, model: impl Fn() + Sync + Send + 'static) {
         static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _serial = SERIAL
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        builder.check(model);
+        builder.check(move || {
+            reclaim::scheme::reset_thread_ids_for_loom();
+            model()
+        });
     }
 }

@@ -34,6 +34,11 @@ pub mod seq;
 pub mod slots;
 #[cfg(feature = "std")]
 pub(crate) mod thread;
+
+/// For the loom harness: every execution of a model starts with no thread ids handed out.
+#[cfg(loom)]
+#[doc(hidden)]
+pub use thread::reset_for_loom as reset_thread_ids_for_loom;
 mod watch;
 
 pub use clock::{Clock, InstantClock};

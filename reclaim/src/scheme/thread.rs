@@ -32,10 +32,12 @@ struct Pool {
     owners: alloc::vec::Vec<Option<crate::stall::ThreadInfo>>,
 }
 
-// Loom cannot see this lock: an id handed from a thread that exited to the next owner looks to
-// loom like an unsynchronized hand-off. Models that reuse ids across their threads take the
-// main thread's id first (a loom-managed pool would have to outlive the execution's statics,
-// which loom tears down before the main thread's locals).
+// Loom cannot see this lock: an id handed from a thread that exited to the next owner would look
+// to loom like an unsynchronized hand-off, and the new owner's first look at its slot (is the
+// owner inside a section?) like a race with the old one. So under loom an id is never reused
+// within an execution, and every execution starts from an empty pool (`reset_for_loom`); a
+// loom-managed pool would have to outlive the execution's statics, which loom tears down
+// before the main thread's locals.
 static POOL: parking_lot::Mutex<Pool> = parking_lot::Mutex::new(Pool {
     next: 0,
     free: BinaryHeap::new(),
@@ -102,7 +104,18 @@ pub(crate) unsafe fn release(id: usize) {
     if let Some(owner) = pool.owners.get_mut(id) {
         *owner = None;
     }
+    #[cfg(not(loom))]
     pool.free.push(Reverse(id));
+}
+
+/// Forgets every id handed out: the loom harness calls this as each execution of a model starts,
+/// when no thread of the previous execution holds one any more.
+#[cfg(loom)]
+pub fn reset_for_loom() {
+    let mut pool = pool();
+    pool.next = 0;
+    pool.free.clear();
+    pool.owners.clear();
 }
 
 #[cfg(not(loom))]
