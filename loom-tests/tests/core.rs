@@ -1,6 +1,7 @@
 //! Loom models of the shared retire path (`reclaim::scheme::Core`), run through the shipped code
 //! of a scheme: local bags filled by one thread and sealed by another (on the epoch scheme, whose
-//! grace periods are cheapest to model), and bags left behind by a thread that exited (on SRCU).
+//! grace periods are cheapest to model), bags left behind by a thread that exited (on SRCU), and
+//! a barrier racing with a collection that frees outside the collection lock (on epochs).
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release -p loom-tests --test core`. The mutants
 //! listed in `mutants/core.txt` must each make a model fail.
@@ -224,5 +225,48 @@ fn tag_is_read_after_the_take() {
         clock.reader_entered_at.set(None);
         core.barrier(&clock, &mut reclaim::wait::Spin);
         assert_eq!(frees.get(), 2, "every retired object is freed exactly once");
+    });
+}
+
+/// Counts its drop.
+struct CountOnDrop(loom::sync::Arc<loom::sync::atomic::AtomicUsize>);
+impl Drop for CountOnDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, loom::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// (4) A collection takes expired bags off the queue under the collection lock and frees them
+/// after releasing it. A thread retires an object and then calls `barrier`, whose collection
+/// (or one its retire ran) frees the object; the main thread, told of the retire, calls
+/// `barrier` too. Whichever collection frees the object, the main thread's `barrier` must not
+/// return before the free: `core_barrier_skips_frees` returns as soon as the queue is empty.
+#[test]
+fn barrier_waits_for_frees_running_elsewhere() {
+    use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::sync::mpsc::channel;
+    check_with(bounded(2), || {
+        let domain: &'static epoch::Epoch = Box::leak(Box::new(epoch::Epoch::new()));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (retired_tx, retired_rx) = channel::<()>();
+        let retirer = {
+            let drops = drops.clone();
+            thread::spawn(move || {
+                domain.retire(Box::new(CountOnDrop(drops)));
+                retired_tx.send(()).unwrap();
+                domain.barrier();
+            })
+        };
+        retired_rx.recv().unwrap();
+        domain.barrier();
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            1,
+            "barrier returned while another collection was still freeing"
+        );
+        retirer.join().unwrap();
+        // SAFETY: every thread that borrowed it has joined; it came from `Box::leak`.
+        drop(unsafe { Box::from_raw(domain as *const epoch::Epoch as *mut epoch::Epoch) });
     });
 }

@@ -100,6 +100,12 @@ pub(crate) struct Expired<T> {
     head: *mut Node<T>,
 }
 
+impl<T> Expired<T> {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.is_null()
+    }
+}
+
 impl<T: Copy> Sealed<T> {
     crate::const_fn_unless_loom! {
         pub(crate) fn new() -> Self {

@@ -23,22 +23,29 @@
 //!    many bags into one grace period; at once when the domain is quiet and nothing else waits;
 //!    and, while more than [`PRESSURE_OBJECTS`] objects wait, on every seal (every
 //!    [`STEP_EVERY`] seals on a heavy clock), even inside a section, giving the CPU away every
-//!    [`YIELD_EVERY`] seals (a preempted reader may be waiting for it). A thread inside a
-//!    read section of the domain leaves the step and the collection to the end of its section
-//!    when the scheme supports that ([`Clock::defers_to_exit`]): a step taken inside a section
-//!    cannot end the grace period that section holds back.
+//!    [`YIELD_EVERY`] seals (a preempted reader may be waiting for it).
 //! 4. When the frontier moved since the last collection, a collection runs (a try-lock: a thread
-//!    that finds another collecting goes on). It frees the sealed bags whose tag expired and,
-//!    once per frontier move, *sweeps*: every local bag that held objects and did not move
-//!    since the previous sweep is taken and sealed by the sweeper. So every object is freed
-//!    within a bounded number of grace periods while any thread keeps retiring or waiting,
-//!    whether or not its own bag ever fills, and a thread that exits leaves nothing behind: its
-//!    bag lives in the domain's slot, not in the thread.
+//!    that finds another collecting goes on). It takes the sealed bags whose tag expired off the
+//!    queue, releases the lock, and frees them, counted in `freeing` until the last destructor
+//!    returns; and, once per frontier move, it *sweeps*: every local bag that held objects and
+//!    did not move since the previous sweep is taken and sealed by the sweeper. So every object
+//!    is freed within a bounded number of grace periods while any thread keeps retiring or
+//!    waiting, whether or not its own bag ever fills, and a thread that exits leaves nothing
+//!    behind: its bag lives in the domain's slot, not in the thread.
+//!
+//! A thread inside a read section of the domain leaves the collection, and the step unless
+//! under pressure, to the end of its section when the scheme supports that
+//! ([`Clock::defers_to_exit`]): a step taken inside a section cannot end the grace period that
+//! section holds back, and a collection freeing thousands of objects inside it makes every
+//! other thread's objects wait for it, so that the next collection is larger still (at 2 threads
+//! on the retire-bound stack, 50k-500k objects waited where 200-1200 do now). For the same
+//! reason the frees run after the lock is released: a step waits for collection to catch up.
 //!
 //! # `barrier`
 //! Takes every slot's bag (other live threads' too, which crossbeam-epoch and seize cannot do),
 //! waits for bags that owners or other takers are sealing right now, then takes the collection
-//! lock, waits until the latest tag in the queue expired, and frees the queue.
+//! lock, waits until the latest tag in the queue expired and until the frees other collections
+//! started before it got the lock are over, and frees the queue.
 //!
 //! # Destructors and callbacks
 //! They run on whichever thread collects, possibly inside that thread's own read section of the
@@ -56,7 +63,7 @@ use super::Pending;
 use super::bag::{LocalBag, Retired, Taken};
 use super::clock::Clock;
 use super::sealed::{Reserved, Sealed};
-use super::slots::{Owned, SlotState, Slots};
+use super::slots::{Deferred, Owned, SlotState, Slots};
 use super::watch::Watch;
 use crate::sync::{AtomicU64, AtomicUsize};
 use crate::wait::Event;
@@ -131,6 +138,8 @@ pub struct Core<S: SlotState, T: Copy, const N: usize> {
     event: Event,
     /// Bags being sealed by threads other than their owners (sweeps, barriers).
     thieves: AtomicUsize,
+    /// Collections freeing bags they took off the queue (after releasing the lock).
+    freeing: AtomicUsize,
     /// The frontier (as bits) at the last collection, and at the last sweep.
     last_collect: AtomicU64,
     last_sweep: AtomicU64,
@@ -201,6 +210,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
                 sealed: Sealed::new(),
                 event: Event::new(),
                 thieves: AtomicUsize::new(0),
+                freeing: AtomicUsize::new(0),
                 last_collect: AtomicU64::new(0),
                 last_sweep: AtomicU64::new(0),
                 #[cfg(all(feature = "std", not(loom)))]
@@ -416,15 +426,23 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
             (true, false) => STEP_EVERY_HEAVY,
             _ => STEP_EVERY,
         };
+        // Inside its own read section the caller holds back the grace periods it would wait
+        // for, so whatever runs long here (a collection freeing thousands of objects) makes
+        // every other thread's garbage wait too, and the next collection longer: at 2 threads
+        // on the retire-bound stack that feedback kept 50k-500k objects waiting. So collection
+        // always waits for the section's end, and a step does too unless under pressure.
+        let inside = owner.filter(|owner| clock.defers_to_exit() && owner.in_section());
         if seals.is_multiple_of(every) || (before == 0 && self.quiet()) {
-            match owner {
-                Some(owner) if !pressure && clock.defers_to_exit() && owner.in_section() => {
-                    owner.defer_to_exit();
-                }
-                _ => self.step(clock),
+            match inside {
+                Some(owner) if !pressure => owner.defer_to_exit(Deferred::STEP),
+                Some(_) => self.step(clock, false),
+                None => self.step(clock, true),
             }
         }
-        self.collect_if_moved(clock);
+        match inside {
+            Some(owner) => owner.defer_to_exit(Deferred::COLLECT),
+            None => self.collect_if_moved(clock),
+        }
         self.enforce_limit(clock, owner);
         if pressure && seals.is_multiple_of(YIELD_EVERY) {
             // A reader preempted inside its section may be waiting for this CPU: give it away
@@ -448,7 +466,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// ```
     #[inline(always)]
     pub fn on_section_exit<C: Clock<Tag = T>>(&self, clock: &C, owner: Owned<'_, S>) {
-        if owner.deferred() {
+        if owner.deferred() != 0 {
             self.run_deferred(clock, owner);
         }
     }
@@ -462,8 +480,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         if std::thread::panicking() {
             return;
         }
-        owner.clear_deferred();
-        self.step(clock);
+        if owner.take_deferred() & Deferred::STEP != 0 {
+            self.step(clock, true);
+        }
         self.collect_if_moved(clock);
     }
 
@@ -474,9 +493,11 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// lapped: tags compare by wrapping arithmetic ([`Clock::le`]), so a bag must be collected
     /// before the frontier runs half the sequence space past its tag. (GUS's test configuration
     /// with a space of 10 000 advances lapped bags this way when a stall ended under pressure.)
-    pub(super) fn step<C: Clock<Tag = T>>(&self, clock: &C) {
+    pub(super) fn step<C: Clock<Tag = T>>(&self, clock: &C, may_collect: bool) {
         if !self.collected_at_frontier(clock) {
-            self.collect(clock);
+            if may_collect {
+                self.collect(clock);
+            }
             if !self.collected_at_frontier(clock) {
                 return;
             }

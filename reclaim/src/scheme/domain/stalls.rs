@@ -95,7 +95,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
             // very section): step now (unless collection fell behind), collect, and give the
             // CPU away once: past the limit, bounding memory comes before throughput.
             _ => {
-                self.step(clock);
+                self.step(clock, true);
                 self.collect(clock);
                 #[cfg(all(feature = "std", not(loom)))]
                 std::thread::yield_now();

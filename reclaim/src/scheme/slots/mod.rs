@@ -189,11 +189,21 @@ pub struct Slot<S> {
     birth: OwnerCell<u64>,
     /// Owner-only: how many bags this slot has sealed, to pace grace-period steps.
     seals: OwnerCell<u32>,
-    /// Owner-only: a seal left a grace-period step and a collection for the end of the owner's
-    /// read section.
-    deferred: OwnerCell<bool>,
+    /// Owner-only: the work a seal left for the end of the owner's read section, as
+    /// [`Deferred`] bits.
+    deferred: OwnerCell<u8>,
     #[cfg(not(feature = "std"))]
     claimed: AtomicBool,
+}
+
+/// The kinds of work a seal may leave for the end of its owner's read section.
+pub(crate) struct Deferred;
+
+impl Deferred {
+    /// A grace-period step.
+    pub(crate) const STEP: u8 = 1;
+    /// A collection of the bags whose grace period ended.
+    pub(crate) const COLLECT: u8 = 2;
 }
 
 /// Every slot starts idle: its state is the scheme's idle value, and its bag is empty.
@@ -223,7 +233,7 @@ impl<S: SlotState> Slot<S> {
                 sealing: AtomicU8::new(0),
                 birth: OwnerCell::new(0),
                 seals: OwnerCell::new(0),
-                deferred: OwnerCell::new(false),
+                deferred: OwnerCell::new(0),
                 #[cfg(not(feature = "std"))]
                 claimed: AtomicBool::new(false),
             }
@@ -408,22 +418,30 @@ impl<'a, S> Owned<'a, S> {
         unsafe { self.slot.state.owner_in_section() }
     }
 
+    /// The work left for the end of the owner's read section ([`Deferred`] bits; 0 for none).
     #[inline(always)]
-    pub(crate) fn deferred(self) -> bool {
+    pub(crate) fn deferred(self) -> u8 {
         // SAFETY: `Owned` proves ownership.
         unsafe { self.slot.deferred.get() }
     }
 
+    /// Leaves `work` ([`Deferred`] bits) for the end of the owner's read section.
     #[inline(always)]
-    pub(crate) fn defer_to_exit(self) {
+    pub(crate) fn defer_to_exit(self, work: u8) {
         // SAFETY: `Owned` proves ownership.
-        unsafe { self.slot.deferred.set(true) }
+        let before = unsafe { self.slot.deferred.get() };
+        // SAFETY: as above.
+        unsafe { self.slot.deferred.set(before | work) }
     }
 
+    /// Takes the work left for the end of the section, leaving none.
     #[inline(always)]
-    pub(crate) fn clear_deferred(self) {
+    pub(crate) fn take_deferred(self) -> u8 {
         // SAFETY: `Owned` proves ownership.
-        unsafe { self.slot.deferred.set(false) }
+        let work = unsafe { self.slot.deferred.get() };
+        // SAFETY: as above.
+        unsafe { self.slot.deferred.set(0) };
+        work
     }
 
     /// Counts one more sealed bag and returns the new count.
