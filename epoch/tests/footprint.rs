@@ -94,6 +94,12 @@ fn per_thread_state_is_one_slot_and_no_allocation_per_thread() {
         total(&ours),
         total(&ours) / THREADS as isize,
     );
+    let entries = reclaim::scheme::bag::ENTRIES_HEAP_BYTES;
+    eprintln!(
+        "epoch: a thread that retires also allocates its local bag's entries once: {entries} B \
+         (slot and entries together {} B)",
+        slot + entries
+    );
     eprintln!(
         "crossbeam-epoch: {THREADS} threads joining allocated {} B in all ({} B per thread); \
          smallest single thread {} B",
@@ -102,6 +108,11 @@ fn per_thread_state_is_one_slot_and_no_allocation_per_thread() {
         theirs.iter().min().unwrap(),
     );
     assert!(slot <= 256, "a slot takes {slot} B");
+    assert!(
+        slot + entries <= 1024,
+        "a retiring thread's slot and bag take {} B",
+        slot + entries
+    );
     // The slot array grows in doubling segments of 16, 32, 64... slots: a handful of threads
     // allocate a segment, every other thread allocates nothing at all. (The process-wide record
     // of thread names and ids for stall reports, shared by every domain, grows by doubling too:

@@ -154,8 +154,9 @@ pub unsafe trait Clock {
     fn bits(tag: Self::Tag) -> u64;
 
     /// True when a step costs a system-wide barrier (`membarrier` in the asymmetric flavors):
-    /// the retire path then steps [`STEP_EVERY_HEAVY`](super::domain::STEP_EVERY_HEAVY) times
-    /// less often, so that many more bags share each grace period.
+    /// the retire path then steps every [`STEP_EVERY_HEAVY`](super::domain::STEP_EVERY_HEAVY)
+    /// seals instead of every [`STEP_EVERY`](super::domain::STEP_EVERY), so that many more bags
+    /// share each grace period.
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::Clock;

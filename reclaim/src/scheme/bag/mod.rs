@@ -8,9 +8,9 @@
 //! take (see [`Core`](super::Core)).
 //!
 //! # Length
-//! Over 500 lines, of which about 270 are the runnable examples every public item carries; the
+//! Over 700 lines, of which about 300 are the runnable examples every public item carries; the
 //! code (the batch a taker fills and the ring it takes from, which share their entry format)
-//! is about 350.
+//! is about 400.
 //!
 //! # Why a ring with a compare-and-swap on one side only
 //! The common path of `retire` must take no lock and do no atomic read-modify-write, yet
@@ -20,7 +20,9 @@
 //! `head..tail` with one compare-and-swap of `head`, after copying the entries out. A consumer
 //! that lost the race drops its copy. Entries are atomics, so a copy that races with the owner
 //! reusing an entry (possible only after `head` moved, which makes the copier's
-//! compare-and-swap fail) is not a data race.
+//! compare-and-swap fail) is not a data race. With `alloc`, the entries are allocated by the
+//! owner's first push: a taker reaches them only after seeing `tail` move, which orders the
+//! allocation before it.
 //!
 //! ```
 //! use gracepoint_reclaim::scheme::bag::{LocalBag, Retired, Taken};
@@ -41,8 +43,17 @@ extern crate alloc;
 
 /// How many objects a slot's local bag holds before it is sealed.
 ///
-/// Small on purpose: a slot, its scheme's reader state and this bag together fit in 256 bytes,
-/// and a thread that retires slowly has at most this many objects waiting for a seal.
+/// With `alloc` the entries live on the heap, allocated by the slot's first retire, so a slot
+/// that only reads costs no more than its head and tail: 32 entries (640 bytes) make a sealed bag
+/// carry four times the objects a bag of 8 did, which is what lets retire-heavy threads beat
+/// crossbeam-epoch on the Treiber stack and the update-heavy hash map (`docs/reclaim.md` has the
+/// measurements, and those of 8, 16 and 64). Without `alloc` the entries sit in the slot, and 8
+/// keep it within 256 bytes. The loom models use 8 too: they seal after a handful of retires.
+#[cfg(all(feature = "alloc", not(loom)))]
+pub const LOCAL_CAPACITY: usize = 32;
+
+/// How many objects a slot's local bag holds before it is sealed (see the `alloc` build's docs).
+#[cfg(any(not(feature = "alloc"), loom))]
 pub const LOCAL_CAPACITY: usize = 8;
 
 /// One object waiting to be freed: a pointer, the function that frees it, and its size in bytes
@@ -192,9 +203,66 @@ pub struct LocalBag {
     /// `head` as the previous sweep saw it: a bag whose head has not moved between two sweeps
     /// is idle, and the next sweep takes it.
     swept: AtomicUsize,
+    /// With `alloc`, null until the owner's first push allocates the entries; never changes
+    /// after that until the bag drops.
+    #[cfg(feature = "alloc")]
+    entries: AtomicPtr<Entries>,
+    #[cfg(not(feature = "alloc"))]
+    entries: Entries,
+}
+
+/// The bytes a slot's local bag allocates on the heap at the slot's first retire: its entries,
+/// with `alloc`. Without `alloc` the entries are part of the slot, and this is 0.
+///
+/// ```
+/// use gracepoint_reclaim::scheme::bag::{ENTRIES_HEAP_BYTES, LOCAL_CAPACITY};
+/// // A pointer, a free function and a 32-bit size per entry.
+/// assert_eq!(ENTRIES_HEAP_BYTES, LOCAL_CAPACITY * 20);
+/// ```
+pub const ENTRIES_HEAP_BYTES: usize = if cfg!(feature = "alloc") {
+    core::mem::size_of::<Entries>()
+} else {
+    0
+};
+
+/// The ring's entries: pointer, free function and size of each object.
+struct Entries {
     ptrs: [AtomicPtr<()>; LOCAL_CAPACITY],
     frees: [AtomicPtr<()>; LOCAL_CAPACITY],
     bytes: [AtomicU32; LOCAL_CAPACITY],
+}
+
+impl Entries {
+    crate::const_fn_unless_loom! {
+        fn new() -> Self {
+            Self {
+                #[cfg(not(loom))]
+                ptrs: [const { AtomicPtr::new(core::ptr::null_mut()) }; LOCAL_CAPACITY],
+                #[cfg(not(loom))]
+                frees: [const { AtomicPtr::new(core::ptr::null_mut()) }; LOCAL_CAPACITY],
+                #[cfg(not(loom))]
+                bytes: [const { AtomicU32::new(0) }; LOCAL_CAPACITY],
+                #[cfg(loom)]
+                ptrs: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
+                #[cfg(loom)]
+                frees: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
+                #[cfg(loom)]
+                bytes: core::array::from_fn(|_| AtomicU32::new(0)),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Drop for LocalBag {
+    fn drop(&mut self) {
+        let entries = self.entries.load(Ordering::Relaxed);
+        if !entries.is_null() {
+            // SAFETY: `&mut self`; the pointer came from `Box::into_raw` in `owner_entries` and
+            // is freed once, here.
+            drop(unsafe { alloc::boxed::Box::from_raw(entries) });
+        }
+    }
 }
 
 impl core::fmt::Debug for LocalBag {
@@ -446,20 +514,56 @@ impl LocalBag {
                 head: AtomicUsize::new(0),
                 tail: AtomicUsize::new(0),
                 swept: AtomicUsize::new(0),
-                #[cfg(not(loom))]
-                ptrs: [const { AtomicPtr::new(core::ptr::null_mut()) }; LOCAL_CAPACITY],
-                #[cfg(not(loom))]
-                frees: [const { AtomicPtr::new(core::ptr::null_mut()) }; LOCAL_CAPACITY],
-                #[cfg(not(loom))]
-                bytes: [const { AtomicU32::new(0) }; LOCAL_CAPACITY],
-                #[cfg(loom)]
-                ptrs: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
-                #[cfg(loom)]
-                frees: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
-                #[cfg(loom)]
-                bytes: core::array::from_fn(|_| AtomicU32::new(0)),
+                #[cfg(feature = "alloc")]
+                entries: AtomicPtr::new(core::ptr::null_mut()),
+                #[cfg(not(feature = "alloc"))]
+                entries: Entries::new(),
             }
         }
+    }
+
+    /// The entries, for the owner: with `alloc`, the first push allocates them.
+    #[inline(always)]
+    fn owner_entries(&self) -> &Entries {
+        #[cfg(feature = "alloc")]
+        {
+            // Only the owner stores the pointer.
+            let entries = self.entries.load(Ordering::Relaxed);
+            if entries.is_null() {
+                return self.allocate_entries();
+            }
+            // SAFETY: set once by `allocate_entries`, freed only when the bag drops.
+            unsafe { &*entries }
+        }
+        #[cfg(not(feature = "alloc"))]
+        &self.entries
+    }
+
+    #[cfg(feature = "alloc")]
+    #[cold]
+    #[inline(never)]
+    fn allocate_entries(&self) -> &Entries {
+        let entries = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(Entries::new()));
+        // Relaxed: a taker reads the pointer only after its Acquire load of `tail` (Q) saw an
+        // entry, whose Release store (P) comes after this one in the owner's program order.
+        self.entries.store(entries, Ordering::Relaxed);
+        // SAFETY: just allocated; freed only when the bag drops.
+        unsafe { &*entries }
+    }
+
+    /// The entries, for a taker that saw `tail` move past `head` (so the owner allocated them).
+    #[inline(always)]
+    fn taker_entries(&self) -> &Entries {
+        #[cfg(feature = "alloc")]
+        {
+            // Relaxed: ordered after the owner's store by P and Q (see `allocate_entries`).
+            let entries = self.entries.load(Ordering::Relaxed);
+            debug_assert!(!entries.is_null(), "a bag holds objects but no entries");
+            // SAFETY: non-null once the bag held an object, and freed only when it drops.
+            unsafe { &*entries }
+        }
+        #[cfg(not(feature = "alloc"))]
+        &self.entries
     }
 
     /// How many objects wait in the bag (a snapshot; exact for the owner).
@@ -515,10 +619,11 @@ impl LocalBag {
             return Err(item);
         }
         let at = tail % LOCAL_CAPACITY;
-        self.ptrs[at].store(item.ptr, Ordering::Relaxed);
-        self.frees[at].store(free_to_ptr(item.free), Ordering::Relaxed);
+        let entries = self.owner_entries();
+        entries.ptrs[at].store(item.ptr, Ordering::Relaxed);
+        entries.frees[at].store(free_to_ptr(item.free), Ordering::Relaxed);
         let bytes = u32::try_from(item.bytes).unwrap_or(u32::MAX);
-        self.bytes[at].store(bytes, Ordering::Relaxed);
+        entries.bytes[at].store(bytes, Ordering::Relaxed);
         // P: Release publishes the entry, and everything the owner did before retiring it (the
         // unlink), to a taker's Acquire load of `tail` (Q).
         self.tail.store(tail.wrapping_add(1), Ordering::Release);
@@ -555,14 +660,15 @@ impl LocalBag {
                 crate::sync::spin_hint();
                 continue;
             }
+            let entries = self.taker_entries();
             for i in 0..len {
                 let at = head.wrapping_add(i) % LOCAL_CAPACITY;
-                let ptr = self.ptrs[at].load(Ordering::Relaxed);
+                let ptr = entries.ptrs[at].load(Ordering::Relaxed);
                 // SAFETY: entries hold function pointers stored by `push`; a stale value can
                 // only be read when `head` moved, and then the compare-and-swap below fails and
                 // the copy is forgotten unused.
-                let free = unsafe { ptr_to_free(self.frees[at].load(Ordering::Relaxed)) };
-                let bytes = self.bytes[at].load(Ordering::Relaxed) as usize;
+                let free = unsafe { ptr_to_free(entries.frees[at].load(Ordering::Relaxed)) };
+                let bytes = entries.bytes[at].load(Ordering::Relaxed) as usize;
                 let _ = into.push(Retired { ptr, free, bytes });
             }
             // W: AcqRel. Release pairs with T (the owner sees the entries copied before it

@@ -83,6 +83,10 @@ fn a_panicking_destructor_does_not_stop_the_rest() {
         taken.free_all()
     }));
     assert!(result.is_err());
-    assert_eq!(OK.load(core::sync::atomic::Ordering::Relaxed), 5);
+    let booms = (0..LOCAL_CAPACITY).filter(|i| i % 3 == 1).count();
+    assert_eq!(
+        OK.load(core::sync::atomic::Ordering::Relaxed),
+        LOCAL_CAPACITY - booms
+    );
     assert!(taken.is_empty());
 }

@@ -68,13 +68,16 @@ use super::watch::Watch;
 use crate::sync::{AtomicU64, AtomicUsize};
 use crate::wait::Event;
 
-/// A thread steps the clock on every this-many bags it seals (see the module docs).
-pub const STEP_EVERY: u32 = 4;
+/// A thread steps the clock on every this-many bags it seals (see the module docs): about 64
+/// retires per thread with bags of 32. Stepping on every seal kept a third fewer objects
+/// waiting on the update-heavy hash map and cost up to a tenth of the stack's throughput;
+/// every fourth seal let more objects wait than crossbeam-epoch does (`docs/reclaim.md`).
+pub const STEP_EVERY: u32 = 2;
 
 /// The same, for clocks whose steps cost a `membarrier` ([`Clock::heavy_steps`]): about 512
 /// retires per thread share one grace period, which keeps the barrier's cost per retire to a
 /// few nanoseconds.
-pub const STEP_EVERY_HEAVY: u32 = 64;
+pub const STEP_EVERY_HEAVY: u32 = 512 / super::bag::LOCAL_CAPACITY as u32;
 
 /// A domain whose retire path has not stepped the clock for this long counts as quiet: a
 /// retire then seals and steps at once instead of batching (see the module docs).
@@ -100,8 +103,9 @@ pub fn now_micros() -> u64 {
         .as_micros() as u64
 }
 
-/// Under pressure, a thread gives its CPU away once every this-many seals (see the module docs).
-pub const YIELD_EVERY: u32 = 16;
+/// Under pressure, a thread gives its CPU away once every this-many seals (see the module docs):
+/// about every 128 retires.
+pub const YIELD_EVERY: u32 = 128_u32.div_ceil(super::bag::LOCAL_CAPACITY as u32);
 
 /// Above this many objects waiting in sealed bags, every seal steps the clock (every
 /// [`STEP_EVERY`] seals on a heavy clock), inside a section too.
