@@ -231,6 +231,12 @@ mod shared_checks {
     }
 
     #[test]
+    fn barrier_waits_for_frees_running_on_other_threads() {
+        static LEDGER: Ledger = Ledger::new();
+        each_mode(|gus| barrier_waits_for_frees_on_other_threads(gus, &LEDGER, 100));
+    }
+
+    #[test]
     fn a_quiet_thread_s_retire_is_freed_by_other_calls() {
         static LEDGER: Ledger = Ledger::new();
         each_mode(|gus| {

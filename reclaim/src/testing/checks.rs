@@ -5,7 +5,7 @@
 use super::{Ledger, Tracked};
 use crate::Reclaim;
 use alloc::boxed::Box;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Short-lived threads, `threads` in all (8 alive at a time), each retire a few objects (one of
@@ -83,6 +83,68 @@ pub fn barrier_reaches_live_threads<R: Reclaim>(domain: &R, ledger: &'static Led
             "barrier left an object in a live thread's bag"
         );
     });
+}
+
+/// Two threads retire as fast as they can, so their own collections keep freeing batches after
+/// releasing the collection lock; meanwhile another thread runs `rounds` barriers. Each barrier
+/// must return only after every object retired before it began was dropped, including those
+/// another thread's collection took off the queue and is still freeing. The objects take a
+/// moment to drop, to widen that window.
+///
+/// ```
+/// # use gracepoint_reclaim::testing::*;
+/// static L: Ledger = Ledger::new();
+/// barrier_waits_for_frees_on_other_threads(&gracepoint_reclaim::ReaderCount, &L, 10);
+/// ```
+#[track_caller]
+pub fn barrier_waits_for_frees_on_other_threads<R: Reclaim>(
+    domain: &R,
+    ledger: &'static Ledger,
+    rounds: usize,
+) {
+    /// Spins a little before it drops its object (the field is there to be dropped).
+    struct SlowDrop {
+        _object: Tracked,
+    }
+    impl Drop for SlowDrop {
+        fn drop(&mut self) {
+            for _ in 0..64 {
+                core::hint::spin_loop();
+            }
+        }
+    }
+    let retired = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // Other checks sharing the ledger can only add drops: the comparison below cannot fail
+    // because of them.
+    let dropped_before = ledger.dropped();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    domain.retire(Box::new(SlowDrop {
+                        _object: Tracked::new(ledger, 0),
+                    }));
+                    retired.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+        for round in 0..rounds {
+            let before = retired.load(Ordering::SeqCst);
+            domain.barrier();
+            let dropped = ledger.dropped() - dropped_before;
+            if dropped < before {
+                stop.store(true, Ordering::Relaxed);
+                panic!(
+                    "barrier {round} returned with {} of the {before} objects retired before it \
+                     not yet dropped",
+                    before - dropped
+                );
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    domain.barrier();
 }
 
 /// A thread retires one object while other garbage is pending (so it waits in the thread's

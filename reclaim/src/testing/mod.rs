@@ -97,6 +97,18 @@ impl Ledger {
         self.created.load(Ordering::SeqCst)
     }
 
+    /// How many tracked objects were dropped so far.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::testing::{Ledger, Tracked};
+    /// static L: Ledger = Ledger::new();
+    /// drop(Tracked::new(&L, 1));
+    /// assert_eq!(L.dropped(), 1);
+    /// ```
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(Ordering::SeqCst)
+    }
+
     /// Panics unless every object created was dropped exactly once.
     ///
     /// ```

@@ -23,6 +23,12 @@ fn barrier_frees_other_live_threads_bags() {
 }
 
 #[test]
+fn barrier_waits_for_frees_running_on_other_threads() {
+    static LEDGER: Ledger = Ledger::new();
+    each_option(|domain| barrier_waits_for_frees_on_other_threads(domain, &LEDGER, 100));
+}
+
+#[test]
 fn a_quiet_thread_s_retire_is_freed_by_other_calls() {
     static LEDGER: Ledger = Ledger::new();
     each_option(|domain| {
