@@ -85,16 +85,18 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         // Release/Acquire pair.
         self.freeing.fetch_add(1, Ordering::Relaxed);
         drop(lock);
-        /// Withdraws the count, also when a destructor unwinds.
-        struct Freed<'a>(&'a crate::sync::AtomicUsize);
+        /// Withdraws the count, also when a destructor unwinds, and wakes a parked barrier.
+        struct Freed<'a>(&'a crate::sync::AtomicUsize, &'a crate::wait::Event);
         impl Drop for Freed<'_> {
             fn drop(&mut self) {
                 // D: Release pairs with B in `collect_waiting`: the frees happen before the
                 // barrier that sees the count drop returns.
-                self.0.fetch_sub(1, Ordering::Release);
+                if self.0.fetch_sub(1, Ordering::Release) == 1 {
+                    self.1.notify_all();
+                }
             }
         }
-        let _freed = Freed(&self.freeing);
+        let _freed = Freed(&self.freeing, &self.event);
         // SAFETY: `take_expired` popped only bags whose tags expired (the clock's contract).
         unsafe { self.sealed.free(expired) }
     }
@@ -249,12 +251,16 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
             self.wait_for(clock, latest, strategy);
         }
         // Bags that other collections took off the queue before this one got the lock may
-        // still be being freed; nobody can take more while the lock is held.
+        // still be being freed; nobody can take more while the lock is held. The wait follows
+        // the caller's strategy (a collector preempted mid-free must get a CPU back); the last
+        // one to finish notifies the event.
         // B: Acquire pairs with D: those frees happen before this returns. The
         // `core_barrier_skips_frees` mutant returns while they may still run.
         let wait_for_frees = crate::mutant!("core_barrier_skips_frees" => false, else true);
-        while wait_for_frees && self.freeing.load(Ordering::Acquire) != 0 {
-            crate::sync::spin_hint();
+        if wait_for_frees {
+            wait_until(&self.event, strategy, || {
+                self.freeing.load(Ordering::Acquire) == 0
+            });
         }
         // SAFETY: as above.
         let expired = unsafe { self.take_expired(clock) };
