@@ -85,8 +85,8 @@ pub fn barrier_reaches_live_threads<R: Reclaim>(domain: &R, ledger: &'static Led
     });
 }
 
-/// Two threads retire as fast as they can, so their own collections keep freeing batches after
-/// releasing the collection lock; meanwhile another thread runs `rounds` barriers. Each barrier
+/// Two threads retire steadily, so their own collections keep freeing batches after releasing
+/// the collection lock; meanwhile another thread runs `rounds` barriers. Each barrier
 /// must return only after every object retired before it began was dropped, including those
 /// another thread's collection took off the queue and is still freeing. The objects take a
 /// moment to drop, to widen that window.
@@ -126,11 +126,24 @@ pub fn barrier_waits_for_frees_on_other_threads<R: Reclaim>(
                         _object: Tracked::new(ledger, 0),
                     }));
                     retired.fetch_add(1, Ordering::SeqCst);
+                    // Retire more slowly than objects drop: writers that outrun their own
+                    // destructors make every collection larger than the last, and the
+                    // barriers' frees with them (a backlog no reclamation scheme can drain).
+                    for _ in 0..256 {
+                        core::hint::spin_loop();
+                    }
                 }
             });
         }
+        let mut last = 0;
         for round in 0..rounds {
+            // Let the writers retire (and collect) between barriers, so that every barrier
+            // meets their collections.
+            while retired.load(Ordering::SeqCst) < last + 256 {
+                std::thread::yield_now();
+            }
             let before = retired.load(Ordering::SeqCst);
+            last = before;
             domain.barrier();
             let dropped = ledger.dropped() - dropped_before;
             if dropped < before {
