@@ -45,7 +45,8 @@ fn run(mode: Mode, ledger: &'static Ledger) {
                 // Reader 0 uses an explicitly registered slot; the others use their thread's.
                 let reader = (r == 0).then(|| gus.register().unwrap());
                 let mut n = 0usize;
-                while !stop.load(Ordering::Relaxed) {
+                // At least one round, even when the writers finish before this thread runs.
+                while n == 0 || !stop.load(Ordering::Relaxed) {
                     let _section = match &reader {
                         Some(reader) => reader.enter(),
                         None => gus.enter(),

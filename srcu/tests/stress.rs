@@ -50,9 +50,11 @@ fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
             let (shared, stop, reads) = (&shared, &stop, &reads);
             s.spawn(move || {
                 let mut n = 0u64;
-                while !stop.load(Ordering::Relaxed) {
+                // At least one round, even when the writers finish before this thread runs;
+                // reader 0's first round goes through a token, so that one always does.
+                while n == 0 || !stop.load(Ordering::Relaxed) {
                     n += 1;
-                    if n % 64 == r as u64 {
+                    if (n - 1) % 64 == r as u64 {
                         let token = domain.read_lock_token();
                         let held = Held(shared.load(Ordering::Acquire));
                         if send.send((token, held)).is_err() {
