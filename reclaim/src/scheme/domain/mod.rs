@@ -69,9 +69,10 @@ use crate::sync::{AtomicU64, AtomicUsize};
 use crate::wait::Event;
 
 /// A thread steps the clock on every this-many bags it seals (see the module docs): about 64
-/// retires per thread with bags of 32. Stepping on every seal kept a third fewer objects
-/// waiting on the update-heavy hash map and cost up to a tenth of the stack's throughput;
-/// every fourth seal let more objects wait than crossbeam-epoch does (`docs/reclaim.md`).
+/// retires per thread with bags of 32. Stepping on every seal kept about a third fewer objects
+/// waiting on the update-heavy hash map, and ran that map at 4 threads a sixth slower; with
+/// bags of 64, every fourth seal let 2.2-3.3x crossbeam-epoch's objects wait
+/// (`docs/reclaim.md`).
 pub const STEP_EVERY: u32 = 2;
 
 /// The same, for clocks whose steps cost a `membarrier` ([`Clock::heavy_steps`]): about 512
@@ -413,8 +414,8 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
 
     /// Steps the clock when this seal calls for it, then collects if the frontier moved. When
     /// the sealing thread is inside a read section of this domain and the scheme runs deferred
-    /// work at section exit ([`Clock::defers_to_exit`]), the step waits for that exit instead:
-    /// a step taken inside a section cannot end the grace period that section holds back.
+    /// work at section exit ([`Clock::defers_to_exit`]), the collection, and the step unless
+    /// under pressure, wait for that exit instead (see the module docs).
     pub(super) fn after_seal<C: Clock<Tag = T>>(
         &self,
         clock: &C,
@@ -450,8 +451,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         self.enforce_limit(clock, owner);
         if pressure && seals.is_multiple_of(YIELD_EVERY) {
             // A reader preempted inside its section may be waiting for this CPU: give it away
-            // now and then. On every seal it cost the Treiber stack 3-4x its throughput at 4
-            // threads on 2 cores; never, a third more peak memory on the 4-thread map.
+            // now and then. Measured with bags of 8: on every seal it cost the Treiber stack
+            // 3-4x its throughput at 4 threads on 2 cores; never, a third more peak memory on
+            // the 4-thread map.
             #[cfg(all(feature = "std", not(loom)))]
             std::thread::yield_now();
         }
