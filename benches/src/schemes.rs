@@ -74,17 +74,19 @@ macro_rules! registered {
 /// ```
 pub fn for_each_scheme(v: &mut impl SchemeVisitor) {
     for (flavor, choice) in SRCU_CONFIGS {
-        let registered = registered!(Srcu::with_options(flavor, choice));
+        let registered = registered!(Srcu::with_options(
+            srcu::Options::DEFAULT.flavor(flavor).slots(choice)
+        ));
         v.visit(
             &srcu(flavor, choice).with_direct_read_side(REGISTERED, registered),
-            move || Srcu::with_options(flavor, choice),
+            move || Srcu::with_options(srcu::Options::DEFAULT.flavor(flavor).slots(choice)),
         );
     }
     for mode in GUS_MODES {
-        let registered = registered!(Gus::with_mode(mode));
+        let registered = registered!(Gus::with_options(gus::Options::DEFAULT.mode(mode)));
         v.visit(
             &gus(mode).with_direct_read_side(REGISTERED, registered),
-            move || Gus::with_mode(mode),
+            move || Gus::with_options(gus::Options::DEFAULT.mode(mode)),
         );
     }
     let registered = registered!(Epoch::new());
@@ -428,7 +430,7 @@ fn flavor_word(flavor: Flavor) -> &'static str {
 /// assert_eq!((s.id.as_str(), s.name.as_str()), ("srcu-fenced-cpu", "SRCU fenced/cpu"));
 /// ```
 pub fn srcu(flavor: Flavor, choice: SlotChoice) -> Scheme {
-    let active = Srcu::with_options(flavor, choice).flavor();
+    let active = Srcu::with_options(srcu::Options::DEFAULT.flavor(flavor).slots(choice)).flavor();
     let slots = match choice {
         SlotChoice::Thread => "thread",
         SlotChoice::Cpu => "cpu",
@@ -456,7 +458,7 @@ fn mode_words(mode: Mode) -> (String, String) {
 /// assert_eq!((s.id.as_str(), s.name.as_str()), ("gus-deferred8", "GUS deferred(8)"));
 /// ```
 pub fn gus(mode: Mode) -> Scheme {
-    let active = Gus::with_mode(mode).mode();
+    let active = Gus::with_options(gus::Options::DEFAULT.mode(mode)).mode();
     let (id, asked) = mode_words(mode);
     let mut name = format!("GUS {asked}");
     if active != mode {

@@ -17,7 +17,8 @@ mod common;
 
 use common::OwnedSlot;
 use criterion::{Criterion, criterion_group, criterion_main};
-use gracepoint_epoch::{Epoch, Reclaim};
+use gracepoint::Reclaim;
+use gracepoint_epoch::Epoch;
 use std::cell::Cell;
 use std::hint::black_box;
 use std::time::Duration;

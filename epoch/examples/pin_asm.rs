@@ -22,7 +22,7 @@ pub fn asm_pin_default() {
 #[inline(never)]
 #[unsafe(no_mangle)]
 pub fn asm_pin_trait() {
-    drop(black_box(gracepoint_epoch::Reclaim::enter(
+    drop(black_box(gracepoint::Reclaim::enter(
         gracepoint_epoch::default_domain(),
     )));
 }

@@ -13,7 +13,7 @@
 mod common;
 
 use common::OwnedSlot;
-use gracepoint_epoch::Reclaim;
+use gracepoint::Reclaim;
 use std::hint::black_box;
 use std::sync::atomic::Ordering;
 use std::time::Instant;

@@ -6,11 +6,14 @@
 //! wait for every section that began before them ([`Epoch::synchronize`]), or poll for that
 //! without blocking ([`Epoch::start_poll`], [`Epoch::poll`]).
 //!
+//! Most users reach this crate as `gracepoint::epoch`; it has the same names and methods as
+//! `gracepoint::srcu` and `gracepoint::gus`, so switching schemes changes a type name.
+//!
 //! # When to pick it
 //! - Short, non-blocking read sections on many threads: the read side is the classic epoch pin,
 //!   and a nested pin costs a counter.
 //! - You come from `crossbeam-epoch` and want the same model with bounded per-thread state
-//!   (one 256-byte slot per thread per domain, no allocation per thread), pins that never scan
+//!   (one 128-byte slot per thread per domain, no allocation per thread), pins that never scan
 //!   other threads, grace-period cookies, domains that free everything when dropped, and a
 //!   `no_std` build with static domains and no allocator.
 //! - Readers that may block or sleep inside a section hold back every grace period of the
@@ -18,8 +21,7 @@
 //!
 //! # Example
 //! ```
-//! # #[cfg(feature = "std")] {
-//! use gracepoint_epoch::Epoch;
+//! use gracepoint::epoch::Epoch;
 //! use std::sync::atomic::{AtomicPtr, Ordering};
 //!
 //! static DOMAIN: Epoch = Epoch::new();
@@ -36,7 +38,6 @@
 //! DOMAIN.retire(unsafe { Box::from_raw(old) });
 //! DOMAIN.barrier();
 //! # unsafe { drop(Box::from_raw(shared.load(Ordering::Relaxed))) };
-//! # }
 //! ```
 //!
 //! # The invariant
@@ -69,8 +70,7 @@
 //! # The wrap
 //! The global epoch is a `u64` counting in steps of two, so it wraps after 2⁶³ advances (three
 //! centuries at one advance per nanosecond). The scan only compares for equality, which is
-//! wrap-safe. Tags and cookies are compared by the sign of their wrapping difference
-//! ([`reclaim::scheme::seq::Sequence`]), which is right while the two are less than 2⁶² epochs
+//! wrap-safe. Tags and cookies are compared by the sign of their wrapping difference, which is right while the two are less than 2⁶² epochs
 //! apart. Test builds with `--cfg reclaim_near_wrap` start the global epoch 500 advances below
 //! the wrap, so that every comparison in the test suite also runs across it.
 //!
@@ -87,19 +87,20 @@
 //! # Amortised advances
 //! Pins never scan other threads and never collect (crossbeam-epoch's pin scans every
 //! registered thread every 128 pins). Advances are attempted by retires (every few sealed bags,
-//! and on every one while more than [`reclaim::scheme::domain::PRESSURE_OBJECTS`] objects
-//! wait), by [`Epoch::poll`], [`Epoch::start_poll`], and by waits between pauses. One attempt
+//! and on every one while many objects wait), by [`Epoch::poll`], [`Epoch::start_poll`], and
+//! by waits between pauses. One attempt
 //! scans the slots in use: the slot array only scans up to its high-water mark, and a thread's
 //! slot is reused by the next thread after it exits, so that is the number of threads alive at
 //! once, not the number that ever pinned.
 //!
 //! # Features
-//! - `std` (default): a slot per thread found with one thread-local load, [`Epoch::pin`],
-//!   parking waits, the [`Reclaim`] impl, [`default_domain`]. Implies `alloc`.
+//! - `std` (default): a slot per thread found with one thread-local load, parking waits,
+//!   [`default_domain`] and [`pin`]. Implies `alloc`.
 //! - `alloc`: boxed [`retire`](Epoch::retire) and [`call`](Epoch::call), growable slot arrays.
 //! - neither: a fixed inline slot array ([`Epoch::new_fixed`]); readers
-//!   [`register`](Epoch::register) for a slot, spin waiting, raw retire
-//!   ([`Epoch::retire_raw`], [`EpochReader::retire_raw`]).
+//!   [`register`](Epoch::register) for a slot (or each [`enter`](Epoch::enter) claims a free
+//!   one for its section), spin waiting, raw retire ([`Epoch::retire_raw`],
+//!   [`EpochReader::retire_raw`]).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -108,46 +109,35 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
-mod advance;
-mod pin;
-mod retire;
+mod clock;
+mod reader;
 
-pub use advance::Cookie;
-pub use pin::{EpochGuard, EpochReader};
-pub use reclaim::wait::{Spin, WaitStrategy};
-pub use reclaim::{Reclaim, SlotsFull, Stats};
+pub use clock::Cookie;
+pub use reader::{EpochGuard, EpochReader};
 
+use clock::EpochClock;
 use crossbeam_utils::CachePadded;
 use reclaim::scheme::Core;
 use reclaim::scheme::slots::SlotState;
-use reclaim::sync::{AtomicU64, OwnerCell};
+use reclaim::sync::{AtomicU64, Ordering};
 
 /// Bit 0 of a slot word: set while the slot's reader is pinned.
 const PINNED: u64 = 1;
 /// One epoch, in the units of the global epoch and of slot words.
 const STEP: u64 = 2;
 
-/// One reader slot: the epoch its reader pinned at, with [`PINNED`], in one word, and how many
-/// more guards than the outermost the owner holds on it.
+/// One reader slot: the epoch its reader pinned at, with [`PINNED`], in one word. (The core's
+/// slot adds the nesting depth and the slot's retire bag.)
 pub(crate) struct EpochSlot {
-    /// `epoch | PINNED` while pinned; 0 when not. Written only by the owner.
+    /// `epoch | PINNED` while pinned; 0 when not. Written only by the owner, and only by the
+    /// outermost pin and the last unpin.
     pub(crate) word: AtomicU64,
-    /// Owner-only: guards alive on this slot besides the outermost one (so the depth is
-    /// `word & PINNED` plus this). Only the outermost pin and the last unpin touch `word`;
-    /// nested ones touch only this.
-    pub(crate) nested: OwnerCell<usize>,
 }
 
 impl SlotState for EpochSlot {
     reclaim::idle_slot!(EpochSlot {
         word: AtomicU64::new(0),
-        nested: OwnerCell::new(0),
     });
-
-    unsafe fn owner_in_section(&self) -> bool {
-        // Only the owner writes `word`, so its own relaxed load is exact.
-        self.word.load(reclaim::sync::Ordering::Relaxed) & PINNED != 0
-    }
 }
 
 /// The bytes a domain keeps per reader (per thread, with `std`): one cache-padded slot holding
@@ -155,7 +145,7 @@ impl SlotState for EpochSlot {
 /// allocates nothing when it joins a domain; the slot comes from the domain's array.
 ///
 /// ```
-/// assert!(gracepoint_epoch::SLOT_BYTES <= 256);
+/// assert!(gracepoint::epoch::SLOT_BYTES <= 256);
 /// ```
 pub const SLOT_BYTES: usize =
     core::mem::size_of::<CachePadded<reclaim::scheme::slots::Slot<EpochSlot>>>();
@@ -165,24 +155,49 @@ pub const SLOT_BYTES: usize =
 #[cfg(not(loom))]
 const _: () = assert!(SLOT_BYTES <= 256, "a reader slot outgrew 256 bytes");
 
+/// How an [`Epoch`] domain is built. Epochs have no options yet; the type is here so that code
+/// written for one scheme's `with_options` reads the same on every scheme.
+///
+/// ```
+/// use gracepoint::epoch::{Epoch, Options};
+/// let domain = Epoch::with_options(Options::DEFAULT);
+/// assert_eq!(Options::default(), Options::DEFAULT);
+/// drop(domain.enter());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Options {}
+
+/// The default options.
+///
+/// ```
+/// assert_eq!(gracepoint::epoch::Options::DEFAULT, Default::default());
+/// ```
+impl Options {
+    /// The only options there are.
+    ///
+    /// ```
+    /// static DOMAIN: gracepoint::epoch::Epoch = gracepoint::epoch::Epoch::with_options(gracepoint::epoch::Options::DEFAULT);
+    /// drop(DOMAIN.enter());
+    /// ```
+    pub const DEFAULT: Options = Options {};
+}
+
 /// An epoch domain with `N` reader slots inline (and more on demand with `alloc`).
 ///
 /// `Epoch` (that is, `Epoch<0>`) keeps every slot in growable segments and needs `alloc`; a
 /// domain with inline slots, `Epoch<N>`, can live in a `static` with no allocator at all.
-///
 /// Dropping a domain frees everything still retired in it.
 ///
 /// ```
-/// use gracepoint_epoch::Epoch;
+/// use gracepoint::epoch::Epoch;
 /// static FIXED: Epoch<4> = Epoch::new_fixed();
 /// let reader = FIXED.register().unwrap();
 /// drop(reader.pin());
-/// FIXED.synchronize_with(&mut gracepoint_epoch::Spin);
+/// FIXED.synchronize_with(&mut gracepoint::wait::Spin);
 /// ```
 pub struct Epoch<const N: usize = 0> {
-    /// The global epoch, in units of [`STEP`]: read by every pin, written by advances only.
-    global: CachePadded<AtomicU64>,
-    core: Core<EpochSlot, Cookie, N>,
+    pub(crate) core: Core<EpochClock, N>,
 }
 
 impl<const N: usize> core::fmt::Debug for Epoch<N> {
@@ -195,90 +210,57 @@ impl<const N: usize> core::fmt::Debug for Epoch<N> {
     }
 }
 
-#[cfg(feature = "alloc")]
-impl Default for Epoch<0> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// Domains whose reader slots all live in growable segments (with `alloc`).
+/// The global epoch, and one attempt to advance it by hand.
 ///
 /// ```
-/// # #[cfg(feature = "alloc")] {
-/// let domain = gracepoint_epoch::Epoch::new();
-/// let readers: Vec<_> = (0..100).map(|_| domain.register().unwrap()).collect();
-/// assert_eq!(readers.len(), 100); // no fixed capacity: slots grow as readers come
-/// # }
-/// ```
-#[cfg(feature = "alloc")]
-impl Epoch<0> {
-    reclaim::const_fn_unless_loom! {
-        /// A domain whose slots all live in growable segments. `const`, so it can initialise a
-        /// `static`; it allocates nothing until a thread first pins or retires.
-        ///
-        /// ```
-        /// static DOMAIN: gracepoint_epoch::Epoch = gracepoint_epoch::Epoch::new();
-        /// let reader = DOMAIN.register().unwrap();
-        /// drop(reader.pin());
-        /// DOMAIN.synchronize();
-        /// ```
-        pub fn new() -> Self {
-            Self::new_fixed()
-        }
-    }
-}
-
-/// Domains with `N` inline slots (buildable in a `static` without an allocator), and the
-/// domain's statistics.
-///
-/// ```
-/// static DOMAIN: gracepoint_epoch::Epoch<2> = gracepoint_epoch::Epoch::new_fixed();
+/// static DOMAIN: gracepoint::epoch::Epoch<2> = gracepoint::epoch::Epoch::new_fixed();
 /// let before = DOMAIN.stats();
 /// assert!(DOMAIN.try_advance());
 /// assert_eq!(DOMAIN.stats().grace_periods, before.grace_periods + 1); // advances, for epochs
 /// ```
 impl<const N: usize> Epoch<N> {
     reclaim::const_fn_unless_loom! {
-        /// A domain with `N` inline reader slots: with no allocator (no `alloc` feature), the
-        /// constructor for `static` domains; readers take a slot with
-        /// [`register`](Epoch::register), and a full array gives [`SlotsFull`]. With `alloc`,
-        /// slots past `N` are allocated on demand.
-        ///
-        /// ```
-        /// static DOMAIN: gracepoint_epoch::Epoch<2> = gracepoint_epoch::Epoch::new_fixed();
-        /// let reader = DOMAIN.register().unwrap();
-        /// drop(reader.pin());
-        /// ```
-        pub fn new_fixed() -> Self {
+        fn from_options(options: Options) -> Self {
+            let _ = options;
             Self {
-                global: CachePadded::new(AtomicU64::new(advance::START)),
-                core: Core::new(),
+                core: Core::new(EpochClock::new()),
             }
         }
     }
 
-    /// Epoch advances so far, and objects (and bytes) still waiting to be freed.
+    /// The current global epoch. It counts modulo 2⁶³, from 0 (or, in test builds with
+    /// `--cfg reclaim_near_wrap`, from just below the wrap).
     ///
     /// ```
-    /// # #[cfg(feature = "alloc")] {
-    /// let domain = gracepoint_epoch::Epoch::new();
-    /// domain.retire(Box::new(5u64));
-    /// domain.barrier();
-    /// let stats = domain.stats();
-    /// assert_eq!(stats.pending, 0);
-    /// assert!(stats.grace_periods >= 2);
-    /// # }
+    /// let domain = gracepoint::epoch::Epoch::<2>::new_fixed();
+    /// let before = domain.epoch();
+    /// assert!(domain.try_advance());
+    /// assert_eq!(domain.epoch(), before.wrapping_add(1));
     /// ```
-    pub fn stats(&self) -> Stats {
-        let pending = self.core.pending();
-        Stats::new(self.advances(), pending.objects, pending.bytes)
+    pub fn epoch(&self) -> u64 {
+        self.core.clock().global.load(Ordering::Relaxed) / STEP
     }
 
-    /// This domain's identity for the debug-build misuse checks.
-    #[inline(always)]
-    fn addr(&self) -> usize {
-        self.core.addr()
+    /// Makes one attempt to move the global epoch from `e` to `e + 1`: it succeeds when every
+    /// pinned slot is at `e` (or another thread advanced from `e` meanwhile, which it reports as
+    /// a failure). Never waits; costs one pass over the slots in use. Returns whether this call
+    /// advanced the epoch.
+    ///
+    /// ```
+    /// let domain = gracepoint::epoch::Epoch::<2>::new_fixed();
+    /// let reader = domain.register().unwrap();
+    /// let guard = reader.pin();
+    /// assert!(domain.try_advance()); // the reader is at the current epoch
+    /// assert!(!domain.try_advance()); // now it is one behind, and holds the epoch back
+    /// drop(guard);
+    /// assert!(domain.try_advance());
+    /// ```
+    pub fn try_advance(&self) -> bool {
+        let advanced = self.core.clock().try_advance(self.core.slots());
+        if advanced {
+            self.core.event().notify_all();
+        }
+        advanced
     }
 }
 
@@ -290,9 +272,9 @@ impl<const N: usize> Epoch<N> {
 /// not at all).
 ///
 /// ```
-/// let guard = gracepoint_epoch::default_domain().pin();
+/// let guard = gracepoint::epoch::default_domain().pin();
 /// drop(guard);
-/// gracepoint_epoch::default_domain().retire(Box::new([0u8; 32]));
+/// gracepoint::epoch::default_domain().retire(Box::new([0u8; 32]));
 /// ```
 #[cfg(all(feature = "std", not(loom)))]
 pub fn default_domain() -> &'static Epoch {
@@ -300,12 +282,12 @@ pub fn default_domain() -> &'static Epoch {
     &DEFAULT
 }
 
-/// Pins the [`default_domain`]: `gracepoint_epoch::pin()` where crossbeam users wrote
+/// Pins the [`default_domain`]: `gracepoint::epoch::pin()` where crossbeam users wrote
 /// `crossbeam_epoch::pin()`.
 ///
 /// ```
-/// let guard = gracepoint_epoch::pin();
-/// assert!(gracepoint_epoch::default_domain().is_pinned());
+/// let guard = gracepoint::epoch::pin();
+/// assert!(gracepoint::epoch::default_domain().is_pinned());
 /// drop(guard);
 /// ```
 #[cfg(all(feature = "std", not(loom)))]
@@ -314,43 +296,13 @@ pub fn pin() -> EpochGuard<'static> {
     default_domain().pin()
 }
 
-// SAFETY: `synchronize` returns, and retired objects are freed, only once the global epoch has
-// moved two steps past the tag read after the caller's updates (see the crate docs for why that
-// covers every section that began before), or when the domain drops.
-#[cfg(feature = "std")]
-unsafe impl<const N: usize> Reclaim for Epoch<N> {
-    type Guard<'a> = EpochGuard<'a, N>;
-    type Cookie = Cookie;
-
-    #[inline]
-    fn enter(&self) -> EpochGuard<'_, N> {
-        Epoch::enter(self)
-    }
-
-    fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
-        Epoch::retire(self, boxed)
-    }
-
-    unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
-        // SAFETY: the caller's promise is the one `Epoch::retire_raw` asks for.
-        unsafe { Epoch::retire_raw(self, ptr, free) }
-    }
-
-    fn synchronize(&self) {
-        Epoch::synchronize(self)
-    }
-
-    fn barrier(&self) {
-        Epoch::barrier(self)
-    }
-
-    fn start_poll(&self) -> Cookie {
-        Epoch::start_poll(self)
-    }
-
-    fn poll(&self, cookie: &Cookie) -> bool {
-        Epoch::poll(self, *cookie)
-    }
+reclaim::domain_front! {
+    path: "gracepoint::epoch",
+    domain: Epoch,
+    guard: EpochGuard,
+    reader: EpochReader,
+    cookie: Cookie,
+    options: Options,
 }
 
 #[cfg(all(test, not(loom)))]

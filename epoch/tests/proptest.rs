@@ -164,7 +164,7 @@ fn check(domain: &Epoch<4>, ops: &[Op]) -> Result<(), TestCaseError> {
                 let (cookie, cookie_epoch, held) = &cookies[j % cookies.len()];
                 let expected =
                     model.done(*cookie_epoch) || (model.advance() && model.done(*cookie_epoch));
-                let done = domain.poll(*cookie);
+                let done = domain.poll(cookie);
                 prop_assert_eq!(done, expected, "poll disagrees with the model");
                 if done {
                     let open = model.open_sections();
@@ -181,7 +181,7 @@ fn check(domain: &Epoch<4>, ops: &[Op]) -> Result<(), TestCaseError> {
                 model.epoch = domain.epoch();
                 for (cookie, _, _) in &cookies {
                     prop_assert!(
-                        domain.poll(*cookie),
+                        domain.poll(cookie),
                         "synchronize left an older cookie pending"
                     );
                 }
@@ -223,7 +223,7 @@ fn check(domain: &Epoch<4>, ops: &[Op]) -> Result<(), TestCaseError> {
     );
     domain.synchronize();
     for (cookie, _, _) in &cookies {
-        prop_assert!(domain.poll(*cookie));
+        prop_assert!(domain.poll(cookie));
     }
     Ok(())
 }

@@ -84,7 +84,7 @@ fn run<const N: usize>(domain: Epoch<N>, ledger: &'static Ledger) {
                             }
                             _ => {
                                 let cookie = domain.start_poll();
-                                while !domain.poll(cookie) {
+                                while !domain.poll(&cookie) {
                                     std::thread::yield_now();
                                 }
                                 drop(old);

@@ -21,7 +21,7 @@ fn main() {
         let unlinked = Box::new([0u8; 256]);
         let cookie = domain.start_poll();
         let mut polls = 0;
-        while !domain.poll(cookie) {
+        while !domain.poll(&cookie) {
             polls += 1;
             if polls == 10 {
                 // The reader that began before the cookie is still inside: let it go.

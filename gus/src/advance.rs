@@ -21,40 +21,31 @@
 //! back, never deadlocks on the bound, and the clock still never passes it (apart from the
 //! one increment each advancer that passed the check before another's `fetch_add` may add).
 
-use crate::domain::{Gus, Mode};
-use crate::goal::{Goal, within};
+use crate::Mode;
+use crate::clock::{GusClock, ReaderSlot};
+use crate::goal::{Cookie, Seq, within};
 use crate::stats::Count;
+use reclaim::scheme::slots::Slots;
 use reclaim::sync::{Ordering, fence};
 
-impl<const N: usize> Gus<N> {
-    /// Returns a goal that passes once every section that began before this call has ended:
-    /// memory unlinked before the call may then be freed or reused. Never waits.
-    ///
-    /// What drives the goal: in the default mode the advance itself moves the write clock, and
-    /// the next poll that scans can pass it. In the deferred and lazy modes the goal usually
-    /// lies ahead of the write clock ([`current`](Gus::current)), and polls move the clock to
-    /// it (see [`poll`](Gus::poll)).
-    ///
-    /// ```
-    /// let gus = gracepoint_gus::Gus::new();
-    /// let first = gus.advance();
-    /// let second = gus.advance();
-    /// assert_eq!(second.seq(), first.seq().wrapping_add(gracepoint_gus::INCR));
-    /// assert!(gus.poll(second));
-    /// ```
-    pub fn advance(&self) -> Goal {
-        self.count(Count::Advances);
+impl GusClock {
+    /// A goal that passes once every section that began before this call has ended (see the
+    /// module docs for the three modes). Never waits.
+    pub(crate) fn advance<const N: usize>(&self, slots: &Slots<ReaderSlot, N>) -> Cookie {
+        self.count(slots, Count::Advances);
         match self.wr.mode {
-            Mode::Deferred(every) if !self.deferred_turn(every) => self.goal_ahead(self.wr.incr),
+            Mode::Deferred(every) if !self.deferred_turn(slots, every) => {
+                self.goal_ahead(self.wr.incr)
+            }
             Mode::Lazy if self.lazy_active() => self.goal_ahead(2 * self.wr.incr),
             _ => self.shared_advance(),
         }
     }
 
     /// Deferred mode: true on the calls (one in `every` per thread) that write the clock.
-    fn deferred_turn(&self, every: u32) -> bool {
+    fn deferred_turn<const N: usize>(&self, slots: &Slots<ReaderSlot, N>, every: u32) -> bool {
         #[cfg(feature = "std")]
-        if let Ok(owner) = self.core.slots().mine() {
+        if let Ok(owner) = slots.mine() {
             let deferred = &owner.state().deferred;
             // SAFETY: `Owned` proves this thread owns the slot.
             let calls = unsafe { deferred.get() } + 1;
@@ -63,13 +54,14 @@ impl<const N: usize> Gus<N> {
             unsafe { deferred.set(if turn { 0 } else { calls }) };
             return turn;
         }
+        let _ = slots;
         let calls = self.writer.deferred.fetch_add(1, Ordering::Relaxed);
         calls.wrapping_add(1).is_multiple_of(every)
     }
 
     /// The default mode's advance: one `fetch_add` on the shared clock, unless that would pass
     /// the distance bound.
-    fn shared_advance(&self) -> Goal {
+    fn shared_advance(&self) -> Cookie {
         // A: orders the caller's unlink before the clock value it reads or writes. Pairs with
         // E: a reader that loads the new value (or a later one) sees the unlink.
         fence(Ordering::SeqCst);
@@ -79,9 +71,9 @@ impl<const N: usize> Gus<N> {
         if !within(next, self.rd.seq.load(Ordering::Relaxed), self.wr.max_delta) {
             // The bound: leave the clock alone; a poll moves it here once the read clock
             // has caught up (see the module docs).
-            return Goal(next);
+            return Cookie(next);
         }
-        Goal(
+        Cookie(
             self.wr
                 .seq
                 .fetch_add(incr, Ordering::Relaxed)
@@ -90,11 +82,11 @@ impl<const N: usize> Gus<N> {
     }
 
     /// A goal `ahead` of the clock, which stays where it is (deferred and lazy modes).
-    fn goal_ahead(&self, ahead: crate::Seq) -> Goal {
+    pub(crate) fn goal_ahead(&self, ahead: Seq) -> Cookie {
         // A: as in `shared_advance`. The clock is written later, by the poll that moves it up
         // to this goal, and that write comes after this load in the clock's order; so a
         // reader that loads the goal's value still sees the caller's unlink.
         fence(Ordering::SeqCst);
-        Goal(self.wr.seq.load(Ordering::Relaxed).wrapping_add(ahead))
+        Cookie(self.wr.seq.load(Ordering::Relaxed).wrapping_add(ahead))
     }
 }

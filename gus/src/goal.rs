@@ -19,22 +19,10 @@ use reclaim::scheme::seq::Sequence;
 
 /// A clock value: `u64` where the target has 64-bit atomics, `u32` otherwise or in a build with
 /// `--cfg reclaim_seq32`.
-///
-/// ```
-/// let goal = gracepoint_gus::Gus::new().advance();
-/// let value: gracepoint_gus::Seq = goal.seq();
-/// assert_eq!(value % 2, 1);
-/// ```
 #[cfg(all(target_has_atomic = "64", not(reclaim_seq32)))]
 pub type Seq = u64;
 /// A clock value: `u64` where the target has 64-bit atomics, `u32` otherwise or in a build with
 /// `--cfg reclaim_seq32`.
-///
-/// ```
-/// let goal = gracepoint_gus::Gus::new().advance();
-/// let value: gracepoint_gus::Seq = goal.seq();
-/// assert_eq!(value % 2, 1);
-/// ```
 #[cfg(not(all(target_has_atomic = "64", not(reclaim_seq32))))]
 pub type Seq = u32;
 
@@ -48,12 +36,6 @@ pub(crate) const IDLE: Seq = 0;
 
 /// How far one advance moves the write clock: 2, or a ten-thousandth of the space (rounded to
 /// an even number) with `--cfg reclaim_near_wrap`. Even, so clock values stay odd.
-///
-/// ```
-/// let gus = gracepoint_gus::Gus::new();
-/// let before = gus.current();
-/// assert_eq!(gus.advance().seq(), before.seq().wrapping_add(gracepoint_gus::INCR));
-/// ```
 pub const INCR: Seq = if cfg!(reclaim_near_wrap) {
     (Seq::MAX / 10_000) & !1
 } else {
@@ -62,10 +44,6 @@ pub const INCR: Seq = if cfg!(reclaim_near_wrap) {
 
 /// Where every domain's clocks start: 1, or 16 increments below the wrap point with
 /// `--cfg reclaim_near_wrap`.
-///
-/// ```
-/// assert_eq!(gracepoint_gus::Gus::new().current().seq(), gracepoint_gus::START);
-/// ```
 pub const START: Seq = if cfg!(reclaim_near_wrap) {
     Seq::MAX.wrapping_sub(16 * INCR) | 1
 } else {
@@ -78,40 +56,40 @@ pub const START: Seq = if cfg!(reclaim_near_wrap) {
 /// A quarter, as in FreeBSD, rather than the half that comparisons allow: goals may lie two
 /// increments past the write clock, concurrent advancers may each pass the check before they
 /// add, and a goal kept after it passed must go on comparing as passed for a while.
-///
-/// ```
-/// assert!(gracepoint_gus::MAX_DELTA >= 32 * gracepoint_gus::INCR);
-/// ```
-pub const MAX_DELTA: Seq = if cfg!(reclaim_near_wrap) {
+pub(crate) const MAX_DELTA: Seq = if cfg!(reclaim_near_wrap) {
     32 * INCR
 } else {
     <Seq as Sequence>::HALF / 2
 };
 
-/// A point on a domain's write clock: memory unlinked before the [`advance`](crate::Gus::advance)
-/// that returned it may be freed or reused once [`poll`](crate::Gus::poll) says it has passed.
+/// A point on a domain's write clock, and the cookie of GUS's polled grace periods: memory
+/// unlinked before the [`advance`](crate::Gus::advance) (or `start_poll`, `get_state`) that
+/// returned it may be freed or reused once [`poll`](crate::Gus::poll) says it has passed.
 ///
-/// A goal means something only to the domain that issued it. Goals are compared with wrapping
-/// arithmetic, never with `<`: use [`Gus::poll`](crate::Gus::poll) to ask about one.
+/// A cookie means something only to the domain that issued it. Cookies are compared with
+/// wrapping arithmetic, never with `<`: ask the domain about one.
 ///
 /// ```
-/// let gus = gracepoint_gus::Gus::new();
-/// let goal: gracepoint_gus::Goal = gus.advance();
-/// gus.wait(goal);
-/// assert!(gus.poll(goal));
+/// let gus = gracepoint::gus::Gus::new();
+/// let cookie: gracepoint::gus::Cookie = gus.advance();
+/// gus.wait(&cookie);
+/// assert!(gus.poll(&cookie));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Goal(pub(crate) Seq);
+pub struct Cookie(pub(crate) Seq);
 
-impl Goal {
-    /// The clock value this goal names (odd; wraps).
-    ///
-    /// ```
-    /// let gus = gracepoint_gus::Gus::new();
-    /// let goal = gus.advance();
-    /// assert_eq!(goal.seq(), gus.current().seq());
-    /// ```
-    pub const fn seq(self) -> Seq {
+/// GUS's (and FreeBSD's) name for a [`Cookie`]: the goal an advance hands out.
+///
+/// ```
+/// let goal: gracepoint::gus::Goal = gracepoint::gus::Gus::new().advance();
+/// # let _ = goal;
+/// ```
+pub type Goal = Cookie;
+
+impl Cookie {
+    /// The clock value this cookie names (for the unit tests).
+    #[cfg(test)]
+    pub(crate) fn seq(self) -> Seq {
         self.0
     }
 

@@ -79,74 +79,48 @@
 //! another poller's increment raced with the advance. A goal further ahead than any advance
 //! hands out was held while the clocks wrapped, and has passed (FreeBSD does the same).
 
-use crate::domain::Gus;
-use crate::goal::{Goal, IDLE, Seq, within};
+use crate::clock::{GusClock, ReaderSlot};
+use crate::goal::{Cookie, IDLE, Seq, within};
 use crate::stats::Count;
 use reclaim::scheme::seq::Sequence;
+use reclaim::scheme::slots::Slots;
 use reclaim::sync::{Ordering, fence};
-use reclaim::wait::{WaitStrategy, wait_until};
 
-impl<const N: usize> Gus<N> {
-    /// True once `goal` has passed: every section that began before the advance that returned
-    /// it has ended. Never waits, and never reports a goal passed early.
-    ///
-    /// What it costs: once the read clock covers the goal, one load and one compare. Otherwise
-    /// the poll scans the reader slots (a `fence(SeqCst)` and one load per slot) and raises the
-    /// read clock as far as the readers allow; a failed poll costs that scan, and in
-    /// [`Mode::Lazy`](crate::Mode::Lazy) one `membarrier(PRIVATE_EXPEDITED)` before it (about
-    /// half a microsecond, more while readers run).
-    ///
-    /// What drives the goal: the poll itself. A default-mode goal is on the clock already; a
-    /// deferred goal one increment ahead is moved onto it by the poll; a lazy goal two
-    /// increments ahead moves one increment per scanning poll, so it passes on the third poll
-    /// at the earliest.
-    ///
-    /// A goal handed to another thread must travel with synchronization (a channel, a lock),
-    /// as any data does.
-    ///
-    /// ```
-    /// let gus = gracepoint_gus::Gus::new();
-    /// let reader = gus.register().unwrap();
-    /// let section = reader.enter();
-    /// let goal = gus.advance();
-    /// assert!(!gus.poll(goal));
-    /// drop(section);
-    /// assert!(gus.poll(goal));
-    /// ```
-    #[inline]
-    pub fn poll(&self, goal: Goal) -> bool {
-        self.passed(goal) || self.poll_slow(goal)
-    }
-
+impl GusClock {
     /// The fast path: the read clock already covers `goal`.
     #[inline(always)]
-    fn passed(&self, goal: Goal) -> bool {
+    pub(crate) fn passed(&self, goal: Cookie) -> bool {
         let r0 = self.rd.seq.load(Ordering::Relaxed);
         // R: pairs with the release compare-and-swap that published `r0`.
         fence(Ordering::Acquire);
         goal.le(r0)
     }
 
+    /// A poll past the fast path: counted, then a scan toward `goal`.
     #[inline(never)]
-    fn poll_slow(&self, goal: Goal) -> bool {
-        self.count(Count::Polls);
-        let passed = self.scan_toward(goal);
+    pub(crate) fn poll_slow<const N: usize>(
+        &self,
+        slots: &Slots<ReaderSlot, N>,
+        goal: Cookie,
+    ) -> bool {
+        self.count(slots, Count::Polls);
+        let passed = self.scan_toward(slots, goal);
         if !passed {
-            self.count(Count::FailedPolls);
+            self.count(slots, Count::FailedPolls);
         }
         passed
     }
 
     /// Moves the clock toward the newest goal the retire path waits for: the clock's step.
-    pub(crate) fn step(&self) {
+    pub(crate) fn step_to_wanted<const N: usize>(&self, slots: &Slots<ReaderSlot, N>) {
         let wanted = self.writer.wanted.load(Ordering::Relaxed);
-        if wanted != IDLE {
-            self.poll(Goal(wanted));
+        if wanted != IDLE && !self.passed(Cookie(wanted)) {
+            self.poll_slow(slots, Cookie(wanted));
         }
     }
 
     /// Everything past the fast path: move the clock to a goal ahead of it, scan, raise.
-    fn scan_toward(&self, goal: Goal) -> bool {
+    fn scan_toward<const N: usize>(&self, slots: &Slots<ReaderSlot, N>, goal: Cookie) -> bool {
         let r0 = self.rd.seq.load(Ordering::Relaxed);
         // R: pairs with the release compare-and-swap that published `r0`: what that scan
         // acquired from exiting readers is ours, and the snapshot below is at least the one
@@ -187,20 +161,14 @@ impl<const N: usize> Gus<N> {
             // the comparisons below can tell apart. Say "not yet"; the next poll reads afresh.
             return false;
         }
-        self.count(Count::Scans);
-        if lazy {
-            // P, heavy half: a full barrier on every CPU running one of our threads, so each
-            // fenceless reader's store is visible below, or its section's loads come after this
-            // point and see every unlink that precedes it.
-            #[cfg(feature = "std")]
-            reclaim::scheme::membarrier::heavy();
-        } else {
-            // P: pairs with E. A reader whose E came first is visible to the loads below; one
-            // whose E comes later already sees every unlink made before an advance at or
-            // before `w` (A precedes P precedes E).
-            fence(Ordering::SeqCst);
-        }
-        let min_offset = self.scan(r0, w);
+        self.count(slots, Count::Scans);
+        // P: pairs with E. A reader whose E came first is visible to the loads below; one whose
+        // E comes later already sees every unlink made before an advance at or before `w` (A
+        // precedes P precedes E). In lazy mode this is the heavy half (`membarrier`): a full
+        // barrier on every CPU running one of our threads, which stands in for the fence the
+        // fenceless readers skip.
+        self.wr.fence.writer();
+        let min_offset = self.scan(slots, r0, w);
         // R: pairs with X, the release store that ends a section: the reads of every section
         // this scan saw end happen before whatever the caller frees next.
         fence(Ordering::Acquire);
@@ -221,11 +189,16 @@ impl<const N: usize> Gus<N> {
     /// The scan: the minimum over live slots, as an offset from `r0`, starting from the
     /// snapshot `w`.
     #[inline]
-    pub(crate) fn scan(&self, r0: Seq, w: Seq) -> Seq {
+    pub(crate) fn scan<const N: usize>(
+        &self,
+        slots: &Slots<ReaderSlot, N>,
+        r0: Seq,
+        w: Seq,
+    ) -> Seq {
         // Starting from the snapshot: a reader that entered after it published a value past
         // `w`, and cannot reach what goals up to `w` protect.
         let from = reclaim::mutant!("gus_wr_seq_late" => Seq::MAX, else w.wrapping_sub(r0));
-        let min_offset = self.core.slots().iter().fold(from, |min, slot| {
+        let min_offset = slots.iter().fold(from, |min, slot| {
             let seq = slot.state().seq.load(Ordering::Relaxed);
             if seq == IDLE {
                 return min;
@@ -282,12 +255,12 @@ impl<const N: usize> Gus<N> {
         }
     }
 
-    /// After a raise to `rd`: count the grace period, forget a wanted goal it passed (so that
-    /// the goal never goes stale across a wrap), and wake waiters.
+    /// After a raise to `rd`: count the grace period, and forget a wanted goal it passed (so
+    /// that the goal never goes stale across a wrap). The core wakes the waiters.
     fn after_raise(&self, rd: Seq) {
         self.count_raise();
         let wanted = self.writer.wanted.load(Ordering::Relaxed);
-        if wanted != IDLE && Goal(wanted).le(rd) {
+        if wanted != IDLE && Cookie(wanted).le(rd) {
             let _ = self.writer.wanted.compare_exchange(
                 wanted,
                 IDLE,
@@ -295,86 +268,5 @@ impl<const N: usize> Gus<N> {
                 Ordering::Relaxed,
             );
         }
-        self.core.event().notify_all();
-    }
-
-    /// Waits until `goal` has passed: spins, then yields, then parks (with `std`; spins
-    /// without it). Each pause is followed by a poll, so the waiter drives the goal itself.
-    ///
-    /// # Panics
-    /// In debug builds, when called inside a read section of this domain on this thread (on
-    /// the thread's own slot, or through any [`Reader`](crate::Reader)): the wait would never
-    /// end.
-    ///
-    /// ```
-    /// let gus = gracepoint_gus::Gus::new();
-    /// let goal = gus.advance();
-    /// gus.wait(goal);
-    /// assert!(gus.poll(goal));
-    /// ```
-    #[track_caller]
-    pub fn wait(&self, goal: Goal) {
-        self.wait_with(goal, &mut reclaim::wait::default_strategy());
-    }
-
-    /// Waits until `goal` has passed, pausing between polls as `strategy` says: any `FnMut()`
-    /// will do, or one of the strategies of `reclaim::wait` such as [`Spin`](crate::Spin).
-    ///
-    /// # Panics
-    /// As [`wait`](Gus::wait).
-    ///
-    /// ```
-    /// static DOMAIN: gracepoint_gus::Gus<2> = gracepoint_gus::Gus::fixed();
-    /// let goal = DOMAIN.advance();
-    /// DOMAIN.wait_with(goal, &mut gracepoint_gus::Spin);
-    /// DOMAIN.wait_with(goal, &mut || core::hint::spin_loop());
-    /// ```
-    #[track_caller]
-    pub fn wait_with(&self, goal: Goal, strategy: &mut impl WaitStrategy) {
-        reclaim::scheme::debug::assert_outside(self.addr(), "gus", "wait");
-        self.wait_quietly(goal, strategy);
-    }
-
-    /// Waits until every section that began before this call has ended: `wait(advance())`.
-    /// Concurrent callers share scans: a raise of the read clock serves every goal it passes.
-    ///
-    /// # Panics
-    /// As [`wait`](Gus::wait).
-    ///
-    /// ```
-    /// let gus = gracepoint_gus::Gus::new();
-    /// drop(gus.enter());
-    /// gus.synchronize();
-    /// ```
-    #[track_caller]
-    pub fn synchronize(&self) {
-        self.synchronize_with(&mut reclaim::wait::default_strategy());
-    }
-
-    /// [`synchronize`](Gus::synchronize) with a caller-supplied wait strategy, for `no_std`
-    /// builds (any `FnMut()` is a strategy) or special needs.
-    ///
-    /// ```
-    /// static DOMAIN: gracepoint_gus::Gus<2> = gracepoint_gus::Gus::fixed();
-    /// DOMAIN.synchronize_with(&mut gracepoint_gus::Spin);
-    /// ```
-    #[track_caller]
-    pub fn synchronize_with(&self, strategy: &mut impl WaitStrategy) {
-        reclaim::scheme::debug::assert_outside(self.addr(), "gus", "synchronize");
-        let goal = self.advance();
-        self.wait_quietly(goal, strategy);
-    }
-
-    /// The wait without the misuse check; collects once the goal passed.
-    fn wait_quietly(&self, goal: Goal, strategy: &mut impl WaitStrategy) {
-        wait_until(self.core.event(), strategy, || {
-            let passed = self.poll(goal);
-            if !passed {
-                // For stall reports and `on_stall` hooks (one load when none is installed).
-                self.core.note_wait(&self.clock());
-            }
-            passed
-        });
-        self.collect_if_moved();
     }
 }

@@ -1,4 +1,4 @@
-//! The read side: enter, exit, the registered [`Reader`], and the guard.
+//! The read side: enter, exit, the registered [`GusReader`], and the guard.
 //!
 //! # What a section does
 //! The outermost enter loads the write clock, stores it in the reader's slot, and runs fence
@@ -9,20 +9,20 @@
 //! # Whose slot
 //! - [`Gus::enter`] with `std`: the calling thread's own slot, one thread-local load and one
 //!   compare away (the core's slot cache).
-//! - [`Reader::enter`]: the slot the reader claimed, no lookup at all.
+//! - [`GusReader::enter`]: the slot the reader claimed, no lookup at all.
 //! - [`Gus::enter`] without `std`: there is no thread identity to find a slot by, so each
 //!   section claims a free slot (a search for a free slot and a compare-and-swap) and gives it
-//!   back when it ends. Register a [`Reader`] for the cheap path.
+//!   back when it ends. Register a [`GusReader`] for the cheap path.
 //!
 //! Ownership is a type (`Owned`, made only by the core), so the depth and the plain store of a
 //! slot's value are written by one thread at a time: the thread whose id owns the slot (a guard
-//! is not `Send`), or the holder of a claim (a `Reader` is not `Sync`).
+//! is not `Send`), or the holder of a claim (a `GusReader` is not `Sync`).
 
-use crate::domain::{Gus, ReaderSlot};
+use crate::Gus;
+use crate::clock::ReaderSlot;
 use crate::goal::IDLE;
-use reclaim::SlotsFull;
-use reclaim::scheme::slots::{Owned, SlotClaim};
-use reclaim::sync::{Ordering, fence, light_fence};
+use reclaim::scheme::slots::{Owned, SectionSlot, SlotClaim, slots_full};
+use reclaim::sync::Ordering;
 
 /// A read section of a [`Gus`] domain: it ends when the guard drops.
 ///
@@ -30,7 +30,7 @@ use reclaim::sync::{Ordering, fence, light_fence};
 /// Nested guards may drop in any order; the section ends with the last.
 ///
 /// ```
-/// let gus = gracepoint_gus::Gus::new();
+/// let gus = gracepoint::gus::Gus::new();
 /// let outer = gus.enter();
 /// let inner = gus.enter();
 /// drop(outer);
@@ -40,33 +40,14 @@ use reclaim::sync::{Ordering, fence, light_fence};
 /// A guard cannot move to another thread:
 /// ```compile_fail
 /// fn send<T: Send>(_: T) {}
-/// let gus = gracepoint_gus::Gus::new();
+/// let gus = gracepoint::gus::Gus::new();
 /// send(gus.enter());
 /// ```
 #[must_use = "the read section ends as soon as the guard drops"]
 pub struct GusGuard<'a, const N: usize = 0> {
-    slot: Held<'a, N>,
+    slot: SectionSlot<'a, ReaderSlot, N>,
     gus: &'a Gus<N>,
-}
-
-/// The slot a section runs on, and how the guard holds it.
-enum Held<'a, const N: usize> {
-    /// The thread's own slot, or a [`Reader`]'s.
-    Owned(Owned<'a, ReaderSlot>),
-    /// A slot claimed for this section alone (no `std`), handed back when the guard drops.
-    #[cfg(not(feature = "std"))]
-    Claimed(SlotClaim<'a, ReaderSlot, N>),
-}
-
-impl<const N: usize> Held<'_, N> {
-    #[inline(always)]
-    fn owned(&self) -> Owned<'_, ReaderSlot> {
-        match self {
-            Held::Owned(owned) => *owned,
-            #[cfg(not(feature = "std"))]
-            Held::Claimed(claim) => claim.owned(),
-        }
-    }
+    _not_send: core::marker::PhantomData<*const ()>,
 }
 
 /// A reader that owns a slot of its domain until it drops: the cheapest way in (no slot lookup
@@ -76,7 +57,7 @@ impl<const N: usize> Held<'_, N> {
 /// one reader are entered from one thread at a time.
 ///
 /// ```
-/// let gus = gracepoint_gus::Gus::new();
+/// let gus = gracepoint::gus::Gus::new();
 /// let reader = gus.register().unwrap();
 /// let reader = std::thread::scope(|s| {
 ///     s.spawn(move || {
@@ -92,20 +73,12 @@ impl<const N: usize> Held<'_, N> {
 /// Two threads cannot share one reader:
 /// ```compile_fail
 /// fn share<T: Sync>(_: &T) {}
-/// let gus = gracepoint_gus::Gus::new();
+/// let gus = gracepoint::gus::Gus::new();
 /// share(&gus.register().unwrap());
 /// ```
-pub struct Reader<'a, const N: usize = 0> {
-    gus: &'a Gus<N>,
+pub struct GusReader<'a, const N: usize = 0> {
+    pub(crate) domain: &'a Gus<N>,
     pub(crate) claim: SlotClaim<'a, ReaderSlot, N>,
-}
-
-impl<const N: usize> core::fmt::Debug for Reader<'_, N> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Reader")
-            .field("slot", &self.claim.index())
-            .finish()
-    }
 }
 
 impl<const N: usize> core::fmt::Debug for GusGuard<'_, N> {
@@ -115,13 +88,14 @@ impl<const N: usize> core::fmt::Debug for GusGuard<'_, N> {
     }
 }
 
-#[cold]
-#[inline(never)]
-#[track_caller]
-fn slots_full(full: SlotsFull) -> ! {
-    panic!("gus: {full}")
-}
-
+/// Read sections: on the calling thread's own slot, or a registered reader's.
+///
+/// ```
+/// let gus = gracepoint::gus::Gus::new();
+/// drop(gus.enter());
+/// let reader = gus.register().unwrap();
+/// drop(reader.enter());
+/// ```
 impl<const N: usize> Gus<N> {
     /// Begins a read section; it ends when the guard drops. Loads made inside stay valid until
     /// then: nothing retired after the section began is freed before it ends.
@@ -129,14 +103,14 @@ impl<const N: usize> Gus<N> {
     /// With `std` the section runs on the calling thread's own slot: the outermost enter is a
     /// load, a store and a fence (no fence in [`Mode::Lazy`](crate::Mode::Lazy)), a nested one
     /// only bumps a counter. Without `std` each section claims a free slot and gives it back
-    /// at the end (a compare-and-swap more); [`register`](Gus::register) a [`Reader`] instead
+    /// at the end (a compare-and-swap more); [`register`](Gus::register) a [`GusReader`] instead
     /// where that matters.
     ///
     /// # Panics
     /// Without `alloc`, when every slot of the fixed-size domain is taken.
     ///
     /// ```
-    /// let gus = gracepoint_gus::Gus::new();
+    /// let gus = gracepoint::gus::Gus::new();
     /// let outer = gus.enter();
     /// let inner = gus.enter();
     /// drop(inner);
@@ -145,79 +119,45 @@ impl<const N: usize> Gus<N> {
     #[inline]
     #[track_caller]
     pub fn enter(&self) -> GusGuard<'_, N> {
-        #[cfg(feature = "std")]
-        let slot = match self.core.slots().mine() {
-            Ok(owned) => Held::Owned(owned),
-            Err(full) => slots_full(full),
-        };
-        #[cfg(not(feature = "std"))]
-        let slot = match self.core.slots().claim() {
-            Ok(claim) => Held::Claimed(claim),
-            Err(full) => slots_full(full),
-        };
-        self.guard(slot)
-    }
-
-    /// Takes a reader slot for explicit use (the `no_std` way to read cheaply, and a way to give
-    /// a reader its own slot under `std`). Fails with [`SlotsFull`] when a fixed-size domain has
-    /// no free slot left.
-    ///
-    /// ```
-    /// static DOMAIN: gracepoint_gus::Gus<1> = gracepoint_gus::Gus::fixed();
-    /// let reader = DOMAIN.register().unwrap();
-    /// let _section = reader.enter();
-    /// # #[cfg(not(feature = "alloc"))]
-    /// assert!(DOMAIN.register().unwrap_err().to_string().contains("fixed capacity of 1"));
-    /// ```
-    pub fn register(&self) -> Result<Reader<'_, N>, SlotsFull> {
-        Ok(Reader {
-            gus: self,
-            claim: self.core.slots().claim()?,
-        })
+        match self.core.slots().for_section() {
+            Ok(slot) => self.guard(slot),
+            Err(full) => slots_full("gus", full),
+        }
     }
 
     #[inline(always)]
-    fn guard<'a>(&'a self, slot: Held<'a, N>) -> GusGuard<'a, N> {
+    fn guard<'a>(&'a self, slot: SectionSlot<'a, ReaderSlot, N>) -> GusGuard<'a, N> {
         self.begin(slot.owned());
-        reclaim::scheme::debug::enter_section(self.addr());
-        GusGuard { slot, gus: self }
+        reclaim::scheme::debug::enter_section(self.core.addr());
+        GusGuard {
+            slot,
+            gus: self,
+            _not_send: core::marker::PhantomData,
+        }
     }
 
     /// The outermost enter publishes the write clock in the slot, then E.
     #[inline(always)]
     fn begin(&self, owner: Owned<'_, ReaderSlot>) {
-        let slot = owner.state();
-        // SAFETY: `Owned` proves this thread owns the slot.
-        let depth = unsafe { slot.depth.get() };
-        // SAFETY: as above.
-        unsafe { slot.depth.set(depth + 1) };
-        if depth == 0 {
-            let w = self.wr.seq.load(Ordering::Relaxed);
-            slot.seq.store(w, Ordering::Relaxed);
-            reclaim::mutant!("gus_no_enter_fence" => (), else self.reader_fence());
-        }
-    }
-
-    /// E: orders the store of the slot's value before the section's loads. Pairs with P (a
-    /// scan either sees the value or runs before E, and then this section sees every unlink
-    /// made before the scan's snapshot) and with A (a section that loaded a clock value at or
-    /// past a goal sees the unlink made before that goal's advance).
-    #[inline(always)]
-    fn reader_fence(&self) {
-        if self.lazy_active() {
-            // E, light half: the poller's membarrier at P stands in for the hardware fence.
-            light_fence();
-        } else {
-            fence(Ordering::SeqCst);
+        if owner.open_section() {
+            let wr = &self.core.clock().wr;
+            let w = wr.seq.load(Ordering::Relaxed);
+            owner.state().seq.store(w, Ordering::Relaxed);
+            // E: orders the store of the slot's value before the section's loads. Pairs with P
+            // (a scan either sees the value or runs before E, and then this section sees every
+            // unlink made before the scan's snapshot) and with A (a section that loaded a clock
+            // value at or past a goal sees the unlink made before that goal's advance). A
+            // compiler fence in lazy mode, whose P is `membarrier`.
+            reclaim::mutant!("gus_no_enter_fence" => (), else wr.fence.reader());
         }
     }
 }
 
-impl<const N: usize> Reader<'_, N> {
+impl<const N: usize> GusReader<'_, N> {
     /// Begins a read section on this reader's slot; nesting is cheap.
     ///
     /// ```
-    /// static DOMAIN: gracepoint_gus::Gus<1> = gracepoint_gus::Gus::fixed();
+    /// static DOMAIN: gracepoint::gus::Gus<1> = gracepoint::gus::Gus::new_fixed();
     /// let reader = DOMAIN.register().unwrap();
     /// let outer = reader.enter();
     /// let inner = reader.enter();
@@ -225,28 +165,22 @@ impl<const N: usize> Reader<'_, N> {
     /// ```
     #[inline]
     pub fn enter(&self) -> GusGuard<'_, N> {
-        self.gus.guard(Held::Owned(self.claim.owned()))
+        self.domain.guard(SectionSlot::Owned(self.claim.owned()))
     }
 }
 
 impl<const N: usize> Drop for GusGuard<'_, N> {
     #[inline]
     fn drop(&mut self) {
-        #[cfg(debug_assertions)]
-        reclaim::scheme::debug::exit_section(self.gus.addr());
-        let owned = self.slot.owned();
-        let slot = owned.state();
-        // SAFETY: the guard holds ownership of the slot (`Owned` or a claim), on this thread.
-        let depth = unsafe { slot.depth.get() } - 1;
-        // SAFETY: as above.
-        unsafe { slot.depth.set(depth) };
-        if depth == 0 {
+        reclaim::scheme::debug::exit_section(self.gus.core.addr());
+        let owner = self.slot.owned();
+        if owner.close_section() {
             // X: release pairs with R in the poll whose scan sees this 0: the section's reads
             // happen before anything that poll's caller frees.
-            slot.seq.store(IDLE, Ordering::Release);
+            owner.state().seq.store(IDLE, Ordering::Release);
             // The outermost section ended: run what a retire left for this moment (a poll
             // taken inside the section could not pass this slot's value).
-            self.gus.core.on_section_exit(&self.gus.clock(), owned);
+            self.gus.core.on_section_exit(owner);
         }
     }
 }

@@ -1,13 +1,13 @@
-//! What a domain reports: the shared [`Stats`] (grace periods, pending objects and bytes) and
-//! GUS's own [`Counters`] of advances, polls and scans.
+//! GUS's own [`Counters`] of advances, polls and scans (the shared `Stats` come from the
+//! core).
 //!
 //! Each thread counts in its own slot with a plain load and store: no shared cache line is
 //! written and no locked instruction runs. Callers without a slot of their own (no `std`)
 //! count in the domain's writer line with `fetch_add`. Reading sums every slot. The counters
 //! order nothing, so loom builds skip them (they would only add interleavings to explore).
 
-use crate::domain::{COUNTERS, Gus};
-use reclaim::Stats;
+use crate::clock::{COUNTERS, GusClock, ReaderSlot};
+use reclaim::scheme::slots::Slots;
 use reclaim::sync::{AtomicU64, Ordering};
 
 /// One of the counters a domain keeps.
@@ -19,22 +19,23 @@ pub(crate) enum Count {
     FailedPolls = 3,
 }
 
-/// GUS's own counters, summed over every reader slot when read (see [`Gus::counters`]).
+/// GUS's own counters, summed over every reader slot when read (see
+/// [`Gus::counters`](crate::Gus::counters)).
 ///
 /// ```
-/// let gus = gracepoint_gus::Gus::new();
+/// let gus = gracepoint::gus::Gus::new();
 /// let goal = gus.advance();
-/// assert!(gus.poll(goal)); // had to look past the read clock: counted
-/// assert!(gus.poll(goal)); // the fast path: not counted
+/// assert!(gus.poll(&goal)); // had to look past the read clock: counted
+/// assert!(gus.poll(&goal)); // the fast path: not counted
 /// let counters = gus.counters();
 /// assert_eq!((counters.advances, counters.polls, counters.failed_polls), (1, 1, 0));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Counters {
-    /// Calls to [`Gus::advance`], including the ones the retire path makes to tag its bags.
+    /// Calls to [`Gus::advance`](crate::Gus::advance), including the ones the retire path makes to tag its bags.
     pub advances: u64,
-    /// Polls (by [`Gus::poll`], waits and the retire path) whose goal the read clock did not
+    /// Polls (by [`Gus::poll`](crate::Gus::poll), waits and the retire path) whose goal the read clock did not
     /// already cover. Polls that take the fast path are not counted, so that path stays one
     /// load and one compare.
     pub polls: u64,
@@ -44,42 +45,16 @@ pub struct Counters {
     pub failed_polls: u64,
 }
 
-impl<const N: usize> Gus<N> {
-    /// Grace periods (times a scan raised the read clock), and objects (and bytes) retired and
-    /// not yet freed.
-    ///
-    /// ```
-    /// let gus = gracepoint_gus::Gus::new();
-    /// gus.retire(Box::new([0u8; 64]));
-    /// gus.barrier();
-    /// let stats = gus.stats();
-    /// assert_eq!(stats.pending, 0);
-    /// assert!(stats.grace_periods >= 1);
-    /// ```
-    pub fn stats(&self) -> Stats {
-        let pending = self.core.pending();
-        Stats::new(
-            self.rd.raises.load(Ordering::Relaxed),
-            pending.objects,
-            pending.bytes,
-        )
-    }
-
+impl GusClock {
     /// Advances, polls, scans and failed polls so far, summed over every reader slot.
-    ///
-    /// ```
-    /// let gus = gracepoint_gus::Gus::new();
-    /// gus.synchronize();
-    /// assert_eq!(gus.counters().advances, 1);
-    /// ```
-    pub fn counters(&self) -> Counters {
+    pub(crate) fn counters<const N: usize>(&self, slots: &Slots<ReaderSlot, N>) -> Counters {
         let mut sums = [0u64; COUNTERS];
         let mut add = |counters: &[AtomicU64; COUNTERS]| {
             for (sum, counter) in sums.iter_mut().zip(counters) {
                 *sum = sum.wrapping_add(counter.load(Ordering::Relaxed));
             }
         };
-        for slot in self.core.slots().iter() {
+        for slot in slots.iter() {
             add(&slot.state().counters);
         }
         add(&self.writer.counters);
@@ -93,11 +68,11 @@ impl<const N: usize> Gus<N> {
 
     /// Counts one `what` in the calling thread's slot.
     #[inline(always)]
-    pub(crate) fn count(&self, what: Count) {
+    pub(crate) fn count<const N: usize>(&self, slots: &Slots<ReaderSlot, N>, what: Count) {
         #[cfg(not(loom))]
         {
             #[cfg(feature = "std")]
-            if let Ok(owner) = self.core.slots().mine() {
+            if let Ok(owner) = slots.mine() {
                 // The owner is the only writer: a plain load and store.
                 let counter = &owner.state().counters[what as usize];
                 counter.store(
@@ -106,10 +81,11 @@ impl<const N: usize> Gus<N> {
                 );
                 return;
             }
+            let _ = slots;
             self.writer.counters[what as usize].fetch_add(1, Ordering::Relaxed);
         }
         #[cfg(loom)]
-        let _ = what;
+        let _ = (slots, what);
     }
 
     /// Counts one grace period: a raise of the read clock.

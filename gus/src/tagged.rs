@@ -10,14 +10,14 @@
 //! when nothing has expired it returns `None` and the caller allocates fresh, so memory grows
 //! instead of anyone waiting.
 
-use crate::domain::Gus;
+use crate::Gus;
 use crate::goal::Goal;
 use reclaim::wait::WaitStrategy;
 
 /// A value held back until `goal` has passed: no access to it before that.
 ///
 /// ```
-/// let gus = gracepoint_gus::Gus::new();
+/// let gus = gracepoint::gus::Gus::new();
 /// let reader = gus.register().unwrap();
 /// let section = reader.enter();
 /// let node = gus.tag(vec![1, 2, 3]); // unlinked, maybe still read by `section`
@@ -36,8 +36,8 @@ impl<T> Tagged<T> {
     /// Holds `value` back until `goal` (from [`Gus::advance`] after the value was unlinked).
     ///
     /// ```
-    /// let gus = gracepoint_gus::Gus::new();
-    /// let tagged = gracepoint_gus::Tagged::new(5, gus.advance());
+    /// let gus = gracepoint::gus::Gus::new();
+    /// let tagged = gracepoint::gus::Tagged::new(5, gus.advance());
     /// assert_eq!(tagged.take(&gus), 5);
     /// ```
     pub const fn new(value: T, goal: Goal) -> Self {
@@ -47,9 +47,9 @@ impl<T> Tagged<T> {
     /// The goal the value waits for.
     ///
     /// ```
-    /// let gus = gracepoint_gus::Gus::new();
+    /// let gus = gracepoint::gus::Gus::new();
     /// let goal = gus.advance();
-    /// assert_eq!(gracepoint_gus::Tagged::new((), goal).goal(), goal);
+    /// assert_eq!(gracepoint::gus::Tagged::new((), goal).goal(), goal);
     /// ```
     pub const fn goal(&self) -> Goal {
         self.goal
@@ -58,21 +58,21 @@ impl<T> Tagged<T> {
     /// True once the value may be used again (a non-blocking poll).
     ///
     /// ```
-    /// let gus = gracepoint_gus::Gus::new();
+    /// let gus = gracepoint::gus::Gus::new();
     /// assert!(gus.tag(1).is_ready(&gus));
     /// ```
     pub fn is_ready<const N: usize>(&self, gus: &Gus<N>) -> bool {
-        gus.poll(self.goal)
+        gus.poll(&self.goal)
     }
 
     /// The value, if its goal has passed; otherwise the tagged value back.
     ///
     /// ```
-    /// let gus = gracepoint_gus::Gus::new();
+    /// let gus = gracepoint::gus::Gus::new();
     /// assert_eq!(gus.tag('x').try_take(&gus).unwrap(), 'x');
     /// ```
     pub fn try_take<const N: usize>(self, gus: &Gus<N>) -> Result<T, Self> {
-        if gus.poll(self.goal) {
+        if gus.poll(&self.goal) {
             Ok(self.value)
         } else {
             Err(self)
@@ -85,36 +85,43 @@ impl<T> Tagged<T> {
     /// In debug builds, when called inside a read section of `gus` on this thread.
     ///
     /// ```
-    /// let gus = gracepoint_gus::Gus::new();
+    /// let gus = gracepoint::gus::Gus::new();
     /// assert_eq!(gus.tag(3u8).take(&gus), 3);
     /// ```
     #[track_caller]
     pub fn take<const N: usize>(self, gus: &Gus<N>) -> T {
-        gus.wait(self.goal);
+        gus.wait(&self.goal);
         self.value
     }
 
     /// [`take`](Tagged::take) with a caller-supplied wait strategy.
     ///
     /// ```
-    /// static DOMAIN: gracepoint_gus::Gus<1> = gracepoint_gus::Gus::fixed();
+    /// static DOMAIN: gracepoint::gus::Gus<1> = gracepoint::gus::Gus::new_fixed();
     /// let tagged = DOMAIN.tag([0u8; 16]);
-    /// let buffer = tagged.take_with(&DOMAIN, &mut gracepoint_gus::Spin);
+    /// let buffer = tagged.take_with(&DOMAIN, &mut gracepoint::wait::Spin);
     /// assert_eq!(buffer.len(), 16);
     /// ```
     #[track_caller]
     pub fn take_with<const N: usize>(self, gus: &Gus<N>, strategy: &mut impl WaitStrategy) -> T {
-        gus.wait_with(self.goal, strategy);
+        gus.wait_with(&self.goal, strategy);
         self.value
     }
 }
 
+/// Tagging values for reuse.
+///
+/// ```
+/// let gus = gracepoint::gus::Gus::new();
+/// let spare = gus.tag([0u8; 16]);
+/// assert_eq!(spare.take(&gus), [0u8; 16]);
+/// ```
 impl<const N: usize> Gus<N> {
     /// Tags `value` with a fresh goal: call it after unlinking `value` from where readers
     /// find it.
     ///
     /// ```
-    /// let gus = gracepoint_gus::Gus::new();
+    /// let gus = gracepoint::gus::Gus::new();
     /// let tagged = gus.tag(String::from("old"));
     /// assert_eq!(tagged.goal(), gus.current());
     /// ```
@@ -129,8 +136,8 @@ impl<const N: usize> Gus<N> {
 /// Use one recycler with one domain: the goals it holds mean nothing to another.
 ///
 /// ```
-/// let gus = gracepoint_gus::Gus::new();
-/// let pool = gracepoint_gus::Recycler::new();
+/// let gus = gracepoint::gus::Gus::new();
+/// let pool = gracepoint::gus::Recycler::new();
 /// pool.put(&gus, Box::new([0u64; 8])); // unlinked node, maybe still read
 /// let node = pool.get(&gus).unwrap_or_else(|| Box::new([0; 8])); // reused once safe
 /// assert_eq!(node.len(), 8);
@@ -153,7 +160,7 @@ impl<T> Recycler<T> {
         /// An empty recycler.
         ///
         /// ```
-        /// let pool: gracepoint_gus::Recycler<u32> = gracepoint_gus::Recycler::new();
+        /// let pool: gracepoint::gus::Recycler<u32> = gracepoint::gus::Recycler::new();
         /// assert!(pool.is_empty());
         /// ```
         pub fn new() -> Self {
@@ -168,8 +175,8 @@ impl<T> Recycler<T> {
     /// oldest.
     ///
     /// ```
-    /// let gus = gracepoint_gus::Gus::new();
-    /// let pool = gracepoint_gus::Recycler::new();
+    /// let gus = gracepoint::gus::Gus::new();
+    /// let pool = gracepoint::gus::Recycler::new();
     /// pool.put(&gus, 1);
     /// assert_eq!(pool.len(), 1);
     /// ```
@@ -183,15 +190,15 @@ impl<T> Recycler<T> {
     /// fresh one instead of waiting).
     ///
     /// ```
-    /// let gus = gracepoint_gus::Gus::new();
-    /// let pool = gracepoint_gus::Recycler::new();
+    /// let gus = gracepoint::gus::Gus::new();
+    /// let pool = gracepoint::gus::Recycler::new();
     /// assert_eq!(pool.get(&gus), None::<u8>);
     /// pool.put(&gus, 9u8);
     /// assert_eq!(pool.get(&gus), Some(9));
     /// ```
     pub fn get<const N: usize>(&self, gus: &Gus<N>) -> Option<T> {
         let mut waiting = self.waiting.lock();
-        if gus.poll(waiting.front()?.goal) {
+        if gus.poll(&waiting.front()?.goal) {
             waiting.pop_front().map(|tagged| tagged.value)
         } else {
             None
@@ -201,7 +208,7 @@ impl<T> Recycler<T> {
     /// How many objects wait.
     ///
     /// ```
-    /// let pool: gracepoint_gus::Recycler<()> = gracepoint_gus::Recycler::new();
+    /// let pool: gracepoint::gus::Recycler<()> = gracepoint::gus::Recycler::new();
     /// assert_eq!(pool.len(), 0);
     /// ```
     pub fn len(&self) -> usize {
@@ -211,7 +218,7 @@ impl<T> Recycler<T> {
     /// True when no object waits.
     ///
     /// ```
-    /// let pool: gracepoint_gus::Recycler<()> = gracepoint_gus::Recycler::new();
+    /// let pool: gracepoint::gus::Recycler<()> = gracepoint::gus::Recycler::new();
     /// assert!(pool.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {

@@ -8,7 +8,7 @@
 
 #![cfg(feature = "std")]
 
-use gracepoint_gus::{Gus, Mode};
+use gracepoint_gus::{Gus, Mode, Options};
 use reclaim::testing::{Ledger, StressConfig, Tracked, swap_and_retire};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ struct Generation(*mut AtomicU64);
 unsafe impl Send for Generation {}
 
 fn run(mode: Mode, ledger: &'static Ledger) {
-    let gus = Gus::with_mode(mode);
+    let gus = Gus::with_options(Options::DEFAULT.mode(mode));
     let shared = AtomicPtr::new(boxed(0, ledger));
     let stop = AtomicBool::new(false);
     let reads = AtomicUsize::new(0);
@@ -73,7 +73,7 @@ fn run(mode: Mode, ledger: &'static Ledger) {
                     if (i + w) % 8 == 0 {
                         // The synchronous path: tag with a goal, wait, free.
                         let goal = gus.advance();
-                        gus.wait(goal);
+                        gus.wait(&goal);
                         // SAFETY: unlinked before the advance; the goal has passed.
                         drop(unsafe { Box::from_raw(old.0) });
                     } else {

@@ -127,7 +127,7 @@ pub mod model {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         builder.check(move || {
-            reclaim::scheme::reset_thread_ids_for_loom();
+            reclaim::__private::reset_thread_ids_for_loom();
             model()
         });
     }

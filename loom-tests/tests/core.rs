@@ -9,7 +9,7 @@
 
 use loom::thread;
 use loom_tests::model::{Ptr, Shared, check_with};
-use srcu::{Flavor, SlotChoice, Srcu};
+use srcu::{Flavor, Options, SlotChoice, Srcu};
 
 /// Poisons its object when dropped: what `retire` hands to the domain.
 struct PoisonOnDrop(Ptr);
@@ -26,8 +26,9 @@ type Domain = Srcu<2>;
 
 fn leak_domain() -> &'static Domain {
     Box::leak(Box::new(Srcu::fixed_with_options(
-        Flavor::Fenced,
-        SlotChoice::Thread,
+        Options::DEFAULT
+            .flavor(Flavor::Fenced)
+            .slots(SlotChoice::Thread),
     )))
 }
 
@@ -125,7 +126,8 @@ fn bag_orphaned_at_thread_exit() {
 #[test]
 fn tag_is_read_after_the_take() {
     use reclaim::scheme::bag::Retired;
-    use reclaim::scheme::{Clock, Core, slots::SlotState};
+    use reclaim::scheme::slots::{SlotState, Slots};
+    use reclaim::scheme::{Clock, Core};
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
 
@@ -138,16 +140,17 @@ fn tag_is_read_after_the_take() {
     /// A clock whose steps stop at a reader's entry, and which runs `concurrently` (once) inside
     /// the first `tag` call, after reading the time.
     #[derive(Default)]
-    struct ScriptedClock<'a> {
+    struct ScriptedClock {
         now: Cell<u64>,
         reader_entered_at: Cell<Option<u64>>,
-        concurrently: RefCell<Option<Box<dyn FnOnce(&ScriptedClock) + 'a>>>,
+        concurrently: RefCell<Option<Box<dyn FnOnce(&ScriptedClock)>>>,
     }
     // SAFETY: a single-threaded script whose `step` never passes a reader that is inside.
-    unsafe impl Clock for ScriptedClock<'_> {
+    unsafe impl Clock for ScriptedClock {
+        type Slot = Slot;
         type Tag = u64;
         const SCHEME: &'static str = "scripted";
-        fn tag(&self) -> u64 {
+        fn tag<const N: usize>(&self, _: &Slots<Slot, N>) -> u64 {
             let tag = self.now.get() + 1;
             if let Some(steps) = self.concurrently.borrow_mut().take() {
                 steps(self);
@@ -158,7 +161,7 @@ fn tag_is_read_after_the_take() {
         fn frontier(&self) -> u64 {
             self.now.get()
         }
-        fn step(&self) {
+        fn step<const N: usize>(&self, _: &Slots<Slot, N>) {
             // Objects unlinked at time t get tag t + 1, which expires when `now` reaches it; a
             // reader that entered at t may hold them.
             if self
@@ -174,6 +177,9 @@ fn tag_is_read_after_the_take() {
         }
         fn bits(tag: u64) -> u64 {
             tag
+        }
+        fn completed(&self) -> u64 {
+            self.now.get()
         }
     }
 
@@ -192,8 +198,8 @@ fn tag_is_read_after_the_take() {
     unsafe impl Send for Object {}
 
     check_with(bounded(0), || {
-        let core: Core<Slot, u64, 0> = Core::new();
-        let clock = ScriptedClock::default();
+        let core: Core<ScriptedClock, 0> = Core::new(ScriptedClock::default());
+        let clock = core.clock();
         let frees = Rc::new(Cell::new(0));
         let object = |held: &Rc<Cell<bool>>| {
             Retired::from_box(Box::new(Object {
@@ -208,14 +214,17 @@ fn tag_is_read_after_the_take() {
         unsafe { owner.slot().bag().push(object(&never_held)).ok().unwrap() };
         let unlinked_later = object(&held);
         let reader = held.clone();
+        // The clock lives in the core, so the script reaches the owner's bag by address.
+        let bag: *const reclaim::scheme::bag::LocalBag = owner.slot().bag();
         *clock.concurrently.borrow_mut() = Some(Box::new(move |clock: &ScriptedClock| {
             clock.now.set(clock.now.get() + 1);
             clock.reader_entered_at.set(Some(clock.now.get()));
             reader.set(true);
             // SAFETY: as above; the owner retires while the thief is between its two steps.
-            unsafe { owner.slot().bag().push(unlinked_later).ok().unwrap() };
+            // The bag lives in the core, which outlives the script.
+            unsafe { (*bag).push(unlinked_later).ok().unwrap() };
         }));
-        core.barrier(&clock, &mut reclaim::wait::Spin);
+        core.barrier_with(&mut reclaim::wait::Spin);
         assert_eq!(
             frees.get(),
             1,
@@ -223,7 +232,7 @@ fn tag_is_read_after_the_take() {
         );
         held.set(false);
         clock.reader_entered_at.set(None);
-        core.barrier(&clock, &mut reclaim::wait::Spin);
+        core.barrier_with(&mut reclaim::wait::Spin);
         assert_eq!(frees.get(), 2, "every retired object is freed exactly once");
     });
 }

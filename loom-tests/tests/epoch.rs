@@ -64,7 +64,7 @@ fn spawn_reader(domain: &'static Domain, shared: &'static Shared) -> thread::Joi
 /// grace period is over, then free the object.
 fn free_after_polling(domain: &Domain, old: Ptr) {
     let cookie = domain.get_state();
-    while !domain.poll(cookie) {
+    while !domain.poll(&cookie) {
         thread::yield_now();
     }
     old.poison();

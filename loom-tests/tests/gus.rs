@@ -18,7 +18,8 @@
 //! the wrap). Statistics are compiled out under loom.
 #![cfg(loom)]
 
-use gus::{Gus, INCR, Mode, START};
+use gus::__private::{INCR, START, seq};
+use gus::{Gus, Mode, Options};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicPtr, Ordering};
 use loom::thread;
@@ -106,10 +107,10 @@ unsafe fn poison(object: *mut ()) {
 #[test]
 fn reader_against_advance_and_poll() {
     model(|| {
-        let scene = Scene::new(leak(Gus::fixed()));
+        let scene = Scene::new(leak(Gus::new_fixed()));
         scene.unlink();
         let goal = scene.gus.advance();
-        if scene.gus.poll(goal) {
+        if scene.gus.poll(&goal) {
             scene.old.poison();
         }
         scene.finish();
@@ -123,17 +124,17 @@ fn reader_against_advance_and_poll() {
 #[test]
 fn delayed_reader_below_rd_seq_is_clamped() {
     model(|| {
-        let scene = Scene::new(leak(Gus::fixed()));
+        let scene = Scene::new(leak(Gus::new_fixed()));
         let gus = scene.gus;
         let first = gus.advance();
-        gus.poll(first);
+        gus.poll(&first);
         scene.unlink();
         let goal = gus.advance();
-        if gus.poll(goal) {
+        if gus.poll(&goal) {
             scene.old.poison();
         }
         scene.reader.join().unwrap();
-        assert!(gus.completed().seq().seq_le(gus.current().seq()));
+        assert!(seq(gus.completed()).seq_le(seq(gus.current())));
         release_domain(gus);
         scene.old.release();
         scene.new.release();
@@ -148,21 +149,21 @@ fn delayed_reader_below_rd_seq_is_clamped() {
 #[test]
 fn reader_entering_during_scan_counts_as_caught_up() {
     model(|| {
-        let scene = Scene::new(leak(Gus::fixed()));
+        let scene = Scene::new(leak(Gus::new_fixed()));
         let gus = scene.gus;
         let (old, new, unlink) = (scene.old, scene.new, scene.shared.clone());
         let writer = thread::spawn(move || {
             unlink.store(new.0, Ordering::Release);
             let goal = gus.advance();
-            if gus.poll(goal) {
+            if gus.poll(&goal) {
                 old.poison();
             }
         });
         let goal = gus.advance();
-        gus.poll(goal);
+        gus.poll(&goal);
         writer.join().unwrap();
         scene.reader.join().unwrap();
-        assert!(gus.completed().seq().seq_le(gus.current().seq()));
+        assert!(seq(gus.completed()).seq_le(seq(gus.current())));
         release_domain(gus);
         old.release();
         new.release();
@@ -175,11 +176,13 @@ fn reader_entering_during_scan_counts_as_caught_up() {
 #[test]
 fn deferred_goal_ahead_of_wr_seq_is_waited_for() {
     model(|| {
-        let scene = Scene::new(leak(Gus::fixed_with_mode(Mode::Deferred(8))));
+        let scene = Scene::new(leak(Gus::fixed_with_options(
+            Options::DEFAULT.mode(Mode::Deferred(8)),
+        )));
         scene.unlink();
         let goal = scene.gus.advance();
-        assert_eq!(goal.seq(), START.wrapping_add(INCR));
-        if scene.gus.poll(goal) {
+        assert_eq!(seq(goal), START.wrapping_add(INCR));
+        if scene.gus.poll(&goal) {
             scene.old.poison();
         }
         assert_eq!(
@@ -199,20 +202,20 @@ fn deferred_goal_ahead_of_wr_seq_is_waited_for() {
 #[test]
 fn rd_seq_never_moves_backwards() {
     model(|| {
-        let gus = leak(Gus::fixed());
+        let gus = leak(Gus::new_fixed());
         let stale = thread::spawn(move || {
             let goal = gus.advance();
-            gus.poll(goal);
+            gus.poll(&goal);
         });
         for _ in 0..2 {
             let goal = gus.advance();
-            assert!(gus.poll(goal), "no reader is inside");
+            assert!(gus.poll(&goal), "no reader is inside");
         }
         let before = gus.completed();
         stale.join().unwrap();
         let after = gus.completed();
         assert!(
-            before.seq().seq_le(after.seq()),
+            seq(before).seq_le(seq(after)),
             "rd_seq moved back from {before:?} to {after:?}"
         );
         release_domain(gus);
@@ -225,12 +228,14 @@ fn rd_seq_never_moves_backwards() {
 #[test]
 fn lazy_goal_two_ticks_ahead_is_waited_for() {
     model(|| {
-        let scene = Scene::new(leak(Gus::fixed_with_mode(Mode::Lazy)));
+        let scene = Scene::new(leak(Gus::fixed_with_options(
+            Options::DEFAULT.mode(Mode::Lazy),
+        )));
         assert_eq!(scene.gus.mode(), Mode::Lazy);
         scene.unlink();
         let goal = scene.gus.advance();
-        assert_eq!(goal.seq(), START.wrapping_add(2 * INCR));
-        if (0..3).any(|_| scene.gus.poll(goal)) {
+        assert_eq!(seq(goal), START.wrapping_add(2 * INCR));
+        if (0..3).any(|_| scene.gus.poll(&goal)) {
             scene.old.poison();
         }
         scene.finish();
@@ -242,7 +247,7 @@ fn lazy_goal_two_ticks_ahead_is_waited_for() {
 #[test]
 fn thread_slot_reader_against_synchronize() {
     model(|| {
-        let gus = leak(Gus::fixed());
+        let gus = leak(Gus::new_fixed());
         let (old, new) = (Ptr::new(), Ptr::new());
         let shared = Arc::new(AtomicPtr::new(old.0));
         let seen = shared.clone();
@@ -268,16 +273,18 @@ fn thread_slot_reader_against_synchronize() {
 #[test]
 fn deferred_goal_reached_by_another_threads_tick() {
     model(|| {
-        let gus = leak(Gus::fixed_with_mode(Mode::Deferred(8)));
+        let gus = leak(Gus::fixed_with_options(
+            Options::DEFAULT.mode(Mode::Deferred(8)),
+        ));
         own_slot_now(gus);
         let scene = Scene::new(gus);
         let ticker = thread::spawn(move || {
             let goal = gus.advance();
-            gus.poll(goal);
+            gus.poll(&goal);
         });
         scene.unlink();
         let goal = gus.advance();
-        if gus.poll(goal) {
+        if gus.poll(&goal) {
             scene.old.poison();
         }
         ticker.join().unwrap();
@@ -292,7 +299,7 @@ fn deferred_goal_reached_by_another_threads_tick() {
 #[test]
 fn reader_against_retire_and_collect() {
     model(|| {
-        let gus = leak(Gus::fixed());
+        let gus = leak(Gus::new_fixed());
         own_slot_now(gus);
         let scene = Scene::new(gus);
         scene.unlink();
@@ -309,7 +316,7 @@ fn reader_against_retire_and_collect() {
 #[test]
 fn collections_exclude_each_other() {
     model(|| {
-        let gus = leak(Gus::fixed());
+        let gus = leak(Gus::new_fixed());
         let other = thread::spawn(move || {
             gus.collect();
             gus.collect();

@@ -14,7 +14,7 @@
 
 use loom::thread;
 use loom_tests::model::{Ptr, Shared, builder, check_with};
-use srcu::{Flavor, SlotChoice, Srcu};
+use srcu::{Flavor, Options, SlotChoice, Srcu};
 
 /// Poisons its object when dropped: what `retire` hands to the domain.
 struct PoisonOnDrop(Ptr);
@@ -32,7 +32,9 @@ type Domain = Srcu<2>;
 /// shipped. (The Fast flavor's light fences are full fences under loom, which would check a
 /// stronger C than the one that ships.)
 fn leak_domain(choice: SlotChoice) -> &'static Domain {
-    Box::leak(Box::new(Srcu::fixed_with_options(Flavor::Fenced, choice)))
+    Box::leak(Box::new(Srcu::fixed_with_options(
+        Options::DEFAULT.flavor(Flavor::Fenced).slots(choice),
+    )))
 }
 
 fn release_domain(domain: &'static Domain) {
@@ -120,7 +122,7 @@ fn polled_cookie_waits_for_reader() {
         });
         let old = shared.swap();
         let cookie = domain.start_poll();
-        while !domain.poll(cookie) {
+        while !domain.poll(&cookie) {
             thread::yield_now();
         }
         old.poison();
@@ -253,14 +255,14 @@ fn grace_period_driven_by_a_thread_that_fenced_before_the_update() {
         });
         let helper = thread::spawn(move || {
             let cookie = domain.start_poll();
-            while !domain.poll(cookie) {
+            while !domain.poll(&cookie) {
                 thread::yield_now();
             }
         });
         let old = shared.swap();
         let cookie = domain.get_state();
         helper.join().unwrap();
-        if domain.poll(cookie) {
+        if domain.poll(&cookie) {
             old.poison();
         }
         reader.join().unwrap();

@@ -13,7 +13,7 @@
 
 use loom::thread;
 use loom_tests::model::{Ptr, builder, check_with};
-use srcu::{Flavor, SlotChoice, Srcu};
+use srcu::{Flavor, Options, SlotChoice, Srcu};
 use structures::HashMap;
 
 /// A map value: poisons its object when the map frees the node that holds it.
@@ -29,7 +29,11 @@ type Map = HashMap<u64, PoisonOnDrop, Srcu<2>>;
 /// A map with one bucket (so every key shares one list) that the model's threads can borrow
 /// for `'static`; released by `release_map`.
 fn leak_map() -> &'static Map {
-    let domain = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Thread);
+    let domain = Srcu::fixed_with_options(
+        Options::DEFAULT
+            .flavor(Flavor::Fenced)
+            .slots(SlotChoice::Thread),
+    );
     Box::leak(Box::new(HashMap::new(domain, 1)))
 }
 

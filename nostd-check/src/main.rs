@@ -17,7 +17,7 @@ impl SlotState for Counter {
 
 static SLOTS: Slots<Counter, 4> = Slots::new();
 static SRCU: srcu::Srcu<4> = srcu::Srcu::new_fixed();
-static GUS: gus::Gus<4> = gus::Gus::fixed();
+static GUS: gus::Gus<4> = gus::Gus::new_fixed();
 static EPOCH: epoch::Epoch<4> = epoch::Epoch::new_fixed();
 static FREED: AtomicU64 = AtomicU64::new(0);
 
@@ -64,10 +64,10 @@ fn shared_core() {
 fn srcu_in_a_static() {
     let guard = SRCU.enter_on(1).ok().expect("slot 1 exists");
     let cookie = SRCU.start_poll();
-    check(!SRCU.poll(cookie));
+    check(!SRCU.poll(&cookie));
     drop(guard);
     SRCU.synchronize_with(&mut reclaim::wait::Spin);
-    check(SRCU.poll(cookie));
+    check(SRCU.poll(&cookie));
     let reader = SRCU.register().ok().expect("a free reader slot");
     drop(reader.enter());
     for i in 0..200 {
@@ -87,10 +87,10 @@ fn gus_in_a_static() {
     let reader = GUS.register().ok().expect("a free reader slot");
     let guard = reader.enter();
     let goal = GUS.advance();
-    check(!GUS.poll(goal));
+    check(!GUS.poll(&goal));
     drop(guard);
-    GUS.wait_with(goal, &mut || core::hint::spin_loop());
-    check(GUS.poll(goal));
+    GUS.wait_with(&goal, &mut || core::hint::spin_loop());
+    check(GUS.poll(&goal));
     for _ in 0..200 {
         // SAFETY: `count_free` accepts any pointer.
         unsafe { GUS.retire_raw(core::ptr::null_mut(), count_free) };
@@ -102,10 +102,10 @@ fn epoch_in_a_static() {
     let reader = EPOCH.register().ok().expect("a free reader slot");
     let guard = reader.pin();
     let cookie = EPOCH.start_poll();
-    check(!EPOCH.poll(cookie));
+    check(!EPOCH.poll(&cookie));
     drop(guard);
-    EPOCH.synchronize_with(&mut epoch::Spin);
-    check(EPOCH.poll(cookie));
+    EPOCH.synchronize_with(&mut reclaim::wait::Spin);
+    check(EPOCH.poll(&cookie));
     for i in 0..200 {
         // SAFETY: `count_free` accepts any pointer.
         unsafe {

@@ -7,17 +7,18 @@
 //! explicitly; it stops when its handle drops (or with [`BackgroundReclaimer::stop`]).
 //!
 //! ```
-//! use gracepoint_reclaim::{Background, BackgroundReclaimer};
+//! # use gracepoint_reclaim as gracepoint;
+//! use gracepoint::{Background, BackgroundReclaimer};
 //! use std::time::Duration;
 //!
-//! # use gracepoint_reclaim::ReaderCount as MyDomain;
+//! # use gracepoint_reclaim::scheme::ReaderCount as MyDomain;
 //! static DOMAIN: MyDomain = MyDomain;
 //! let reclaimer = BackgroundReclaimer::start(&DOMAIN, Duration::from_millis(1));
 //! // ... retire into DOMAIN from any thread; the reclaimer frees what expired ...
 //! reclaimer.stop();
 //! ```
 
-use crate::scheme::Pending;
+use crate::stall::Pending;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -25,12 +26,13 @@ use std::time::Duration;
 /// workspace implements it.
 ///
 /// ```
-/// use gracepoint_reclaim::Background;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::Background;
 /// /// Runs rounds until nothing waits, or gives up after `rounds`.
 /// fn drain<D: Background>(domain: &D, rounds: usize) -> bool {
 ///     (0..rounds).any(|_| domain.reclaim_step().objects == 0)
 /// }
-/// # use gracepoint_reclaim::ReaderCount;
+/// # use gracepoint_reclaim::scheme::ReaderCount;
 /// assert!(drain(&ReaderCount, 10));
 /// ```
 pub trait Background: Send + Sync {
@@ -39,8 +41,9 @@ pub trait Background: Send + Sync {
     /// waiting, moves grace periods along, and frees what expired. Returns what still waits.
     ///
     /// ```
-    /// use gracepoint_reclaim::{Background, Reclaim};
-    /// # use gracepoint_reclaim::ReaderCount as MyDomain;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::{Background, Reclaim};
+    /// # use gracepoint_reclaim::scheme::ReaderCount as MyDomain;
     /// let domain = MyDomain;
     /// domain.retire(Box::new([0u8; 64]));
     /// let left = domain.reclaim_step();
@@ -64,10 +67,11 @@ impl<D: Background + ?Sized> Background for Arc<D> {
 /// The handle of a background reclaimer thread; dropping it stops the thread and waits for it.
 ///
 /// ```
-/// use gracepoint_reclaim::BackgroundReclaimer;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::BackgroundReclaimer;
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// # use gracepoint_reclaim::ReaderCount as MyDomain;
+/// # use gracepoint_reclaim::scheme::ReaderCount as MyDomain;
 /// let domain = Arc::new(MyDomain);
 /// {
 ///     let _reclaimer = BackgroundReclaimer::start(Arc::clone(&domain), Duration::from_millis(1));
@@ -84,9 +88,10 @@ pub struct BackgroundReclaimer {
 /// Starting and stopping the thread.
 ///
 /// ```
-/// use gracepoint_reclaim::BackgroundReclaimer;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::BackgroundReclaimer;
 /// use std::time::Duration;
-/// # use gracepoint_reclaim::ReaderCount as MyDomain;
+/// # use gracepoint_reclaim::scheme::ReaderCount as MyDomain;
 /// static DOMAIN: MyDomain = MyDomain;
 /// let reclaimer = BackgroundReclaimer::start(&DOMAIN, Duration::from_millis(1));
 /// reclaimer.stop(); // returns once the thread has finished its round
@@ -97,11 +102,12 @@ impl BackgroundReclaimer {
     /// `'static` (a `static` domain, a leaked one, or an `Arc`), so that it outlives the thread.
     ///
     /// ```
+    /// # use gracepoint_reclaim as gracepoint;
     /// use std::sync::Arc;
     /// use std::time::Duration;
-    /// # use gracepoint_reclaim::ReaderCount as MyDomain;
+    /// # use gracepoint_reclaim::scheme::ReaderCount as MyDomain;
     /// let domain = Arc::new(MyDomain);
-    /// let reclaimer = gracepoint_reclaim::BackgroundReclaimer::start(Arc::clone(&domain), Duration::from_micros(500));
+    /// let reclaimer = gracepoint::BackgroundReclaimer::start(Arc::clone(&domain), Duration::from_micros(500));
     /// drop(reclaimer); // stops the thread
     /// ```
     pub fn start<D: Background + 'static>(domain: D, interval: Duration) -> Self {
@@ -135,9 +141,10 @@ impl BackgroundReclaimer {
     /// Stops the thread and waits for it to finish its current round.
     ///
     /// ```
-    /// # use gracepoint_reclaim::ReaderCount as MyDomain;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// # use gracepoint_reclaim::scheme::ReaderCount as MyDomain;
     /// static DOMAIN: MyDomain = MyDomain;
-    /// gracepoint_reclaim::BackgroundReclaimer::start(&DOMAIN, std::time::Duration::from_millis(1)).stop();
+    /// gracepoint::BackgroundReclaimer::start(&DOMAIN, std::time::Duration::from_millis(1)).stop();
     /// ```
     pub fn stop(mut self) {
         self.halt();

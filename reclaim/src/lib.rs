@@ -1,17 +1,18 @@
 //! The common interface of the grace-period reclamation schemes in this workspace, and the
-//! parts they share.
+//! parts they share. Users reach all of it through the `gracepoint` facade.
 //!
 //! A *domain* is one independent instance of a scheme (an SRCU, GUS or epoch domain). Readers
 //! enter read-side sections; writers unlink objects and then either wait for a grace period
 //! ([`Reclaim::synchronize`]) or hand the objects over to be freed once one has passed
-//! ([`Reclaim::retire`]). A grace period ends when every section that began before it has
-//! ended. A reader stalled in one domain delays reclamation only in that domain.
+//! ([`Reclaim::retire`], [`Reclaim::call`]). A grace period ends when every section that began
+//! before it has ended. A reader stalled in one domain delays reclamation only in that domain.
 //!
 //! Write code against [`Reclaim`] once and run it on any scheme (and on the peers the benches
 //! wrap):
 //!
 //! ```
-//! use gracepoint_reclaim::Reclaim;
+//! # use gracepoint_reclaim as gracepoint;
+//! use gracepoint::prelude::*;
 //! use std::sync::atomic::{AtomicPtr, Ordering};
 //!
 //! fn read<R: Reclaim>(domain: &R, shared: &AtomicPtr<u64>) -> u64 {
@@ -25,36 +26,46 @@
 //!     // SAFETY: `old` is unlinked; sections that still see it began before the swap.
 //!     domain.retire(unsafe { Box::from_raw(old) });
 //! }
-//! # let domain = gracepoint_reclaim::ReaderCount;
-//! # let shared = AtomicPtr::new(Box::into_raw(Box::new(1)));
-//! # replace(&domain, &shared, 2);
-//! # assert_eq!(read(&domain, &shared), 2);
+//!
+//! // With `gracepoint::srcu::Srcu::new()`, `gracepoint::gus::Gus::new()`,
+//! // `gracepoint::epoch::Epoch::new()`, or a peer behind the trait:
+//! # let domain = gracepoint_reclaim::scheme::ReaderCount;
+//! let shared = AtomicPtr::new(Box::into_raw(Box::new(1)));
+//! replace(&domain, &shared, 2);
+//! assert_eq!(read(&domain, &shared), 2);
+//! # domain.barrier();
 //! # unsafe { drop(Box::from_raw(shared.load(Ordering::Relaxed))) };
 //! ```
 //!
 //! # What is here
-//! For users:
+//! For users (all re-exported by the `gracepoint` facade):
 //! - [`Reclaim`], the interface data structures, benches and tests are written against, with
 //!   polled grace periods ([`Reclaim::start_poll`], [`Reclaim::poll`]);
+//! - [`Stats`], what every domain reports about itself;
 //! - [`atomic`]: typed atomic pointers whose loads are tied to a read section, for writing
 //!   lock-free structures over any domain (the `structures` crate is built on them);
 //! - [`wait`]: the strategies a waiting call may use (spin, then yield, then park);
-//! - [`sync`]: the atomics shim that swaps in loom's types under `cfg(loom)`, for data
-//!   structures that want their loom models to run the code that ships;
-//! - [`BackgroundReclaimer`] (with `std`): an opt-in thread that frees retired objects when
+//! - [`sync`]: the atomics, `fence` and `UnsafeCell`, which become loom's under `cfg(loom)`, for
+//!   data structures that want their loom models to run the code that ships;
+//! - `BackgroundReclaimer` (with `std`): an opt-in thread that frees retired objects when
 //!   nobody else calls into the domain;
-//! - [`stall`]: stall reports (which reader holds a grace period back) and limits on what may
-//!   wait to be freed;
-//! - [`SlotsFull`], the error a fixed-size domain returns when it has no room for a reader;
-//! - `testing` (feature `testing`): poisoned objects, a drop ledger and a generic stress run.
+//! - [`stall`]: stall reports (which reader holds a grace period back), limits on what may
+//!   wait to be freed, and the [`Monitor`](stall::Monitor) trait;
+//! - [`SlotsFull`], the error a fixed-size domain returns when it has no room for a reader.
 //!
-//! For scheme authors, [`scheme`]: reader slots, the shared retire path and its clock
-//! abstraction, wrap-safe sequences, `membarrier`, and the debug-build misuse checks.
+//! For scheme authors, behind a wall: the `scheme` module (reader slots, the shared core and
+//! its clock abstraction, wrap-safe sequences, the asymmetric fence, `membarrier`) and the
+//! `domain_front!` macro that writes a scheme's user-facing methods. They are public so that
+//! the scheme crates can use them, and hidden from the documentation unless the `toolkit`
+//! feature is on.
 //!
 //! # Features
 //! - `std` (default): thread-id slot lookup, parking, `membarrier`. Implies `alloc`.
 //! - `alloc`: boxed retire, growable slot arrays.
 //! - neither: `#![no_std]` core with fixed slot arrays, spin waiting and raw retire.
+//! - `toolkit`: shows the scheme-author toolkit in the documentation (it is always compiled).
+//! - `testing`: test support shared by the schemes' test suites (poisoned objects, a drop
+//!   ledger, a generic stress run, and the checks every scheme runs); for dev-dependencies.
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -65,56 +76,121 @@ extern crate std;
 
 pub mod atomic;
 #[cfg(all(feature = "std", not(loom)))]
-pub mod background;
-#[cfg(any(feature = "alloc", test))]
-mod reader_count;
+mod background;
+mod front;
+#[cfg_attr(not(feature = "toolkit"), doc(hidden))]
 pub mod scheme;
 pub mod stall;
 pub mod sync;
 #[cfg(all(feature = "testing", feature = "std", not(loom)))]
+#[doc(hidden)]
 pub mod testing;
 pub mod wait;
 
 #[cfg(all(feature = "std", not(loom)))]
 pub use background::{Background, BackgroundReclaimer};
-#[cfg(any(feature = "alloc", test))]
-pub use reader_count::{ReaderCount, ReaderCountGuard};
 pub use scheme::slots::SlotsFull;
 
-/// What a domain reports about itself. Every scheme uses these names for these facts; a scheme
-/// with more to say offers it through its own methods.
+/// The traits generic code over any domain needs, in one `use`: `use gracepoint::prelude::*;`.
 ///
 /// ```
-/// let stats = gracepoint_reclaim::Stats::new(3, 10, 640);
-/// assert_eq!((stats.grace_periods, stats.pending, stats.pending_bytes), (3, 10, 640));
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::prelude::*;
+/// fn report<D: Reclaim + Monitor>(domain: &D) -> usize {
+///     drop(domain.enter());
+///     domain.stats().pending
+/// }
+/// // `report(&gracepoint::srcu::Srcu::new())`, and the same for every scheme:
+/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
+/// assert_eq!(report(&domain), 0);
+/// ```
+pub mod prelude {
+    pub use crate::Reclaim;
+    #[cfg(all(feature = "std", not(loom)))]
+    pub use crate::background::Background;
+    #[cfg(feature = "std")]
+    pub use crate::stall::Monitor;
+}
+
+/// What the `gracepoint` facade re-exports at its root, with this crate's own features deciding
+/// what exists (so that a build of the facade with fewer features of its own still shows what
+/// the schemes it depends on turned on). Not part of this crate's API.
+#[doc(hidden)]
+pub mod facade {
+    #[cfg(all(feature = "std", not(loom)))]
+    pub use crate::{Background, BackgroundReclaimer};
+    pub use crate::{Reclaim, SlotsFull, Stats, atomic, prelude, stall, sync, wait};
+}
+
+/// Test and mutant hooks, and what the macros of this crate expand to. Not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(all(loom, feature = "std"))]
+    pub use crate::scheme::debug::mutant_active;
+    /// For the loom harness: every execution of a model starts with no thread ids handed out.
+    #[cfg(all(loom, feature = "std"))]
+    pub use crate::scheme::thread::reset_for_loom as reset_thread_ids_for_loom;
+    #[cfg(feature = "alloc")]
+    pub use alloc::boxed::Box;
+
+    /// The retire path's tuning, for tests that need to reach a threshold.
+    pub mod tuning {
+        pub use crate::scheme::bag::LOCAL_CAPACITY;
+        pub use crate::scheme::domain::{PRESSURE_OBJECTS, STEP_EVERY_HEAVY};
+        pub use crate::scheme::sealed::POOL_NODES;
+    }
+}
+
+/// What a domain reports about itself, the same on every scheme.
+///
+/// A **grace period**, here, is one move of the domain's *frontier*: the point on its clock up
+/// to which everything retired may be freed. Each move proves that every read section that
+/// began before some later point has ended, and makes a new set of retired objects freeable.
+/// For SRCU that is the end of one grace period of its state machine (two scans and a flip);
+/// for GUS one raise of the read clock; for epochs one advance of the global epoch (an object
+/// waits for two of them). So the count says how often reclamation made progress, not how
+/// much work each step took.
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::prelude::*;
+/// fn progress<D: Reclaim + Monitor>(domain: &D) -> (u64, usize) {
+///     domain.retire(Box::new(1u64));
+///     domain.barrier();
+///     let stats = domain.stats();
+///     (stats.grace_periods, stats.pending)
+/// }
+/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
+/// let (_, pending) = progress(&domain);
+/// assert_eq!(pending, 0);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Grace periods completed since the domain was built (for GUS: read-clock advances; for
-    /// epochs: epoch advances).
+    /// Grace periods completed since the domain was built: moves of its frontier (see above).
     pub grace_periods: u64,
     /// Objects retired (and callbacks queued) and not yet freed (or run).
     pub pending: usize,
-    /// The size of those objects, where it is known (boxes; not raw pointers).
+    /// The size of those objects, where it is known (boxes and closures; not raw pointers).
     pub pending_bytes: usize,
 }
 
-/// Building statistics by hand: for schemes filling in their report, and for tests comparing
-/// one.
+/// Building statistics by hand.
 ///
 /// ```
-/// use gracepoint_reclaim::Stats;
-/// let before = Stats::new(1, 4, 128);
-/// let after = Stats::new(2, 0, 0);
-/// assert!(after.grace_periods > before.grace_periods && after.pending < before.pending);
+/// # use gracepoint_reclaim as gracepoint;
+/// let stats = gracepoint::Stats::new(3, 10, 640);
+/// assert_eq!((stats.grace_periods, stats.pending, stats.pending_bytes), (3, 10, 640));
 /// ```
 impl Stats {
-    /// Statistics with these values.
+    /// Statistics with these values: for a domain filling in its report, and for tests
+    /// comparing one.
     ///
     /// ```
-    /// assert_eq!(gracepoint_reclaim::Stats::new(0, 0, 0), gracepoint_reclaim::Stats::default());
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert_eq!(gracepoint::Stats::new(0, 0, 0), gracepoint::Stats::default());
     /// ```
+    #[must_use]
     pub const fn new(grace_periods: u64, pending: usize, pending_bytes: usize) -> Self {
         Self {
             grace_periods,
@@ -134,18 +210,14 @@ impl Stats {
 /// - in a build with `--cfg reclaim_mutant="NAME"`, mutant `NAME` is always active (for tests
 ///   that run on real hardware, such as the `membarrier` litmus test);
 /// - in every other build the macro is the shipped expression and nothing else.
-///
-/// ```
-/// let half = gracepoint_reclaim::mutant!("example_half" => 1, else 2);
-/// assert_eq!(half, 2);
-/// ```
+#[doc(hidden)]
 #[macro_export]
 macro_rules! mutant {
     ($name:literal => $mutated:expr, else $shipped:expr) => {{
         #[cfg(reclaim_mutant = $name)]
         let chosen = $mutated;
         #[cfg(all(loom, not(reclaim_mutant = $name)))]
-        let chosen = if $crate::scheme::debug::mutant_active($name) {
+        let chosen = if $crate::__private::mutant_active($name) {
             $mutated
         } else {
             $shipped
@@ -166,7 +238,8 @@ macro_rules! mutant {
 /// # Example
 /// A function written once for every scheme:
 /// ```
-/// use gracepoint_reclaim::Reclaim;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::Reclaim;
 /// use std::sync::atomic::{AtomicPtr, Ordering};
 ///
 /// fn replace<R: Reclaim>(domain: &R, slot: &AtomicPtr<u64>, value: u64) {
@@ -182,10 +255,11 @@ macro_rules! mutant {
 ///     // SAFETY: the guard keeps whatever we load alive until it drops.
 ///     unsafe { *slot.load(Ordering::Acquire) }
 /// }
-/// # use gracepoint_reclaim::ReaderCount;
+/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
 /// # let slot = AtomicPtr::new(Box::into_raw(Box::new(1)));
-/// # replace(&ReaderCount, &slot, 2);
-/// # assert_eq!(read(&ReaderCount, &slot), 2);
+/// # replace(&domain, &slot, 2);
+/// # assert_eq!(read(&domain, &slot), 2);
+/// # domain.barrier();
 /// # unsafe { drop(Box::from_raw(slot.load(Ordering::Relaxed))) };
 /// ```
 pub unsafe trait Reclaim: Send + Sync {
@@ -201,12 +275,13 @@ pub unsafe trait Reclaim: Send + Sync {
     /// Begins a read-side section.
     ///
     /// ```
-    /// use gracepoint_reclaim::Reclaim;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
     /// fn section<R: Reclaim>(domain: &R) {
     ///     let _guard = domain.enter();
     ///     // loads made here stay valid until `_guard` drops
     /// }
-    /// # section(&gracepoint_reclaim::ReaderCount);
+    /// # section(&gracepoint_reclaim::scheme::ReaderCount);
     /// ```
     #[track_caller]
     fn enter(&self) -> Self::Guard<'_>;
@@ -214,11 +289,12 @@ pub unsafe trait Reclaim: Send + Sync {
     /// Drops `boxed` once every section that began before this call has ended.
     ///
     /// ```
-    /// use gracepoint_reclaim::Reclaim;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
     /// fn unlink_and_retire<R: Reclaim>(domain: &R, unlinked: Box<String>) {
     ///     domain.retire(unlinked);
     /// }
-    /// # unlink_and_retire(&gracepoint_reclaim::ReaderCount, Box::new(String::new()));
+    /// # unlink_and_retire(&gracepoint_reclaim::scheme::ReaderCount, Box::new(String::new()));
     /// ```
     #[cfg(feature = "alloc")]
     #[track_caller]
@@ -229,6 +305,37 @@ pub unsafe trait Reclaim: Send + Sync {
         unsafe { self.retire_raw(ptr, free) }
     }
 
+    /// Runs `callback` once every section that began before this call has ended (or when the
+    /// domain drops): crossbeam-epoch's `defer`. It runs on whichever thread frees it, which
+    /// may be inside a read section of this domain, so it must not wait for this domain.
+    ///
+    /// ```
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// fn count_later<R: Reclaim>(domain: &R, count: &Arc<AtomicUsize>) {
+    ///     let count = Arc::clone(count);
+    ///     domain.call(move || {
+    ///         count.fetch_add(1, Ordering::Relaxed);
+    ///     });
+    /// }
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
+    /// let count = Arc::new(AtomicUsize::new(0));
+    /// count_later(&domain, &count);
+    /// domain.barrier();
+    /// assert_eq!(count.load(Ordering::Relaxed), 1);
+    /// ```
+    #[cfg(feature = "alloc")]
+    #[track_caller]
+    fn call<F: FnOnce() + Send + 'static>(&self, callback: F) {
+        let retired = scheme::bag::Retired::from_callback(callback);
+        let (ptr, free) = retired.into_parts();
+        // SAFETY: `Retired::from_callback` built a matching pointer and runner for a `Send`
+        // closure.
+        unsafe { self.retire_raw(ptr, free) }
+    }
+
     /// Calls `free(ptr)` once every section that began before this call has ended.
     ///
     /// # Safety
@@ -236,7 +343,8 @@ pub unsafe trait Reclaim: Send + Sync {
     /// `ptr` must not be retired again.
     ///
     /// ```
-    /// use gracepoint_reclaim::Reclaim;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
     /// unsafe fn drop_u64(ptr: *mut ()) {
     ///     drop(unsafe { Box::from_raw(ptr.cast::<u64>()) });
     /// }
@@ -244,7 +352,7 @@ pub unsafe trait Reclaim: Send + Sync {
     ///     // SAFETY: `unlinked` came from `Box::into_raw` and is retired once.
     ///     unsafe { domain.retire_raw(unlinked.cast(), drop_u64) };
     /// }
-    /// # retire_u64(&gracepoint_reclaim::ReaderCount, Box::into_raw(Box::new(1)));
+    /// # retire_u64(&gracepoint_reclaim::scheme::ReaderCount, Box::into_raw(Box::new(1)));
     /// ```
     #[track_caller]
     unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ()));
@@ -252,15 +360,17 @@ pub unsafe trait Reclaim: Send + Sync {
     /// Waits until every section that began before this call has ended.
     ///
     /// # Panics
-    /// Schemes panic (in debug builds at least) when the calling thread is inside a section of
-    /// the same domain: the wait could never end.
+    /// Every scheme of this workspace panics when the calling thread is inside a section of the
+    /// same domain on its own slot (the wait could never end), and, in debug builds, also for
+    /// sections on registered readers and shared slots.
     ///
     /// ```
-    /// use gracepoint_reclaim::Reclaim;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
     /// fn wait_for_readers<R: Reclaim>(domain: &R) {
     ///     domain.synchronize();
     /// }
-    /// # wait_for_readers(&gracepoint_reclaim::ReaderCount);
+    /// # wait_for_readers(&gracepoint_reclaim::scheme::ReaderCount);
     /// ```
     #[track_caller]
     fn synchronize(&self);
@@ -271,11 +381,12 @@ pub unsafe trait Reclaim: Send + Sync {
     /// As [`synchronize`](Reclaim::synchronize).
     ///
     /// ```
-    /// use gracepoint_reclaim::Reclaim;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
     /// fn flush<R: Reclaim>(domain: &R) {
     ///     domain.barrier();
     /// }
-    /// # flush(&gracepoint_reclaim::ReaderCount);
+    /// # flush(&gracepoint_reclaim::scheme::ReaderCount);
     /// ```
     #[track_caller]
     fn barrier(&self);
@@ -284,11 +395,12 @@ pub unsafe trait Reclaim: Send + Sync {
     /// run. Never waits.
     ///
     /// ```
-    /// use gracepoint_reclaim::Reclaim;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
     /// fn later<R: Reclaim>(domain: &R) -> R::Cookie {
     ///     domain.start_poll()
     /// }
-    /// # later(&gracepoint_reclaim::ReaderCount);
+    /// # later(&gracepoint_reclaim::scheme::ReaderCount);
     /// ```
     fn start_poll(&self) -> Self::Cookie;
 
@@ -297,14 +409,15 @@ pub unsafe trait Reclaim: Send + Sync {
     /// move the grace period along. Never true early.
     ///
     /// ```
-    /// use gracepoint_reclaim::Reclaim;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
     /// fn wait_by_polling<R: Reclaim>(domain: &R) {
     ///     let cookie = domain.start_poll();
     ///     while !domain.poll(&cookie) {
     ///         std::thread::yield_now();
     ///     }
     /// }
-    /// # wait_by_polling(&gracepoint_reclaim::ReaderCount);
+    /// # wait_by_polling(&gracepoint_reclaim::scheme::ReaderCount);
     /// ```
     fn poll(&self, cookie: &Self::Cookie) -> bool;
 }
@@ -340,6 +453,13 @@ macro_rules! forward_reclaim {
             unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
                 // SAFETY: the caller's promise, forwarded.
                 unsafe { (**self).retire_raw(ptr, free) }
+            }
+
+            #[cfg(feature = "alloc")]
+            #[inline]
+            #[track_caller]
+            fn call<F: FnOnce() + Send + 'static>(&self, callback: F) {
+                (**self).call(callback)
             }
 
             #[track_caller]

@@ -9,7 +9,8 @@
 //! publish for the grace-period machinery, plus timestamps the waiting side takes itself.
 //!
 //! ```
-//! use gracepoint_reclaim::stall::{Attribution, Blocker, StallReport};
+//! # use gracepoint_reclaim as gracepoint;
+//! use gracepoint::stall::{Attribution, Blocker, StallReport};
 //! let report = StallReport {
 //!     scheme: "srcu",
 //!     age: Some(std::time::Duration::from_millis(250)),
@@ -18,7 +19,7 @@
 //!     attribution: Attribution::Exact,
 //!     blockers: vec![Blocker {
 //!         slot: 3,
-//!         thread: Some(gracepoint_reclaim::stall::ThreadInfo { name: Some("worker".into()), os_tid: 4242 }),
+//!         thread: Some(gracepoint::stall::ThreadInfo { name: Some("worker".into()), os_tid: 4242 }),
 //!         blocked_for: Some(std::time::Duration::from_millis(240)),
 //!     }],
 //! };
@@ -35,13 +36,30 @@ use core::fmt;
 #[cfg(feature = "alloc")]
 use core::time::Duration;
 
+/// Objects and bytes retired and not yet freed: what a limit hook is shown, and what a round of
+/// background work leaves waiting.
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// let pending = gracepoint::stall::Pending { objects: 3, bytes: 96 };
+/// assert_eq!(pending.objects, 3);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pending {
+    /// Objects (and callbacks) retired and not yet freed (or run).
+    pub objects: usize,
+    /// Their total size, counting only objects whose size is known (boxes and closures).
+    pub bytes: usize,
+}
+
 #[cfg(feature = "alloc")]
 /// Why a domain's grace period has not ended, as its waiting side sees it.
 ///
 /// Domains build these (`stall_report()`, `on_stall` hooks); its `Display` is the message to
 /// log:
 /// ```
-/// use gracepoint_reclaim::stall::{Attribution, StallReport};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::stall::{Attribution, StallReport};
 /// let report = StallReport {
 ///     scheme: "epoch",
 ///     age: None,
@@ -76,7 +94,8 @@ pub struct StallReport {
 /// How exactly a scheme names the readers that hold a grace period back.
 ///
 /// ```
-/// use gracepoint_reclaim::stall::Attribution;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::stall::Attribution;
 /// fn trust(attribution: &Attribution) -> &'static str {
 ///     match attribution {
 ///         Attribution::Exact => "every listed slot is in the way",
@@ -99,7 +118,8 @@ pub enum Attribution {
 /// One reader slot in the way of a grace period.
 ///
 /// ```
-/// use gracepoint_reclaim::stall::{Attribution, Blocker, StallReport};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::stall::{Attribution, Blocker, StallReport};
 /// use std::time::Duration;
 /// let blocker = Blocker { slot: 5, thread: None, blocked_for: Some(Duration::from_millis(30)) };
 /// let report = StallReport {
@@ -128,7 +148,8 @@ pub struct Blocker {
 /// A thread, as stall reports name it.
 ///
 /// ```
-/// use gracepoint_reclaim::stall::ThreadInfo;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::stall::ThreadInfo;
 /// let named = ThreadInfo { name: Some("worker-1".into()), os_tid: 4242 };
 /// assert_eq!(named.to_string(), "thread \"worker-1\" (tid 4242)");
 /// let unnamed = ThreadInfo { name: None, os_tid: 7 };
@@ -187,7 +208,8 @@ impl fmt::Display for StallReport {
 /// Logging a report (with the `log` feature); otherwise its `Display` is the message.
 ///
 /// ```
-/// use gracepoint_reclaim::stall::{Attribution, StallReport};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::stall::{Attribution, StallReport};
 /// let report = StallReport {
 ///     scheme: "srcu", age: None, pending: 1, pending_bytes: 8,
 ///     attribution: Attribution::Approximate("sections may end on another slot"),
@@ -203,11 +225,12 @@ impl StallReport {
     /// when the feature is on and no hook was installed.
     ///
     /// ```
+    /// # use gracepoint_reclaim as gracepoint;
     /// # #[cfg(feature = "log")]
     /// # {
-    /// let report = gracepoint_reclaim::stall::StallReport {
+    /// let report = gracepoint::stall::StallReport {
     ///     scheme: "gus", age: None, pending: 0, pending_bytes: 0,
-    ///     attribution: gracepoint_reclaim::stall::Attribution::Exact, blockers: vec![],
+    ///     attribution: gracepoint::stall::Attribution::Exact, blockers: vec![],
     /// };
     /// report.log();
     /// # }
@@ -226,7 +249,8 @@ pub const LOG_THRESHOLD: core::time::Duration = core::time::Duration::from_secs(
 /// A cap on what may wait to be freed in one domain.
 ///
 /// ```
-/// use gracepoint_reclaim::stall::{Limit, Policy};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::stall::{Limit, Policy};
 /// let limit = Limit::objects(10_000).with_bytes(1 << 20).with_policy(Policy::Block);
 /// assert_eq!(limit.objects, Some(10_000));
 /// ```
@@ -243,7 +267,8 @@ pub struct Limit {
 /// Building a limit, and checking what waits against it.
 ///
 /// ```
-/// use gracepoint_reclaim::stall::{Limit, Policy};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::stall::{Limit, Policy};
 /// let limit = Limit::bytes(1 << 20).with_policy(Policy::Block);
 /// assert!(!limit.exceeded(usize::MAX, 1 << 20)); // no cap on objects
 /// assert!(limit.exceeded(0, (1 << 20) + 1));
@@ -252,7 +277,8 @@ impl Limit {
     /// A cap on objects, expediting grace periods once it is passed.
     ///
     /// ```
-    /// assert_eq!(gracepoint_reclaim::stall::Limit::objects(5).policy, gracepoint_reclaim::stall::Policy::Expedite);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert_eq!(gracepoint::stall::Limit::objects(5).policy, gracepoint::stall::Policy::Expedite);
     /// ```
     pub const fn objects(objects: usize) -> Self {
         Self {
@@ -265,7 +291,8 @@ impl Limit {
     /// A cap on bytes, expediting grace periods once it is passed.
     ///
     /// ```
-    /// assert_eq!(gracepoint_reclaim::stall::Limit::bytes(64).bytes, Some(64));
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert_eq!(gracepoint::stall::Limit::bytes(64).bytes, Some(64));
     /// ```
     pub const fn bytes(bytes: usize) -> Self {
         Self {
@@ -278,7 +305,8 @@ impl Limit {
     /// The same limit, also capping bytes.
     ///
     /// ```
-    /// assert_eq!(gracepoint_reclaim::stall::Limit::objects(5).with_bytes(9).bytes, Some(9));
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert_eq!(gracepoint::stall::Limit::objects(5).with_bytes(9).bytes, Some(9));
     /// ```
     pub const fn with_bytes(mut self, bytes: usize) -> Self {
         self.bytes = Some(bytes);
@@ -288,7 +316,8 @@ impl Limit {
     /// The same limit with another policy.
     ///
     /// ```
-    /// use gracepoint_reclaim::stall::{Limit, Policy};
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::stall::{Limit, Policy};
     /// assert_eq!(Limit::objects(5).with_policy(Policy::Block).policy, Policy::Block);
     /// ```
     pub const fn with_policy(mut self, policy: Policy) -> Self {
@@ -299,7 +328,8 @@ impl Limit {
     /// True when `objects` and `bytes` pass this limit.
     ///
     /// ```
-    /// let limit = gracepoint_reclaim::stall::Limit::objects(5);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let limit = gracepoint::stall::Limit::objects(5);
     /// assert!(!limit.exceeded(5, 1 << 30));
     /// assert!(limit.exceeded(6, 0));
     /// ```
@@ -311,7 +341,8 @@ impl Limit {
 /// What a retire does once a domain's [`Limit`] is passed.
 ///
 /// ```
-/// use gracepoint_reclaim::stall::{Limit, Policy};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::stall::{Limit, Policy};
 /// // Hard memory bound for writers that retire outside their read sections:
 /// let strict = Limit::objects(10_000).with_policy(Policy::Block);
 /// // Never slow a writer down; just move grace periods along faster:
@@ -339,24 +370,26 @@ pub enum Policy {
 /// implements it with the same names, so that tools and tests can be written once.
 ///
 /// ```
-/// use gracepoint_reclaim::stall::{Limit, Monitor, Policy};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::stall::{Limit, Monitor, Policy};
 /// fn configure<D: Monitor>(domain: &D) {
 ///     domain.set_limit(Limit::objects(50_000).with_policy(Policy::Block));
 ///     domain.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
 /// }
-/// # configure(&gracepoint_reclaim::ReaderCount);
+/// # configure(&gracepoint_reclaim::scheme::ReaderCount);
 /// ```
 #[cfg(feature = "std")]
 pub trait Monitor {
     /// The domain's grace periods and what waits to be freed.
     ///
     /// ```
-    /// use gracepoint_reclaim::stall::Monitor;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::stall::Monitor;
     /// fn summary<D: Monitor>(domain: &D) -> String {
     ///     let stats = domain.stats();
     ///     format!("{} grace periods, {} objects waiting", stats.grace_periods, stats.pending)
     /// }
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// assert_eq!(summary(&domain), "0 grace periods, 0 objects waiting");
     /// ```
     fn stats(&self) -> crate::Stats;
@@ -365,12 +398,13 @@ pub trait Monitor {
     /// waiting, and what waits behind it; `None` when nothing waits.
     ///
     /// ```
-    /// use gracepoint_reclaim::stall::Monitor;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::stall::Monitor;
     /// fn blamed_slots<D: Monitor>(domain: &D) -> Vec<usize> {
     ///     let report = domain.stall_report();
     ///     report.map_or(Vec::new(), |r| r.blockers.iter().map(|b| b.slot).collect())
     /// }
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// assert!(blamed_slots(&domain).is_empty());
     /// ```
     fn stall_report(&self) -> Option<StallReport>;
@@ -379,7 +413,8 @@ pub trait Monitor {
     /// at most once per grace period, from whichever thread waits or collects at the time.
     ///
     /// ```
-    /// use gracepoint_reclaim::stall::Monitor;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::stall::Monitor;
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// use std::time::Duration;
     /// static STALLS: AtomicUsize = AtomicUsize::new(0);
@@ -389,7 +424,7 @@ pub trait Monitor {
     ///         eprintln!("{report}");
     ///     });
     /// }
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// count_stalls(&domain);
     /// assert_eq!(STALLS.load(Ordering::Relaxed), 0); // no grace period has waited yet
     /// ```
@@ -402,11 +437,12 @@ pub trait Monitor {
     /// Caps what may wait to be freed; see [`Limit`] and [`Policy`].
     ///
     /// ```
-    /// use gracepoint_reclaim::stall::{Limit, Monitor};
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::stall::{Limit, Monitor};
     /// fn cap_memory<D: Monitor>(domain: &D, bytes: usize) {
     ///     domain.set_limit(Limit::bytes(bytes));
     /// }
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// cap_memory(&domain, 64 << 20);
     /// ```
     fn set_limit(&self, limit: Limit);
@@ -414,75 +450,16 @@ pub trait Monitor {
     /// The hook [`Policy::Hook`] calls with what waits.
     ///
     /// ```
-    /// use gracepoint_reclaim::stall::{Limit, Monitor, Policy};
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::stall::{Limit, Monitor, Policy};
     /// fn warn_over<D: Monitor>(domain: &D, objects: usize) {
     ///     domain.set_limit(Limit::objects(objects).with_policy(Policy::Hook));
     ///     domain.on_limit(|pending| {
     ///         eprintln!("{} objects ({} bytes) wait", pending.objects, pending.bytes);
     ///     });
     /// }
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// warn_over(&domain, 100_000);
     /// ```
-    fn on_limit(&self, hook: impl Fn(crate::scheme::Pending) + Send + Sync + 'static);
-}
-
-/// Implements [`Monitor`] (and, outside loom, [`Background`](crate::Background)) for a scheme's
-/// domain type `$domain<const N: usize>` by forwarding to its inherent methods of the same
-/// names (`stats`, `stall_report`, `on_stall`, `set_limit`, `on_limit`, `reclaim_step`), so that
-/// every scheme's trait impls are written once. Put it under the scheme's `std` feature:
-/// `#[cfg(feature = "std")] gracepoint_reclaim::monitor_by_inherent_methods!(MyDomain);`.
-///
-/// ```
-/// use gracepoint_reclaim::scheme::Pending;
-/// use gracepoint_reclaim::stall::{Limit, Monitor, StallReport};
-/// pub struct Mine<const N: usize>;
-/// impl<const N: usize> Mine<N> {
-///     pub fn stats(&self) -> gracepoint_reclaim::Stats { Default::default() }
-///     pub fn stall_report(&self) -> Option<StallReport> { None }
-///     pub fn on_stall(&self, _: std::time::Duration, _: impl Fn(&StallReport) + Send + Sync + 'static) {}
-///     pub fn set_limit(&self, _: Limit) {}
-///     pub fn on_limit(&self, _: impl Fn(Pending) + Send + Sync + 'static) {}
-///     pub fn reclaim_step(&self) -> Pending { Pending { objects: 0, bytes: 0 } }
-/// }
-/// gracepoint_reclaim::monitor_by_inherent_methods!(Mine);
-/// fn quiet<D: Monitor>(domain: &D) -> bool { domain.stall_report().is_none() }
-/// assert!(quiet(&Mine::<1>));
-/// ```
-#[macro_export]
-macro_rules! monitor_by_inherent_methods {
-    ($domain:ident) => {
-        impl<const N: usize> $crate::stall::Monitor for $domain<N> {
-            fn stats(&self) -> $crate::Stats {
-                $domain::stats(self)
-            }
-
-            fn stall_report(&self) -> ::core::option::Option<$crate::stall::StallReport> {
-                $domain::stall_report(self)
-            }
-
-            fn on_stall(
-                &self,
-                threshold: ::core::time::Duration,
-                callback: impl Fn(&$crate::stall::StallReport) + Send + Sync + 'static,
-            ) {
-                $domain::on_stall(self, threshold, callback)
-            }
-
-            fn set_limit(&self, limit: $crate::stall::Limit) {
-                $domain::set_limit(self, limit)
-            }
-
-            fn on_limit(&self, hook: impl Fn($crate::scheme::Pending) + Send + Sync + 'static) {
-                $domain::on_limit(self, hook)
-            }
-        }
-
-        #[cfg(not(loom))]
-        impl<const N: usize> $crate::Background for $domain<N> {
-            fn reclaim_step(&self) -> $crate::scheme::Pending {
-                $domain::reclaim_step(self)
-            }
-        }
-    };
+    fn on_limit(&self, hook: impl Fn(Pending) + Send + Sync + 'static);
 }

@@ -10,7 +10,8 @@
 //!   and a full fence under loom, because loom cannot model `membarrier`.
 //!
 //! ```
-//! use gracepoint_reclaim::sync::{fence, AtomicU64, Ordering};
+//! # use gracepoint_reclaim as gracepoint;
+//! use gracepoint::sync::{fence, AtomicU64, Ordering};
 //! let x = AtomicU64::new(1);
 //! x.store(2, Ordering::Relaxed);
 //! fence(Ordering::SeqCst);
@@ -34,9 +35,11 @@ pub use loom::sync::atomic::{
 /// algorithm with symmetric fences only.
 ///
 /// ```
-/// gracepoint_reclaim::sync::light_fence();
+/// # use gracepoint_reclaim as gracepoint;
+/// gracepoint::sync::light_fence();
 /// ```
 #[inline(always)]
+#[doc(hidden)]
 pub fn light_fence() {
     #[cfg(not(loom))]
     core::sync::atomic::compiler_fence(Ordering::SeqCst);
@@ -50,9 +53,11 @@ pub fn light_fence() {
 /// make the model run forever, so under loom this yields.
 ///
 /// ```
-/// gracepoint_reclaim::sync::spin_hint();
+/// # use gracepoint_reclaim as gracepoint;
+/// gracepoint::sync::spin_hint();
 /// ```
 #[inline]
+#[doc(hidden)]
 pub fn spin_hint() {
     #[cfg(not(loom))]
     core::hint::spin_loop();
@@ -66,7 +71,8 @@ pub fn spin_hint() {
 /// intersection of both implementations.
 ///
 /// ```
-/// let cell = gracepoint_reclaim::sync::UnsafeCell::new(5);
+/// # use gracepoint_reclaim as gracepoint;
+/// let cell = gracepoint::sync::UnsafeCell::new(5);
 /// assert_eq!(cell.with(|p| unsafe { *p }), 5);
 /// ```
 #[cfg(not(loom))]
@@ -76,7 +82,8 @@ pub struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 /// Access through closures, the form loom's cell also offers.
 ///
 /// ```
-/// let cell = gracepoint_reclaim::sync::UnsafeCell::new(vec![1]);
+/// # use gracepoint_reclaim as gracepoint;
+/// let cell = gracepoint::sync::UnsafeCell::new(vec![1]);
 /// // SAFETY: no other access to the cell runs at the same time.
 /// cell.with_mut(|v| unsafe { (*v).push(2) });
 /// assert_eq!(cell.with(|v| unsafe { (*v).len() }), 2);
@@ -86,7 +93,8 @@ impl<T> UnsafeCell<T> {
     /// Wraps `value`.
     ///
     /// ```
-    /// let _ = gracepoint_reclaim::sync::UnsafeCell::new(0u8);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let _ = gracepoint::sync::UnsafeCell::new(0u8);
     /// ```
     pub const fn new(value: T) -> Self {
         Self(core::cell::UnsafeCell::new(value))
@@ -95,7 +103,8 @@ impl<T> UnsafeCell<T> {
     /// Runs `f` with a shared raw pointer to the contents.
     ///
     /// ```
-    /// let cell = gracepoint_reclaim::sync::UnsafeCell::new(1);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let cell = gracepoint::sync::UnsafeCell::new(1);
     /// assert_eq!(cell.with(|p| unsafe { *p }), 1);
     /// ```
     #[inline]
@@ -106,7 +115,8 @@ impl<T> UnsafeCell<T> {
     /// Runs `f` with a mutable raw pointer to the contents.
     ///
     /// ```
-    /// let cell = gracepoint_reclaim::sync::UnsafeCell::new(1);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let cell = gracepoint::sync::UnsafeCell::new(1);
     /// cell.with_mut(|p| unsafe { *p = 2 });
     /// assert_eq!(cell.with(|p| unsafe { *p }), 2);
     /// ```
@@ -127,12 +137,14 @@ pub use loom::cell::UnsafeCell;
 /// loom every access is checked for exactly that.
 ///
 /// ```
-/// let cell = gracepoint_reclaim::sync::OwnerCell::new(1u32);
+/// # use gracepoint_reclaim as gracepoint;
+/// let cell = gracepoint::sync::OwnerCell::new(1u32);
 /// // SAFETY: this example is the only owner.
 /// unsafe { cell.set(cell.get() + 1) };
 /// assert_eq!(unsafe { cell.get() }, 2);
 /// ```
 #[derive(Debug)]
+#[doc(hidden)]
 pub struct OwnerCell<T: Copy>(UnsafeCell<T>);
 
 // SAFETY: accesses are confined to the slot's owner by the `unsafe` contracts of `get`/`set`.
@@ -141,7 +153,8 @@ unsafe impl<T: Copy + Send> Sync for OwnerCell<T> {}
 /// Building the cell, and the owner's reads and writes.
 ///
 /// ```
-/// use gracepoint_reclaim::sync::OwnerCell;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::sync::OwnerCell;
 /// static SEALS: OwnerCell<u32> = OwnerCell::new(0);
 /// // SAFETY: this example is the only thread that touches the cell.
 /// unsafe { SEALS.set(SEALS.get().wrapping_add(1)) };
@@ -152,7 +165,8 @@ impl<T: Copy> OwnerCell<T> {
         /// A cell holding `value`.
         ///
         /// ```
-        /// let _ = gracepoint_reclaim::sync::OwnerCell::new(0u8);
+        /// # use gracepoint_reclaim as gracepoint;
+        /// let _ = gracepoint::sync::OwnerCell::new(0u8);
         /// ```
         pub fn new(value: T) -> Self {
             Self(UnsafeCell::new(value))
@@ -165,7 +179,8 @@ impl<T: Copy> OwnerCell<T> {
     /// The caller owns the slot the cell belongs to.
     ///
     /// ```
-    /// let cell = gracepoint_reclaim::sync::OwnerCell::new(5u8);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let cell = gracepoint::sync::OwnerCell::new(5u8);
     /// assert_eq!(unsafe { cell.get() }, 5);
     /// ```
     #[inline(always)]
@@ -180,7 +195,8 @@ impl<T: Copy> OwnerCell<T> {
     /// The caller owns the slot the cell belongs to.
     ///
     /// ```
-    /// let cell = gracepoint_reclaim::sync::OwnerCell::new(5u8);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let cell = gracepoint::sync::OwnerCell::new(5u8);
     /// unsafe { cell.set(6) };
     /// assert_eq!(unsafe { cell.get() }, 6);
     /// ```
@@ -195,10 +211,11 @@ impl<T: Copy> OwnerCell<T> {
 /// atomics cannot be built in a constant.
 ///
 /// ```
-/// use gracepoint_reclaim::sync::AtomicU64;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::sync::AtomicU64;
 /// struct Counter(AtomicU64);
 /// impl Counter {
-///     gracepoint_reclaim::const_fn_unless_loom! {
+///     gracepoint::const_fn_unless_loom! {
 ///         /// A counter at zero.
 ///         pub fn new() -> Self { Counter(AtomicU64::new(0)) }
 ///     }
@@ -207,6 +224,7 @@ impl<T: Copy> OwnerCell<T> {
 /// # let _ = &C;
 /// ```
 #[macro_export]
+#[doc(hidden)]
 macro_rules! const_fn_unless_loom {
     ($(#[$meta:meta])* $vis:vis fn $name:ident $($rest:tt)*) => {
         #[cfg(not(loom))]
@@ -222,10 +240,12 @@ macro_rules! const_fn_unless_loom {
 /// builds (where nothing else is available and sections are a handful of instructions long).
 ///
 /// ```
-/// let m = gracepoint_reclaim::sync::Mutex::new(1);
+/// # use gracepoint_reclaim as gracepoint;
+/// let m = gracepoint::sync::Mutex::new(1);
 /// *m.lock() += 1;
 /// assert_eq!(*m.lock(), 2);
 /// ```
+#[doc(hidden)]
 pub struct Mutex<T> {
     #[cfg(loom)]
     inner: loom::sync::Mutex<T>,
@@ -237,18 +257,22 @@ pub struct Mutex<T> {
 
 /// The guard of a [`Mutex`]: the lock is held until it drops.
 #[cfg(loom)]
+#[doc(hidden)]
 pub type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
 /// The guard of a [`Mutex`]: the lock is held until it drops.
 #[cfg(all(not(loom), feature = "std"))]
+#[doc(hidden)]
 pub type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
 /// The guard of a [`Mutex`]: the lock is held until it drops.
 #[cfg(all(not(loom), not(feature = "std")))]
+#[doc(hidden)]
 pub type MutexGuard<'a, T> = spin::SpinGuard<'a, T>;
 
 /// Building the lock, taking it, and reaching the contents without it through `&mut`.
 ///
 /// ```
-/// use gracepoint_reclaim::sync::Mutex;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::sync::Mutex;
 /// let counter = Mutex::new(0);
 /// std::thread::scope(|s| {
 ///     for _ in 0..2 {
@@ -265,7 +289,8 @@ impl<T> Mutex<T> {
         /// An unlocked mutex holding `value`.
         ///
         /// ```
-        /// static M: gracepoint_reclaim::sync::Mutex<u32> = gracepoint_reclaim::sync::Mutex::new(0);
+        /// # use gracepoint_reclaim as gracepoint;
+        /// static M: gracepoint::sync::Mutex<u32> = gracepoint::sync::Mutex::new(0);
         /// assert_eq!(*M.lock(), 0);
         /// ```
         pub fn new(value: T) -> Self {
@@ -283,7 +308,8 @@ impl<T> Mutex<T> {
     /// Takes the lock, waiting for it if another thread holds it.
     ///
     /// ```
-    /// let m = gracepoint_reclaim::sync::Mutex::new(vec![1]);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let m = gracepoint::sync::Mutex::new(vec![1]);
     /// m.lock().push(2);
     /// assert_eq!(m.lock().len(), 2);
     /// ```
@@ -298,7 +324,8 @@ impl<T> Mutex<T> {
     /// Gives the contents through exclusive access, without locking.
     ///
     /// ```
-    /// let mut m = gracepoint_reclaim::sync::Mutex::new(1);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let mut m = gracepoint::sync::Mutex::new(1);
     /// *m.get_mut() = 3;
     /// assert_eq!(*m.lock(), 3);
     /// ```

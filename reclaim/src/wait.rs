@@ -10,7 +10,8 @@
 //! [`Spin`].
 //!
 //! ```
-//! use gracepoint_reclaim::wait::{Event, Spin, wait_until};
+//! # use gracepoint_reclaim as gracepoint;
+//! use gracepoint::wait::{Event, Spin, wait_until};
 //! let event = Event::new();
 //! let mut tries = 0;
 //! wait_until(&event, &mut Spin, || { tries += 1; tries == 3 });
@@ -25,7 +26,8 @@ use crate::sync::{AtomicUsize, Ordering, fence};
 ///
 /// A strategy of one's own, here one that yields and counts its pauses:
 /// ```
-/// use gracepoint_reclaim::wait::{Event, WaitStrategy, wait_until};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::wait::{Event, WaitStrategy, wait_until};
 /// struct Yield {
 ///     pauses: u32,
 /// }
@@ -49,7 +51,8 @@ pub trait WaitStrategy {
     /// without missing that notification.
     ///
     /// ```
-    /// use gracepoint_reclaim::wait::{Event, WaitStrategy};
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::wait::{Event, WaitStrategy};
     /// /// Parks until the event moves on from `seen`, or for a millisecond at most.
     /// struct Park;
     /// impl WaitStrategy for Park {
@@ -74,7 +77,8 @@ impl<F: FnMut()> WaitStrategy for F {
 /// Busy-waits with a CPU spin hint; for `no_std` builds and short waits.
 ///
 /// ```
-/// use gracepoint_reclaim::wait::{Event, Spin, WaitStrategy};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::wait::{Event, Spin, WaitStrategy};
 /// Spin.pause(&Event::new(), 0);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -90,8 +94,9 @@ impl WaitStrategy for Spin {
 /// without it.
 ///
 /// ```
-/// use gracepoint_reclaim::wait::{Event, WaitStrategy};
-/// gracepoint_reclaim::wait::default_strategy().pause(&Event::new(), 0);
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::wait::{Event, WaitStrategy};
+/// gracepoint::wait::default_strategy().pause(&Event::new(), 0);
 /// ```
 pub fn default_strategy() -> impl WaitStrategy {
     #[cfg(feature = "std")]
@@ -103,7 +108,8 @@ pub fn default_strategy() -> impl WaitStrategy {
 /// Spins, then yields, then parks with a growing timeout (5 µs up to 1 ms).
 ///
 /// ```
-/// use gracepoint_reclaim::wait::{Adaptive, Event, WaitStrategy};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::wait::{Adaptive, Event, WaitStrategy};
 /// let mut wait = Adaptive::new();
 /// wait.pause(&Event::new(), 0);
 /// ```
@@ -118,7 +124,8 @@ pub struct Adaptive {
 /// Making a fresh strategy for each wait: it starts again with spinning.
 ///
 /// ```
-/// use gracepoint_reclaim::wait::{Adaptive, Event, wait_until};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::wait::{Adaptive, Event, wait_until};
 /// use std::sync::atomic::{AtomicBool, Ordering};
 /// let (event, done) = (Event::new(), AtomicBool::new(false));
 /// std::thread::scope(|s| {
@@ -138,7 +145,8 @@ impl Adaptive {
     /// A fresh strategy, starting with spinning.
     ///
     /// ```
-    /// let _ = gracepoint_reclaim::wait::Adaptive::new();
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let _ = gracepoint::wait::Adaptive::new();
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -166,7 +174,8 @@ impl WaitStrategy for Adaptive {
 /// Spins and yields but never sleeps: lower latency for more CPU.
 ///
 /// ```
-/// use gracepoint_reclaim::wait::{Event, Expedited, WaitStrategy};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::wait::{Event, Expedited, WaitStrategy};
 /// Expedited::default().pause(&Event::new(), 0);
 /// ```
 #[cfg(feature = "std")]
@@ -190,7 +199,8 @@ impl WaitStrategy for Expedited {
 /// Something threads can wait for: a count of notifications, and (under `std`) a parking spot.
 ///
 /// ```
-/// use gracepoint_reclaim::wait::{Event, default_strategy, wait_until};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::wait::{Event, default_strategy, wait_until};
 /// use std::sync::atomic::{AtomicU64, Ordering};
 /// let (event, completed) = (Event::new(), AtomicU64::new(0));
 /// std::thread::scope(|s| {
@@ -222,7 +232,8 @@ impl Default for Event {
 /// Notifying, counting notifications, and parking without missing one.
 ///
 /// ```
-/// use gracepoint_reclaim::wait::Event;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::wait::Event;
 /// use std::time::Duration;
 /// static EVENT: Event = Event::new();
 /// let seen = EVENT.count();
@@ -235,7 +246,8 @@ impl Event {
         /// An event nobody waits for yet.
         ///
         /// ```
-        /// static E: gracepoint_reclaim::wait::Event = gracepoint_reclaim::wait::Event::new();
+        /// # use gracepoint_reclaim as gracepoint;
+        /// static E: gracepoint::wait::Event = gracepoint::wait::Event::new();
         /// E.notify_all();
         /// ```
         pub fn new() -> Self {
@@ -254,7 +266,8 @@ impl Event {
     /// How many times the event has been notified.
     ///
     /// ```
-    /// let e = gracepoint_reclaim::wait::Event::new();
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let e = gracepoint::wait::Event::new();
     /// e.notify_all();
     /// assert_eq!(e.count(), 1);
     /// ```
@@ -265,7 +278,8 @@ impl Event {
     /// Wakes every thread parked on the event.
     ///
     /// ```
-    /// gracepoint_reclaim::wait::Event::new().notify_all();
+    /// # use gracepoint_reclaim as gracepoint;
+    /// gracepoint::wait::Event::new().notify_all();
     /// ```
     pub fn notify_all(&self) {
         self.count.fetch_add(1, crate::sync::Ordering::Release);
@@ -289,7 +303,8 @@ impl Event {
     /// since the caller read `seen` from [`count`](Event::count).
     ///
     /// ```
-    /// let e = gracepoint_reclaim::wait::Event::new();
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let e = gracepoint::wait::Event::new();
     /// e.park(e.count(), std::time::Duration::from_micros(1));
     /// ```
     #[cfg(feature = "std")]
@@ -317,7 +332,8 @@ impl Event {
 /// Waits, as `strategy` says, until `done()` returns true.
 ///
 /// ```
-/// use gracepoint_reclaim::wait::{wait_until, Event};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::wait::{wait_until, Event};
 /// let mut n = 0;
 /// wait_until(&Event::new(), &mut || {}, || { n += 1; n > 2 });
 /// ```

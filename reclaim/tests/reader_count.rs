@@ -3,8 +3,9 @@
 //! `synchronize`, and every object is freed exactly once.
 #![cfg(feature = "testing")]
 
+use gracepoint_reclaim::Reclaim;
+use gracepoint_reclaim::scheme::ReaderCount;
 use gracepoint_reclaim::testing::{Dispose, Ledger, StressConfig, swap_and_retire};
-use gracepoint_reclaim::{ReaderCount, Reclaim};
 use std::time::Duration;
 
 #[test]

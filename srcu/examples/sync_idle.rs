@@ -9,7 +9,7 @@
 //! calls 100 µs apart (so that the domain looks idle at each call), every other one each way,
 //! and prints the median and the 90th percentile of each.
 
-use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
+use gracepoint_srcu::{Flavor, Options, SlotChoice, Srcu};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -21,7 +21,8 @@ fn percentile(samples: &mut [f64], q: f64) -> f64 {
 fn main() {
     for flavor in [Flavor::Fenced, Flavor::Fast] {
         for reader in [true, false] {
-            let domain = Srcu::with_options(flavor, SlotChoice::Thread);
+            let domain =
+                Srcu::with_options(Options::DEFAULT.flavor(flavor).slots(SlotChoice::Thread));
             let stop = AtomicBool::new(false);
             let (mut auto, mut adaptive) = (Vec::new(), Vec::new());
             std::thread::scope(|s| {

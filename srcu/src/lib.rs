@@ -6,18 +6,20 @@
 //! objects over to be freed after that ([`Srcu::retire`], [`Srcu::call`]). Grace periods can
 //! also be polled without blocking ([`Srcu::start_poll`], [`Srcu::poll`]).
 //!
+//! Most users reach this crate as `gracepoint::srcu`; it has the same names and methods as
+//! `gracepoint::gus` and `gracepoint::epoch`, so switching schemes changes a type name.
+//!
 //! # When to pick it
 //! - Readers that block, sleep or run long: a section holds back only its own domain.
 //! - "Lock here, unlock there": a [`ReadToken`] is `Send`.
-//! - The cheapest read side in the workspace with the [`Flavor::Fast`] flavor (two plain
-//!   increments), at the price of a heavier grace period (`membarrier`), for read-mostly domains
-//!   whose grace periods are rare. The default, [`Flavor::Fenced`], pays one fence per section
-//!   and won the workloads with writers (see [`Srcu::new`]).
+//! - The [`Flavor::Fast`] read side: two plain increments and no fence, at the price of a
+//!   heavier grace period (`membarrier`). The default, [`Flavor::Fenced`], pays one fence per
+//!   section.
 //! - Static domains with no allocator: [`Srcu::new_fixed`].
 //!
 //! # Example
 //! ```
-//! use gracepoint_srcu::Srcu;
+//! use gracepoint::srcu::Srcu;
 //! use std::sync::atomic::{AtomicPtr, Ordering};
 //!
 //! static DOMAIN: Srcu = Srcu::new();
@@ -45,8 +47,7 @@
 //! cannot hold while a section of that half is inside, unless that section's increment came
 //! after A, and then it sees everything the writer did before. A grace period empties the
 //! inactive half, flips the index, and empties the old half. Why both halves, why unlocks
-//! first, and every barrier with the one it pairs with: see [`gp`](crate#barriers) below and
-//! the grace-period module's docs.
+//! first, and every barrier with the one it pairs with: the table below, and the clock module.
 //!
 //! # Barriers
 //! | barrier | where | pairs with | what it guarantees |
@@ -61,10 +62,9 @@
 //! (before it); they bound how far a stale reader can push a half's counters, which matters for
 //! 32-bit counters. With 64-bit counters neither is needed for safety, and in the Fast flavor
 //! each would be a `membarrier`, so this crate runs neither: the loom models check the shipped
-//! code without them; the argument is in the barrier table above and in the grace-period
-//! functions' docs.
+//! code without them.
 //!
-//! # Choices per domain
+//! # Choices per domain ([`Options`])
 //! - [`Flavor`]: `Fenced` readers run a real `fence(SeqCst)` at B; `Fast` readers only a
 //!   compiler fence, and the writer pays with `membarrier` at A.
 //! - [`SlotChoice`]: a slot per thread (plain increments on an owned slot) or per CPU (shared
@@ -84,25 +84,22 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
-mod gp;
+mod clock;
 mod reader;
-mod retire;
 
-pub use gp::{AUTO_EXPEDITE_MICROS, Cookie};
+pub use clock::Cookie;
 pub use reader::{ReadToken, SrcuGuard, SrcuReader};
-pub use reclaim::wait::{Spin, WaitStrategy};
-pub use reclaim::{Reclaim, SlotsFull, Stats};
 
-use crossbeam_utils::CachePadded;
+use clock::SrcuClock;
 use reclaim::scheme::Core;
 use reclaim::scheme::slots::SlotState;
-use reclaim::sync::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering, OwnerCell};
+use reclaim::sync::AtomicU64;
 
 /// How readers order their counter updates against their protected accesses.
 ///
 /// ```
-/// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
-/// let domain = Srcu::with_options(Flavor::Fenced, SlotChoice::Thread);
+/// use gracepoint::srcu::{Flavor, Options, Srcu};
+/// let domain = Srcu::with_options(Options::DEFAULT.flavor(Flavor::Fenced));
 /// assert_eq!(domain.flavor(), Flavor::Fenced);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -120,8 +117,8 @@ pub enum Flavor {
 /// Which slot a reader's counters go to.
 ///
 /// ```
-/// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
-/// let domain = Srcu::with_options(Flavor::Fast, SlotChoice::Cpu);
+/// use gracepoint::srcu::{Options, SlotChoice, Srcu};
+/// let domain = Srcu::with_options(Options::DEFAULT.slots(SlotChoice::Cpu));
 /// assert_eq!(domain.slot_choice(), SlotChoice::Cpu);
 /// drop(domain.enter());
 /// ```
@@ -137,209 +134,151 @@ pub enum SlotChoice {
     Cpu,
 }
 
+/// How an [`Srcu`] domain is built: its reader [`Flavor`] and [`SlotChoice`].
+///
+/// ```
+/// use gracepoint::srcu::{Flavor, Options, SlotChoice, Srcu};
+/// static DOMAIN: Srcu = Srcu::with_options(Options::DEFAULT.flavor(Flavor::Fast).slots(SlotChoice::Thread));
+/// assert_eq!(Options::default(), Options::DEFAULT);
+/// drop(DOMAIN.enter());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Options {
+    flavor: Flavor,
+    slots: SlotChoice,
+}
+
+/// Building options: start from [`Options::DEFAULT`] and change what differs.
+///
+/// ```
+/// use gracepoint::srcu::{Flavor, Options, SlotChoice};
+/// let options = Options::DEFAULT.flavor(Flavor::Fast).slots(SlotChoice::Cpu);
+/// assert_ne!(options, Options::DEFAULT);
+/// ```
+impl Options {
+    /// [`Flavor::Fenced`] readers on a slot per thread ([`SlotChoice::Thread`]).
+    ///
+    /// ```
+    /// use gracepoint::srcu::{Options, Srcu};
+    /// let domain = Srcu::with_options(Options::DEFAULT);
+    /// drop(domain.enter());
+    /// ```
+    pub const DEFAULT: Options = Options {
+        flavor: Flavor::Fenced,
+        slots: SlotChoice::Thread,
+    };
+
+    /// These options with readers of `flavor`.
+    ///
+    /// ```
+    /// use gracepoint::srcu::{Flavor, Options};
+    /// const FAST: Options = Options::DEFAULT.flavor(Flavor::Fast);
+    /// # let _ = FAST;
+    /// ```
+    #[must_use]
+    pub const fn flavor(mut self, flavor: Flavor) -> Self {
+        self.flavor = flavor;
+        self
+    }
+
+    /// These options with readers' counters on `slots`.
+    ///
+    /// ```
+    /// use gracepoint::srcu::{Options, SlotChoice};
+    /// const PER_CPU: Options = Options::DEFAULT.slots(SlotChoice::Cpu);
+    /// # let _ = PER_CPU;
+    /// ```
+    #[must_use]
+    pub const fn slots(mut self, slots: SlotChoice) -> Self {
+        self.slots = slots;
+        self
+    }
+}
+
+impl Default for Options {
+    /// [`Options::DEFAULT`].
+    ///
+    /// ```
+    /// assert_eq!(gracepoint::srcu::Options::default(), gracepoint::srcu::Options::DEFAULT);
+    /// ```
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
 /// One reader slot: how many sections entered and left each half through it.
 ///
 /// The two halves are kept together on one cache line: a reader touches only its own slot.
 pub(crate) struct SrcuSlot {
     pub(crate) locks: [AtomicU64; 2],
     pub(crate) unlocks: [AtomicU64; 2],
-    /// Owner-only: guards open on this slot by its owner (tokens are not counted: they may end
-    /// anywhere). Tells the retire path whether the owner is inside a section.
-    pub(crate) depth: OwnerCell<u32>,
 }
 
 impl SlotState for SrcuSlot {
     reclaim::idle_slot!(SrcuSlot {
         locks: [AtomicU64::new(0), AtomicU64::new(0)],
         unlocks: [AtomicU64::new(0), AtomicU64::new(0)],
-        depth: OwnerCell::new(0),
     });
-
-    unsafe fn owner_in_section(&self) -> bool {
-        // SAFETY: the caller owns the slot.
-        unsafe { self.depth.get() > 0 }
-    }
-}
-
-/// Fast asked for, `membarrier` not probed yet: readers fence for real until it is resolved.
-const FAST_UNRESOLVED: u32 = 0;
-/// Readers run real fences at B and C.
-const FENCED: u32 = 1;
-/// Readers run compiler fences at B and C; writers run `membarrier` at A.
-const FAST: u32 = 2;
-
-/// What every reader reads on entry, kept apart from what writers write often.
-struct ReaderShared {
-    /// The current half is `idx & 1`; only a grace-period driver changes it.
-    idx: AtomicUsize,
-    /// `FAST_UNRESOLVED`, `FENCED` or `FAST`; resolved once, then constant.
-    flavor: AtomicU32,
-    /// How readers find their slot; constant.
-    choice: SlotChoice,
-    /// Set once a `ReadToken` was taken: stall reports then say attribution is approximate.
-    tokens_used: AtomicBool,
 }
 
 /// An SRCU domain with `N` reader slots inline (and more on demand with `alloc`).
 ///
 /// `Srcu` (that is, `Srcu<0>`) keeps every slot in growable segments and needs `alloc`; a
 /// domain with inline slots, `Srcu<N>`, can live in a `static` with no allocator at all.
+/// Dropping a domain frees everything still retired in it.
 ///
 /// ```
-/// use gracepoint_srcu::Srcu;
-/// static FIXED: Srcu<4> = Srcu::new_fixed();
+/// use gracepoint::srcu::{Options, SlotChoice, Srcu};
+/// static FIXED: Srcu<4> = Srcu::fixed_with_options(Options::DEFAULT.slots(SlotChoice::Cpu));
 /// let guard = FIXED.enter_on(1).unwrap();
 /// drop(guard);
-/// FIXED.synchronize_with(&mut gracepoint_srcu::Spin);
+/// FIXED.synchronize_with(&mut gracepoint::wait::Spin);
 /// ```
 pub struct Srcu<const N: usize = 0> {
-    readers: CachePadded<ReaderShared>,
-    gp: CachePadded<gp::GpState>,
-    core: Core<SrcuSlot, Cookie, N>,
+    pub(crate) core: Core<SrcuClock, N>,
 }
 
 impl<const N: usize> core::fmt::Debug for Srcu<N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Srcu")
-            .field("slot_choice", &self.readers.choice)
+            .field("flavor", &self.flavor())
+            .field("slot_choice", &self.slot_choice())
             .field("slots", &self.core.slots().len())
             .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
 }
 
-#[cfg(feature = "alloc")]
-impl Default for Srcu<0> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// Domains whose reader slots all live in growable segments (with `alloc`).
+/// What an SRCU domain says about its own configuration.
 ///
 /// ```
-/// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
-/// let per_thread = Srcu::new();
-/// assert_eq!(per_thread.slot_choice(), SlotChoice::Thread);
-/// let per_cpu = Srcu::with_options(Flavor::Fenced, SlotChoice::Cpu);
-/// assert_eq!((per_cpu.flavor(), per_cpu.slot_choice()), (Flavor::Fenced, SlotChoice::Cpu));
-/// ```
-#[cfg(feature = "alloc")]
-impl Srcu<0> {
-    reclaim::const_fn_unless_loom! {
-        /// A domain with [`Fenced`](Flavor::Fenced) readers and a slot per thread. `const`, so
-        /// it can initialise a `static`.
-        ///
-        /// Fenced is the default because it won the workloads with writers: on the hash map
-        /// with updates and on the retire-bound stack, at 2 and 4 threads on 2 cores, Fenced
-        /// readers ran at 0.8-1.2x crossbeam-epoch where [`Fast`](Flavor::Fast) ones ran at
-        /// 0.2-0.6x, because each `membarrier` of a Fast grace period interrupts every CPU that
-        /// runs one of the process's threads. Fast sections are four times cheaper (about
-        /// 1.5 ns against 6): pick `with_options(Flavor::Fast, SlotChoice::Thread)` for a
-        /// read-mostly domain whose grace periods are rare.
-        ///
-        /// ```
-        /// static DOMAIN: gracepoint_srcu::Srcu = gracepoint_srcu::Srcu::new();
-        /// drop(DOMAIN.enter());
-        /// DOMAIN.synchronize();
-        /// ```
-        pub fn new() -> Self {
-            Self::build(Flavor::Fenced, SlotChoice::Thread)
-        }
-    }
-
-    reclaim::const_fn_unless_loom! {
-        /// A domain with the given reader flavor and slot choice. Asking for
-        /// [`Fast`](Flavor::Fast) where `membarrier` is refused gives [`Fenced`](Flavor::Fenced);
-        /// [`flavor`](Srcu::flavor) says which is active.
-        ///
-        /// ```
-        /// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
-        /// static PER_CPU: Srcu = Srcu::with_options(Flavor::Fenced, SlotChoice::Cpu);
-        /// drop(PER_CPU.enter());
-        /// ```
-        pub fn with_options(flavor: Flavor, choice: SlotChoice) -> Self {
-            Self::build(flavor, choice)
-        }
-    }
-}
-
-/// Domains with `N` inline slots (buildable in a `static` without an allocator), and what any
-/// domain says about itself.
-///
-/// ```
-/// use gracepoint_srcu::{SlotChoice, Srcu};
-/// static DOMAIN: Srcu<4> = Srcu::new_fixed();
-/// assert_eq!(DOMAIN.slot_choice(), SlotChoice::Cpu);
-/// let before = DOMAIN.stats().grace_periods;
-/// drop(DOMAIN.enter_on(2).unwrap());
-/// DOMAIN.synchronize();
-/// assert!(DOMAIN.stats().grace_periods > before);
+/// use gracepoint::srcu::{Flavor, SlotChoice, Srcu};
+/// let domain = Srcu::new();
+/// assert_eq!((domain.flavor(), domain.slot_choice()), (Flavor::Fenced, SlotChoice::Thread));
 /// ```
 impl<const N: usize> Srcu<N> {
     reclaim::const_fn_unless_loom! {
-        /// A domain with `N` inline reader slots and no allocation: the constructor for
-        /// `static` domains in `no_std` builds.
-        ///
-        /// Readers share slots ([`SlotChoice::Cpu`]), so callers may name their slot with
-        /// [`enter_on`](Srcu::enter_on) (a CPU number, a reader id below `N`) or own one with
-        /// [`register`](Srcu::register); with `std`, [`enter`](Srcu::enter) picks the current
-        /// CPU's slot. Readers are [`Fenced`](Flavor::Fenced), as with [`Srcu::new`];
-        /// [`fixed_with_options`](Srcu::fixed_with_options) picks another flavor.
-        ///
-        /// ```
-        /// static DOMAIN: gracepoint_srcu::Srcu<4> = gracepoint_srcu::Srcu::new_fixed();
-        /// let guard = DOMAIN.enter_on(0).unwrap();
-        /// drop(guard);
-        /// DOMAIN.synchronize_with(&mut gracepoint_srcu::Spin);
-        /// ```
-        pub fn new_fixed() -> Self {
-            Self::build(Flavor::Fenced, SlotChoice::Cpu)
-        }
-    }
-
-    reclaim::const_fn_unless_loom! {
-        /// A domain with `N` inline reader slots and the given options.
-        ///
-        /// ```
-        /// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
-        /// static DOMAIN: Srcu<2> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Cpu);
-        /// assert_eq!(DOMAIN.flavor(), Flavor::Fenced);
-        /// ```
-        pub fn fixed_with_options(flavor: Flavor, choice: SlotChoice) -> Self {
-            Self::build(flavor, choice)
-        }
-    }
-
-    reclaim::const_fn_unless_loom! {
-        fn build(flavor: Flavor, choice: SlotChoice) -> Self {
+        fn from_options(options: Options) -> Self {
             Self {
-                readers: CachePadded::new(ReaderShared {
-                    idx: AtomicUsize::new(0),
-                    flavor: AtomicU32::new(match flavor {
-                        Flavor::Fenced => FENCED,
-                        Flavor::Fast => FAST_UNRESOLVED,
-                    }),
-                    choice,
-                    tokens_used: AtomicBool::new(false),
-                }),
-                gp: CachePadded::new(gp::GpState::new()),
-                core: Core::new(),
+                core: Core::new(SrcuClock::new(
+                    matches!(options.flavor, Flavor::Fast),
+                    options.slots,
+                )),
             }
         }
     }
 
-    /// The reader flavor this domain runs, resolving a [`Fast`](Flavor::Fast) request against
-    /// the kernel on first use.
+    /// The flavor readers run: the one asked for, except that `Fast` where `membarrier` is
+    /// refused (or without `std`) runs as `Fenced`. Resolved against the kernel on first use.
     ///
     /// ```
-    /// use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
+    /// use gracepoint::srcu::{Flavor, Options, Srcu};
     /// assert_eq!(Srcu::new().flavor(), Flavor::Fenced);
-    /// let fast = Srcu::with_options(Flavor::Fast, SlotChoice::Thread);
+    /// let fast = Srcu::with_options(Options::DEFAULT.flavor(Flavor::Fast));
     /// assert!(matches!(fast.flavor(), Flavor::Fast | Flavor::Fenced)); // as the kernel allows
     /// ```
     pub fn flavor(&self) -> Flavor {
-        if self.resolve_flavor() == FAST {
+        if self.clock().readers.fence.is_asymmetric() {
             Flavor::Fast
         } else {
             Flavor::Fenced
@@ -349,95 +288,25 @@ impl<const N: usize> Srcu<N> {
     /// How this domain picks reader slots.
     ///
     /// ```
-    /// assert_eq!(gracepoint_srcu::Srcu::new().slot_choice(), gracepoint_srcu::SlotChoice::Thread);
+    /// assert_eq!(gracepoint::srcu::Srcu::new().slot_choice(), gracepoint::srcu::SlotChoice::Thread);
     /// ```
     pub fn slot_choice(&self) -> SlotChoice {
-        self.readers.choice
+        self.clock().readers.choice
     }
 
-    /// Grace periods completed so far, and objects (and bytes) still waiting to be freed.
-    ///
-    /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
-    /// domain.retire(Box::new(5u64));
-    /// domain.barrier();
-    /// let stats = domain.stats();
-    /// assert_eq!(stats.pending, 0);
-    /// assert!(stats.grace_periods >= 1);
-    /// ```
-    pub fn stats(&self) -> Stats {
-        let pending = self.core.pending();
-        Stats::new(self.gp.completed(), pending.objects, pending.bytes)
-    }
-
-    /// `FENCED` or `FAST`, probing `membarrier` if nobody has yet. Every caller gets the same
-    /// answer, because the probe's result is cached process-wide.
-    #[inline]
-    fn resolve_flavor(&self) -> u32 {
-        let state = self.readers.flavor.load(Ordering::Relaxed);
-        if state != FAST_UNRESOLVED {
-            return state;
-        }
-        self.resolve_flavor_slow()
-    }
-
-    #[cold]
-    fn resolve_flavor_slow(&self) -> u32 {
-        #[cfg(feature = "std")]
-        let resolved = if reclaim::scheme::membarrier::available() {
-            FAST
-        } else {
-            FENCED
-        };
-        #[cfg(not(feature = "std"))]
-        let resolved = FENCED;
-        self.readers.flavor.store(resolved, Ordering::Relaxed);
-        resolved
-    }
-
-    /// This domain's identity for the debug-build misuse checks.
     #[inline(always)]
-    fn addr(&self) -> usize {
-        self.core.addr()
+    fn clock(&self) -> &SrcuClock {
+        self.core.clock()
     }
 }
 
-// SAFETY: `synchronize` returns only after a grace period (see `gp`), and retired objects are
-// freed only once the grace period of their bag's cookie is complete, or when the domain drops.
-unsafe impl<const N: usize> Reclaim for Srcu<N> {
-    type Guard<'a> = SrcuGuard<'a, N>;
-    type Cookie = Cookie;
-
-    #[inline(always)]
-    fn enter(&self) -> SrcuGuard<'_, N> {
-        Srcu::enter(self)
-    }
-
-    #[cfg(feature = "alloc")]
-    fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
-        Srcu::retire(self, boxed)
-    }
-
-    unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
-        // SAFETY: the caller's promise is the one `Srcu::retire_raw` asks for.
-        unsafe { Srcu::retire_raw(self, ptr, free) }
-    }
-
-    fn synchronize(&self) {
-        Srcu::synchronize(self)
-    }
-
-    fn barrier(&self) {
-        Srcu::barrier(self)
-    }
-
-    fn start_poll(&self) -> Cookie {
-        Srcu::start_poll(self)
-    }
-
-    fn poll(&self, cookie: &Cookie) -> bool {
-        Srcu::poll(self, *cookie)
-    }
+reclaim::domain_front! {
+    path: "gracepoint::srcu",
+    domain: Srcu,
+    guard: SrcuGuard,
+    reader: SrcuReader,
+    cookie: Cookie,
+    options: Options,
 }
 
 #[cfg(all(test, not(loom)))]

@@ -4,16 +4,11 @@
 //! With [`SlotChoice::Thread`] a slot has one writer: the thread whose (crate-private) id indexes
 //! it, or the [`SrcuReader`] that claimed it. A counter with a single writer cannot lose an
 //! update, so `load` + `store` (both `Relaxed`) does what `fetch_add` does, without the locked
-//! instruction. Ownership is a type (`reclaim::scheme::slots::Owned`), which safe code outside
-//! `reclaim` cannot make. A section that ends on another thread (a [`ReadToken`]) increments
+//! instruction. Ownership is a type (`Owned`, from the shared core), which safe code outside
+//! the core cannot make. A section that ends on another thread (a [`ReadToken`]) increments
 //! *that* thread's own slot; lock and unlock then sit on different slots, which is fine because
 //! the writer only ever compares sums over all slots. Shared slots ([`SlotChoice::Cpu`],
 //! [`Srcu::enter_on`]) have several writers and use `fetch_add`.
-//!
-//! # Length
-//! Over 500 lines, of which about 185 are the runnable examples every public item carries; the
-//! code (guards, tokens and registered readers, which share the lock and unlock path) is about
-//! 340.
 //!
 //! # Cost
 //! The calling thread's slot is one thread-local load and one compare away (the slot array
@@ -21,11 +16,14 @@
 //! again. The flavor check is one predictable branch on a value that never changes once
 //! resolved. The debug-build misuse tracking compiles to nothing in release builds.
 
-use crate::{FAST, FAST_UNRESOLVED, SlotChoice, Srcu, SrcuSlot};
+#[cfg(feature = "std")]
+use crate::SlotChoice;
+use crate::clock::SrcuClock;
+use crate::{Srcu, SrcuSlot};
 use core::marker::PhantomData;
 use reclaim::SlotsFull;
-use reclaim::scheme::slots::{Owned, Slot, SlotClaim};
-use reclaim::sync::{AtomicU64, Ordering, fence, light_fence};
+use reclaim::scheme::slots::{Owned, Slot, SlotClaim, slots_full};
+use reclaim::sync::{AtomicU64, Ordering};
 
 /// A read-side section of an [`Srcu`] domain; the section ends when the guard drops.
 ///
@@ -33,7 +31,7 @@ use reclaim::sync::{AtomicU64, Ordering, fence, light_fence};
 /// Sections nest freely.
 ///
 /// ```
-/// let domain = gracepoint_srcu::Srcu::new();
+/// let domain = gracepoint::srcu::Srcu::new();
 /// let outer = domain.enter();
 /// let inner = domain.enter();
 /// drop(inner);
@@ -43,16 +41,20 @@ use reclaim::sync::{AtomicU64, Ordering, fence, light_fence};
 /// A guard cannot move to another thread:
 /// ```compile_fail
 /// fn send<T: Send>(_: T) {}
-/// let domain = gracepoint_srcu::Srcu::new();
+/// let domain = gracepoint::srcu::Srcu::new();
 /// send(domain.enter());
 /// ```
 #[must_use = "the read section ends as soon as the guard drops"]
 pub struct SrcuGuard<'a, const N: usize = 0> {
     domain: &'a Srcu<N>,
+    /// The slot whose counters count this section.
     slot: &'a SrcuSlot,
-    /// `Some` when the slot is owned by this thread or reader (plain increments, a nesting
-    /// depth, and the retire path's deferred work at the outermost exit); `None` when it is
-    /// shared (atomic increments).
+    /// True when other threads may write `slot`'s counters too (atomic increments).
+    shared: bool,
+    /// The calling thread's (or registered reader's) own slot, when it has one: it keeps the
+    /// nesting depth that tells the retire path and the misuse checks that its owner is
+    /// inside, and runs the retire path's deferred work at the outermost exit. With per-thread
+    /// slots it is also the counters' slot.
     owner: Option<Owned<'a, SrcuSlot>>,
     idx: usize,
     _not_send: PhantomData<*const ()>,
@@ -61,10 +63,10 @@ pub struct SrcuGuard<'a, const N: usize = 0> {
 /// A read-side section that may end on another thread: "lock here, unlock there".
 ///
 /// End it with [`Srcu::read_unlock`], or just drop it. Sections held through tokens are not
-/// seen by the debug-build misuse check, since the token may be released anywhere.
+/// seen by the misuse checks, since the token may be released anywhere.
 ///
 /// ```
-/// let domain = gracepoint_srcu::Srcu::new();
+/// let domain = gracepoint::srcu::Srcu::new();
 /// let token = domain.read_lock_token();
 /// std::thread::scope(|s| {
 ///     s.spawn(|| domain.read_unlock(token));
@@ -87,20 +89,20 @@ pub struct ReadToken<'a, const N: usize = 0> {
 ///
 /// ```compile_fail
 /// fn shared<T: Sync>(_: &T) {}
-/// let domain = gracepoint_srcu::Srcu::new();
+/// let domain = gracepoint::srcu::Srcu::new();
 /// shared(&domain.register().unwrap());
 /// ```
 ///
 /// ```
-/// let domain = gracepoint_srcu::Srcu::new();
+/// let domain = gracepoint::srcu::Srcu::new();
 /// let reader = domain.register().unwrap();
 /// let guard = reader.enter();
 /// drop(guard);
 /// domain.synchronize();
 /// ```
 pub struct SrcuReader<'a, const N: usize = 0> {
-    domain: &'a Srcu<N>,
-    claim: SlotClaim<'a, SrcuSlot, N>,
+    pub(crate) domain: &'a Srcu<N>,
+    pub(crate) claim: SlotClaim<'a, SrcuSlot, N>,
 }
 
 impl<const N: usize> core::fmt::Debug for SrcuGuard<'_, N> {
@@ -112,14 +114,6 @@ impl<const N: usize> core::fmt::Debug for SrcuGuard<'_, N> {
 impl<const N: usize> core::fmt::Debug for ReadToken<'_, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ReadToken").field("idx", &self.idx).finish()
-    }
-}
-
-impl<const N: usize> core::fmt::Debug for SrcuReader<'_, N> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SrcuReader")
-            .field("slot", &self.claim.index())
-            .finish()
     }
 }
 
@@ -144,18 +138,11 @@ fn bump_shared(counter: &AtomicU64) {
     });
 }
 
-#[cold]
-#[inline(never)]
-#[track_caller]
-fn slots_full(full: SlotsFull) -> ! {
-    panic!("srcu: {full}")
-}
-
 /// Read-side sections: guards on the thread's own slot, on a named slot, tokens that may end
 /// on another thread, and registered readers with a slot of their own.
 ///
 /// ```
-/// let domain = gracepoint_srcu::Srcu::new();
+/// let domain = gracepoint::srcu::Srcu::new();
 /// let guard = domain.enter(); // ends when dropped
 /// let token = domain.read_lock_token(); // may end on another thread
 /// let shared = &domain;
@@ -178,23 +165,37 @@ impl<const N: usize> Srcu<N> {
     /// Without `alloc`, when the slot index is past the domain's fixed slot count.
     ///
     /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
+    /// let domain = gracepoint::srcu::Srcu::new();
     /// let guard = domain.enter();
     /// drop(guard);
     /// ```
     #[inline(always)]
     #[track_caller]
     pub fn enter(&self) -> SrcuGuard<'_, N> {
-        match self.own_slot() {
-            (slot, Some(owner)) => self.guard_owned(owner, slot),
-            (slot, None) => self.guard_shared(slot.state()),
+        #[cfg(feature = "std")]
+        match self.srcu_clock().readers.choice {
+            SlotChoice::Thread => match self.core.slots().mine() {
+                Ok(owner) => self.guard(owner.state(), false, Some(owner)),
+                Err(full) => slots_full("srcu", full),
+            },
+            // The counters go to the CPU's slot; the thread's own slot, when it has one, keeps
+            // the depth (a fixed array may have a slot per CPU and none for this thread).
+            SlotChoice::Cpu => match self.core.slots().shared(reclaim::scheme::cpu::current()) {
+                Ok(slot) => self.guard(slot.state(), true, self.core.slots().mine().ok()),
+                Err(full) => slots_full("srcu", full),
+            },
+        }
+        #[cfg(not(feature = "std"))]
+        match self.core.slots().shared(0) {
+            Ok(slot) => self.guard(slot.state(), true, None),
+            Err(full) => slots_full("srcu", full),
         }
     }
 
     /// The literature's name for [`enter`](Srcu::enter) (`srcu_read_lock`).
     ///
     /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
+    /// let domain = gracepoint::srcu::Srcu::new();
     /// drop(domain.read_lock());
     /// ```
     #[inline]
@@ -213,24 +214,27 @@ impl<const N: usize> Srcu<N> {
     /// that update them without atomic read-modify-writes, so another writer would lose counts.
     ///
     /// ```
-    /// static DOMAIN: gracepoint_srcu::Srcu<4> = gracepoint_srcu::Srcu::new_fixed();
+    /// use gracepoint::srcu::{Options, SlotChoice, Srcu};
+    /// static DOMAIN: Srcu<4> = Srcu::fixed_with_options(Options::DEFAULT.slots(SlotChoice::Cpu));
     /// let guard = DOMAIN.enter_on(3).unwrap();
     /// drop(guard);
-    /// # #[cfg(not(feature = "alloc"))]
-    /// assert!(DOMAIN.enter_on(4).is_err());
     /// ```
     #[inline]
     #[track_caller]
     pub fn enter_on(&self, slot: usize) -> Result<SrcuGuard<'_, N>, SlotsFull> {
         self.assert_shared_slots("enter_on");
         let slot = self.core.slots().shared(slot)?;
-        Ok(self.guard_shared(slot.state()))
+        #[cfg(feature = "std")]
+        let owner = self.core.slots().mine().ok();
+        #[cfg(not(feature = "std"))]
+        let owner = None;
+        Ok(self.guard(slot.state(), true, owner))
     }
 
     /// Begins a read-side section that may end on another thread.
     ///
     /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
+    /// let domain = gracepoint::srcu::Srcu::new();
     /// let token = domain.read_lock_token();
     /// std::thread::scope(|s| s.spawn(move || drop(token)).join()).unwrap();
     /// ```
@@ -253,7 +257,8 @@ impl<const N: usize> Srcu<N> {
     /// As [`enter_on`](Srcu::enter_on).
     ///
     /// ```
-    /// static DOMAIN: gracepoint_srcu::Srcu<2> = gracepoint_srcu::Srcu::new_fixed();
+    /// use gracepoint::srcu::{Options, SlotChoice, Srcu};
+    /// static DOMAIN: Srcu<2> = Srcu::fixed_with_options(Options::DEFAULT.slots(SlotChoice::Cpu));
     /// let token = DOMAIN.read_lock_token_on(1).unwrap();
     /// DOMAIN.read_unlock(token);
     /// ```
@@ -279,7 +284,7 @@ impl<const N: usize> Srcu<N> {
     /// drops during the unwind).
     ///
     /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
+    /// let domain = gracepoint::srcu::Srcu::new();
     /// let token = domain.read_lock_token();
     /// domain.read_unlock(token);
     /// ```
@@ -293,65 +298,46 @@ impl<const N: usize> Srcu<N> {
         drop(token);
     }
 
-    /// Takes a slot for one reader, to enter through with no lookup. Fails with [`SlotsFull`]
-    /// when a fixed-size domain has no free slot left.
-    ///
-    /// On a domain with per-thread slots the reader's increments are plain stores (it owns the
-    /// slot); on shared-slot domains they stay atomic, since [`enter_on`](Srcu::enter_on) may
-    /// name the same slot.
-    ///
-    /// ```
-    /// static DOMAIN: gracepoint_srcu::Srcu<2> = gracepoint_srcu::Srcu::new_fixed();
-    /// let reader = DOMAIN.register().unwrap();
-    /// drop(reader.enter());
-    /// ```
-    pub fn register(&self) -> Result<SrcuReader<'_, N>, SlotsFull> {
-        Ok(SrcuReader {
-            domain: self,
-            claim: self.core.slots().claim()?,
-        })
+    #[inline(always)]
+    fn srcu_clock(&self) -> &SrcuClock {
+        self.core.clock()
     }
 
     /// Records that tokens are in use (for stall reports): a load, and a store the first time.
     #[inline(always)]
     fn note_token(&self) {
-        if !self.readers.tokens_used.load(Ordering::Relaxed) {
-            self.readers.tokens_used.store(true, Ordering::Relaxed);
+        let used = &self.srcu_clock().readers.tokens_used;
+        if !used.load(Ordering::Relaxed) {
+            used.store(true, Ordering::Relaxed);
         }
     }
 
-    /// The calling reader's slot, and its ownership when the calling thread owns it.
+    /// The slot a token counts on, and its ownership when the calling thread owns it.
     #[inline(always)]
     #[track_caller]
     fn own_slot(&self) -> (&Slot<SrcuSlot>, Option<Owned<'_, SrcuSlot>>) {
         #[cfg(feature = "std")]
-        match self.readers.choice {
+        match self.srcu_clock().readers.choice {
             SlotChoice::Thread => match self.core.slots().mine() {
                 Ok(owned) => (owned.slot(), Some(owned)),
-                Err(full) => slots_full(full),
+                Err(full) => slots_full("srcu", full),
             },
             SlotChoice::Cpu => match self.core.slots().shared(reclaim::scheme::cpu::current()) {
                 Ok(slot) => (slot, None),
-                Err(full) => slots_full(full),
+                Err(full) => slots_full("srcu", full),
             },
         }
         #[cfg(not(feature = "std"))]
         match self.core.slots().shared(0) {
             Ok(slot) => (slot, None),
-            Err(full) => slots_full(full),
+            Err(full) => slots_full("srcu", full),
         }
-    }
-
-    /// True when `enter` counts on a slot the calling thread owns.
-    #[inline(always)]
-    pub(crate) fn owned_slots(&self) -> bool {
-        cfg!(feature = "std") && self.readers.choice == SlotChoice::Thread
     }
 
     #[inline(always)]
     #[track_caller]
     fn assert_shared_slots(&self, operation: &str) {
-        if self.owned_slots() {
+        if self.srcu_clock().owned_slots() {
             panic!(
                 "srcu: `{operation}` needs a domain whose slots are shared (SlotChoice::Cpu); \
                  this one gives each thread its own slot, updated without atomic \
@@ -360,36 +346,25 @@ impl<const N: usize> Srcu<N> {
         }
     }
 
-    /// A section on a slot the caller owns: plain increments and a nesting depth.
+    /// A section counted on `slot` (shared: atomic increments; owned: plain ones), with its
+    /// depth on `owner`'s slot when there is one.
     #[inline(always)]
-    fn guard_owned<'a>(
+    fn guard<'a>(
         &'a self,
-        owner: Owned<'a, SrcuSlot>,
-        slot: &'a Slot<SrcuSlot>,
+        slot: &'a SrcuSlot,
+        shared: bool,
+        owner: Option<Owned<'a, SrcuSlot>>,
     ) -> SrcuGuard<'a, N> {
-        let state = slot.state();
-        // SAFETY: `owner` proves this thread owns the slot.
-        unsafe { state.depth.set(state.depth.get() + 1) };
-        let idx = self.lock_slot(state, false);
-        reclaim::scheme::debug::enter_section(self.addr());
-        SrcuGuard {
-            domain: self,
-            slot: state,
-            owner: Some(owner),
-            idx,
-            _not_send: PhantomData,
+        if let Some(owner) = owner {
+            owner.open_section();
         }
-    }
-
-    /// A section on a slot other threads may share: atomic increments.
-    #[inline(always)]
-    fn guard_shared<'a>(&'a self, slot: &'a SrcuSlot) -> SrcuGuard<'a, N> {
-        let idx = self.lock_slot(slot, true);
-        reclaim::scheme::debug::enter_section(self.addr());
+        let idx = self.lock_slot(slot, shared);
+        reclaim::scheme::debug::enter_section(self.core.addr());
         SrcuGuard {
             domain: self,
             slot,
-            owner: None,
+            shared,
+            owner,
             idx,
             _not_send: PhantomData,
         }
@@ -397,8 +372,9 @@ impl<const N: usize> Srcu<N> {
 
     /// Read lock: load the index, count the section in it, then B.
     #[inline(always)]
-    pub(crate) fn lock_slot(&self, slot: &SrcuSlot, shared: bool) -> usize {
-        let idx = self.readers.idx.load(Ordering::Relaxed) & 1;
+    fn lock_slot(&self, slot: &SrcuSlot, shared: bool) -> usize {
+        let readers = &self.srcu_clock().readers;
+        let idx = readers.idx.load(Ordering::Relaxed) & 1;
         if shared {
             bump_shared(&slot.locks[idx]);
         } else {
@@ -406,14 +382,14 @@ impl<const N: usize> Srcu<N> {
         }
         // B: pairs with A (store buffering: either the writer's lock sum sees this increment,
         // or the loads of this section see every update made before that scan's A) and so,
-        // through A, with P.
-        reclaim::mutant!("srcu_no_b" => (), else self.reader_fence(Ordering::SeqCst));
+        // through A, with P. A compiler fence in the Fast flavor, whose A is `membarrier`.
+        reclaim::mutant!("srcu_no_b" => (), else readers.fence.reader());
         idx
     }
 
     /// Read unlock: C, then count the exit in the half the section entered.
     #[inline(always)]
-    pub(crate) fn unlock_slot(&self, slot: &SrcuSlot, idx: usize, shared: bool) {
+    fn unlock_slot(&self, slot: &SrcuSlot, idx: usize, shared: bool) {
         // C: pairs with A. A scan that counts this unlock (A acts as its acquire fence) sees the
         // whole section, and this section's lock, as finished. That is message passing, so a
         // release fence is enough: the section's accesses and its lock increment may not move
@@ -421,27 +397,11 @@ impl<const N: usize> Srcu<N> {
         // this unlock before the next lock's index load, which only the counter-wrap bound of
         // 32-bit counters needs, and on x86 it would cost a locked instruction per section
         // where a release fence costs nothing.
-        reclaim::mutant!("srcu_no_c" => (), else self.reader_fence(Ordering::Release));
+        reclaim::mutant!("srcu_no_c" => (), else self.srcu_clock().readers.fence.reader_release());
         if shared {
             bump_shared(&slot.unlocks[idx & 1]);
         } else {
             bump_owned(&slot.unlocks[idx & 1]);
-        }
-    }
-
-    /// The reader half of B (`SeqCst`) and C (`Release`). One predictable branch: the flavor
-    /// never changes once resolved. Until it is resolved, a reader runs the real fence, which
-    /// is always enough.
-    #[inline(always)]
-    fn reader_fence(&self, order: Ordering) {
-        let flavor = self.readers.flavor.load(Ordering::Relaxed);
-        if flavor == FAST {
-            light_fence();
-        } else {
-            fence(order);
-            if flavor == FAST_UNRESOLVED {
-                self.flavor();
-            }
         }
     }
 }
@@ -450,7 +410,7 @@ impl<const N: usize> SrcuReader<'_, N> {
     /// Begins a read-side section on this reader's slot; nesting is free.
     ///
     /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
+    /// let domain = gracepoint::srcu::Srcu::new();
     /// let reader = domain.register().unwrap();
     /// let outer = reader.enter();
     /// let inner = reader.enter();
@@ -459,56 +419,22 @@ impl<const N: usize> SrcuReader<'_, N> {
     #[inline]
     pub fn enter(&self) -> SrcuGuard<'_, N> {
         let owner = self.claim.owned();
-        if self.domain.owned_slots() {
-            self.domain.guard_owned(owner, owner.slot())
-        } else {
-            self.domain.guard_shared(owner.state())
-        }
-    }
-}
-
-impl<const N: usize> SrcuReader<'_, N> {
-    /// Calls `free(ptr)` once every read section that began before this call has ended, like
-    /// [`Srcu::retire_raw`], into this reader's own bag: no lookup, no lock, no atomic
-    /// read-modify-write (the `no_std` way to retire without a shared fallback).
-    ///
-    /// # Safety
-    /// As [`Srcu::retire_raw`].
-    ///
-    /// ```
-    /// static DOMAIN: gracepoint_srcu::Srcu<2> = gracepoint_srcu::Srcu::new_fixed();
-    /// unsafe fn forget(_: *mut ()) {}
-    /// let reader = DOMAIN.register().unwrap();
-    /// // SAFETY: `forget` accepts any pointer.
-    /// unsafe { reader.retire_raw(core::ptr::null_mut(), forget) };
-    /// DOMAIN.barrier();
-    /// ```
-    pub unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
-        // SAFETY: the caller promises what `Retired::new` asks.
-        let item = unsafe { reclaim::scheme::bag::Retired::new(ptr, free) };
-        self.domain
-            .core
-            .retire(&self.domain.clock(), self.claim.owned(), item);
+        // On a shared-slot domain `enter_on` may name this slot too: count atomically.
+        let shared = !self.domain.srcu_clock().owned_slots();
+        self.domain.guard(owner.state(), shared, Some(owner))
     }
 }
 
 impl<const N: usize> Drop for SrcuGuard<'_, N> {
     #[inline]
     fn drop(&mut self) {
-        reclaim::scheme::debug::exit_section(self.domain.addr());
-        self.domain
-            .unlock_slot(self.slot, self.idx, self.owner.is_none());
-        if let Some(owner) = self.owner {
-            // SAFETY: `owner` proves this thread owns the slot.
-            let depth = unsafe { self.slot.depth.get() } - 1;
-            // SAFETY: as above.
-            unsafe { self.slot.depth.set(depth) };
-            if depth == 0 {
-                // The outermost section ended: run what a retire left for this moment.
-                self.domain
-                    .core
-                    .on_section_exit(&self.domain.clock(), owner);
-            }
+        reclaim::scheme::debug::exit_section(self.domain.core.addr());
+        self.domain.unlock_slot(self.slot, self.idx, self.shared);
+        if let Some(owner) = self.owner
+            && owner.close_section()
+        {
+            // The outermost section ended: run what a retire left for this moment.
+            self.domain.core.on_section_exit(owner);
         }
     }
 }
@@ -520,7 +446,7 @@ impl<const N: usize> Drop for ReadToken<'_, N> {
         // An owned slot may only be written by its owner, so a token ends on the dropping
         // thread's own slot; a shared slot can be written from anywhere, so it ends where it
         // began (no need to look up the current CPU).
-        if domain.owned_slots() {
+        if domain.srcu_clock().owned_slots() {
             let (mine, _) = domain.own_slot();
             domain.unlock_slot(mine.state(), self.idx, false);
         } else {

@@ -4,12 +4,20 @@
 
 #![cfg(feature = "std")]
 
-use gracepoint_srcu::{Flavor, Srcu};
+use gracepoint_srcu::{Flavor, Options, Srcu};
 
 #[test]
 fn fast_falls_back_to_fenced_when_membarrier_is_refused() {
-    static DOMAIN: Srcu = Srcu::with_options(Flavor::Fast, gracepoint_srcu::SlotChoice::Thread);
-    let explicit = Srcu::with_options(Flavor::Fast, gracepoint_srcu::SlotChoice::Cpu);
+    static DOMAIN: Srcu = Srcu::with_options(
+        Options::DEFAULT
+            .flavor(Flavor::Fast)
+            .slots(gracepoint_srcu::SlotChoice::Thread),
+    );
+    let explicit = Srcu::with_options(
+        Options::DEFAULT
+            .flavor(Flavor::Fast)
+            .slots(gracepoint_srcu::SlotChoice::Cpu),
+    );
     // Readers may come first: they run real fences until the flavor is resolved.
     drop(DOMAIN.enter());
     let expected = if reclaim::scheme::membarrier::available() {
@@ -22,10 +30,10 @@ fn fast_falls_back_to_fenced_when_membarrier_is_refused() {
     assert_eq!(explicit.flavor(), expected);
     let guard = DOMAIN.enter();
     let cookie = DOMAIN.start_poll();
-    assert!(!DOMAIN.poll(cookie));
+    assert!(!DOMAIN.poll(&cookie));
     drop(guard);
     DOMAIN.synchronize();
-    assert!(DOMAIN.poll(cookie));
+    assert!(DOMAIN.poll(&cookie));
     explicit.retire(Box::new(1));
     explicit.barrier();
 }

@@ -8,7 +8,7 @@
 
 #![cfg(feature = "std")]
 
-use gracepoint_srcu::{Cookie, Flavor, ReadToken, SlotChoice, Srcu, SrcuGuard};
+use gracepoint_srcu::{Cookie, Flavor, Options, ReadToken, SlotChoice, Srcu, SrcuGuard};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
@@ -87,7 +87,7 @@ fn check(domain: &Srcu<4>, ops: &[Op]) -> Result<(), TestCaseError> {
                 domain.synchronize();
                 for (cookie, _) in &cookies {
                     prop_assert!(
-                        domain.poll(*cookie),
+                        domain.poll(cookie),
                         "synchronize left an older cookie pending"
                     );
                 }
@@ -97,7 +97,7 @@ fn check(domain: &Srcu<4>, ops: &[Op]) -> Result<(), TestCaseError> {
             Op::StartPoll => cookies.push((domain.start_poll(), open_ids(&open))),
             Op::Poll(j) if !cookies.is_empty() => {
                 let (cookie, held) = &cookies[j % cookies.len()];
-                let done = domain.poll(*cookie);
+                let done = domain.poll(cookie);
                 let still_open = open_ids(&open);
                 if done {
                     prop_assert!(
@@ -109,7 +109,7 @@ fn check(domain: &Srcu<4>, ops: &[Op]) -> Result<(), TestCaseError> {
                 if open.is_empty() {
                     // Nothing holds any grace period now: a started one must finish promptly.
                     let cookie = domain.start_poll();
-                    let finished = (0..3).any(|_| domain.poll(cookie));
+                    let finished = (0..3).any(|_| domain.poll(&cookie));
                     prop_assert!(finished, "grace period stuck with no reader inside");
                 }
             }
@@ -119,7 +119,7 @@ fn check(domain: &Srcu<4>, ops: &[Op]) -> Result<(), TestCaseError> {
     drop(open);
     domain.synchronize();
     for (cookie, _) in &cookies {
-        prop_assert!(domain.poll(*cookie));
+        prop_assert!(domain.poll(cookie));
     }
     Ok(())
 }
@@ -136,7 +136,7 @@ proptest! {
 
     #[test]
     fn poll_matches_the_model((flavor, choice) in options(), ops in prop::collection::vec(op(), 1..60)) {
-        check(&Srcu::fixed_with_options(flavor, choice), &ops)?;
+        check(&Srcu::fixed_with_options(Options::DEFAULT.flavor(flavor).slots(choice)), &ops)?;
     }
 }
 
@@ -144,7 +144,11 @@ proptest! {
 /// below the wrap, and the proptest above runs there too) the counter really crosses it.
 #[test]
 fn long_sequence_crosses_the_wrap() {
-    let domain = Srcu::<4>::fixed_with_options(Flavor::Fenced, SlotChoice::Cpu);
+    let domain = Srcu::<4>::fixed_with_options(
+        Options::DEFAULT
+            .flavor(Flavor::Fenced)
+            .slots(SlotChoice::Cpu),
+    );
     let mut ops = Vec::new();
     for i in 0..600 {
         ops.extend([

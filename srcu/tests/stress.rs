@@ -9,7 +9,7 @@
 
 #![cfg(feature = "std")]
 
-use gracepoint_srcu::{Flavor, SlotChoice, Srcu};
+use gracepoint_srcu::{Flavor, Options, SlotChoice, Srcu};
 use reclaim::testing::{Ledger, StressConfig, Tracked, swap_and_retire};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -99,7 +99,7 @@ fn run<const N: usize>(domain: Srcu<N>, ledger: &'static Ledger) {
                             }
                             _ => {
                                 let cookie = domain.start_poll();
-                                while !domain.poll(cookie) {
+                                while !domain.poll(&cookie) {
                                     std::thread::yield_now();
                                 }
                                 drop(old);
@@ -145,22 +145,36 @@ fn boxed(ledger: &'static Ledger, value: u64) -> *mut Tracked {
 
 #[test]
 fn stress_fenced_per_thread() {
-    stress(Srcu::with_options(Flavor::Fenced, SlotChoice::Thread));
+    stress(Srcu::with_options(
+        Options::DEFAULT
+            .flavor(Flavor::Fenced)
+            .slots(SlotChoice::Thread),
+    ));
 }
 
 #[test]
 fn stress_fast_per_thread() {
-    stress(Srcu::with_options(Flavor::Fast, SlotChoice::Thread));
+    stress(Srcu::with_options(
+        Options::DEFAULT
+            .flavor(Flavor::Fast)
+            .slots(SlotChoice::Thread),
+    ));
 }
 
 #[test]
 fn stress_fenced_per_cpu() {
-    stress(Srcu::with_options(Flavor::Fenced, SlotChoice::Cpu));
+    stress(Srcu::with_options(
+        Options::DEFAULT
+            .flavor(Flavor::Fenced)
+            .slots(SlotChoice::Cpu),
+    ));
 }
 
 #[test]
 fn stress_fast_per_cpu_fixed_slots() {
-    stress(Srcu::<4>::fixed_with_options(Flavor::Fast, SlotChoice::Cpu));
+    stress(Srcu::<4>::fixed_with_options(
+        Options::DEFAULT.flavor(Flavor::Fast).slots(SlotChoice::Cpu),
+    ));
 }
 
 #[test]

@@ -42,7 +42,7 @@ use crate::{HashMap, List, Queue, Stack, Tree};
 /// With a message naming the structure and the check, on the first failure.
 ///
 /// ```
-/// gracepoint_structures::testing::check_all(|| gus::Gus::with_mode(gus::Mode::Deferred(8)));
+/// gracepoint_structures::testing::check_all(|| gus::Gus::with_options(gus::Options::DEFAULT.mode(gus::Mode::Deferred(8))));
 /// ```
 pub fn check_all<R: Reclaim>(make: impl Fn() -> R) {
     check_list(&make);

@@ -44,23 +44,48 @@ macro_rules! on_every_structure {
 
 on_every_structure!(
     srcu_fenced_thread,
-    Srcu::with_options(Flavor::Fenced, SlotChoice::Thread)
+    Srcu::with_options(
+        srcu::Options::DEFAULT
+            .flavor(Flavor::Fenced)
+            .slots(SlotChoice::Thread)
+    )
 );
 on_every_structure!(
     srcu_fenced_cpu,
-    Srcu::with_options(Flavor::Fenced, SlotChoice::Cpu)
+    Srcu::with_options(
+        srcu::Options::DEFAULT
+            .flavor(Flavor::Fenced)
+            .slots(SlotChoice::Cpu)
+    )
 );
 on_every_structure!(
     srcu_fast_thread,
-    Srcu::with_options(Flavor::Fast, SlotChoice::Thread)
+    Srcu::with_options(
+        srcu::Options::DEFAULT
+            .flavor(Flavor::Fast)
+            .slots(SlotChoice::Thread)
+    )
 );
 on_every_structure!(
     srcu_fast_cpu,
-    Srcu::with_options(Flavor::Fast, SlotChoice::Cpu)
+    Srcu::with_options(
+        srcu::Options::DEFAULT
+            .flavor(Flavor::Fast)
+            .slots(SlotChoice::Cpu)
+    )
 );
-on_every_structure!(gus_default, Gus::with_mode(Mode::Default));
-on_every_structure!(gus_deferred_8, Gus::with_mode(Mode::Deferred(8)));
-on_every_structure!(gus_lazy, Gus::with_mode(Mode::Lazy));
+on_every_structure!(
+    gus_default,
+    Gus::with_options(gus::Options::DEFAULT.mode(Mode::Default))
+);
+on_every_structure!(
+    gus_deferred_8,
+    Gus::with_options(gus::Options::DEFAULT.mode(Mode::Deferred(8)))
+);
+on_every_structure!(
+    gus_lazy,
+    Gus::with_options(gus::Options::DEFAULT.mode(Mode::Lazy))
+);
 
 /// Structures sharing one `static` domain through `&'static Srcu` (a reference to a domain is a
 /// domain): each run's barrier still covers its own retires.

@@ -78,7 +78,7 @@ fn repin_moves_a_lone_guard_to_the_current_epoch() {
     guard.repin();
     assert_eq!(
         word(&reader),
-        domain.global.load(Ordering::Relaxed) | PINNED
+        domain.core.clock().global.load(Ordering::Relaxed) | PINNED
     );
     assert!(domain.try_advance());
     // With a second guard alive, repin leaves the section alone.
@@ -124,17 +124,17 @@ fn a_cookie_needs_two_advances_and_waits_for_older_sections() {
     let (old, young) = (domain.register().unwrap(), domain.register().unwrap());
     let held = old.pin();
     let cookie = domain.get_state();
-    assert!(!domain.poll(cookie), "one advance is not a grace period");
+    assert!(!domain.poll(&cookie), "one advance is not a grace period");
     for _ in 0..10 {
         assert!(
-            !domain.poll(cookie),
+            !domain.poll(&cookie),
             "completed under a section older than the cookie"
         );
     }
     let later = young.pin();
     drop(held);
     // `later` pinned at the epoch after the cookie's, which the last advance accepts.
-    while !domain.poll(cookie) {}
+    while !domain.poll(&cookie) {}
     drop(later);
 }
 
@@ -146,7 +146,7 @@ fn get_state_and_start_poll_name_the_same_grace_period() {
     let started = domain.start_poll();
     assert_eq!(started, cookie);
     assert_eq!(domain.stats().grace_periods, 1, "start_poll advances once");
-    assert!(domain.poll(cookie), "the poll's own advance completes it");
+    assert!(domain.poll(&cookie), "the poll's own advance completes it");
     assert_eq!(domain.stats().grace_periods, 2);
 }
 
@@ -155,20 +155,20 @@ fn get_state_and_start_poll_name_the_same_grace_period() {
 /// this crosses it.
 fn cookies_across_the_wrap<const N: usize>(domain: &Epoch<N>, rounds: usize) {
     let readers: Vec<_> = (0..N).map(|_| domain.register().unwrap()).collect();
-    let start = domain.global.load(Ordering::Relaxed);
+    let start = domain.core.clock().global.load(Ordering::Relaxed);
     let mut wrapped = false;
     for round in 0..rounds {
         let guard = readers[round % N].pin();
         let cookie = domain.start_poll();
         for _ in 0..3 {
             assert!(
-                !domain.poll(cookie),
+                !domain.poll(&cookie),
                 "round {round}: completed under a reader"
             );
         }
         drop(guard);
-        while !domain.poll(cookie) {}
-        wrapped |= domain.global.load(Ordering::Relaxed) < start;
+        while !domain.poll(&cookie) {}
+        wrapped |= domain.core.clock().global.load(Ordering::Relaxed) < start;
     }
     assert_eq!(
         wrapped,
@@ -187,7 +187,7 @@ fn poll_never_completes_early_across_the_wrap() {
 #[test]
 fn near_wrap_builds_start_below_the_wrap() {
     let domain: Epoch<1> = Epoch::new_fixed();
-    let global = domain.global.load(Ordering::Relaxed);
+    let global = domain.core.clock().global.load(Ordering::Relaxed);
     assert_eq!(global % STEP, 0);
     if cfg!(reclaim_near_wrap) {
         assert!(global > u64::MAX - 2000);
@@ -205,7 +205,8 @@ fn retire_raw_frees_each_object_once_and_drop_frees_the_rest() {
     }
     let domain: Epoch<2> = Epoch::new_fixed();
     let reader = domain.register().unwrap();
-    let total = 3 * reclaim::scheme::POOL_NODES * reclaim::scheme::bag::LOCAL_CAPACITY + 5;
+    let total =
+        3 * reclaim::__private::tuning::POOL_NODES * reclaim::__private::tuning::LOCAL_CAPACITY + 5;
     for i in 0..total {
         // SAFETY: `count` accepts any pointer.
         unsafe {

@@ -1,10 +1,10 @@
 //! Unit tests: the scan's cases and the poll (`poll`), the modes and the distance bound
-//! (`modes`), the retire path and misuse (`retire`, with `std`), and the builds without `std`
+//! (`modes`), the scheme's own `std` tests and the shared suite (`with_std`), and the builds without `std`
 //! (`core_only`).
 
-use crate::domain::ReaderSlot;
-use crate::goal::IDLE;
-use crate::{Reader, Seq};
+use crate::GusReader;
+use crate::clock::ReaderSlot;
+use crate::goal::{IDLE, Seq};
 use reclaim::sync::Ordering;
 
 #[cfg(not(feature = "std"))]
@@ -13,21 +13,21 @@ mod model;
 mod modes;
 mod poll;
 #[cfg(feature = "std")]
-mod retire;
+mod with_std;
 
 /// Publishes `seq` in a registered reader's slot directly, as a reader that loaded the write
 /// clock at that value and was delayed would.
-fn publish<const N: usize>(reader: &Reader<'_, N>, seq: Seq) {
-    let slot: &ReaderSlot = reader.claim.owned().state();
-    // SAFETY: the reader's claim owns the slot, on this thread.
-    unsafe { slot.depth.set(1) };
+fn publish<const N: usize>(reader: &GusReader<'_, N>, seq: Seq) {
+    let owner = reader.claim.owned();
+    owner.reset_depth();
+    owner.open_section();
+    let slot: &ReaderSlot = owner.state();
     slot.seq.store(seq, Ordering::Relaxed);
 }
 
 /// Undoes [`publish`].
-fn leave<const N: usize>(reader: &Reader<'_, N>) {
-    let slot: &ReaderSlot = reader.claim.owned().state();
-    // SAFETY: as in `publish`.
-    unsafe { slot.depth.set(0) };
-    slot.seq.store(IDLE, Ordering::Relaxed);
+fn leave<const N: usize>(reader: &GusReader<'_, N>) {
+    let owner = reader.claim.owned();
+    owner.reset_depth();
+    owner.state().seq.store(IDLE, Ordering::Relaxed);
 }

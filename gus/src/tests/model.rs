@@ -58,15 +58,15 @@ proptest! {
     #[test]
     fn goals_grow_and_pass(start in starts(), mode in modes(), bound in bounds(), n in 1..200usize) {
         let gus: Gus<2> = Gus::with_clock(mode, start, INCR, bound);
-        let mut last = Goal(start);
+        let mut last = crate::Cookie(start);
         for _ in 0..n {
             let goal = gus.advance();
             prop_assert!(goal.seq() % 2 == 1, "clock values stay odd");
             prop_assert!(last.seq().seq_le(goal.seq()));
             last = goal;
         }
-        gus.wait_with(last, &mut crate::Spin);
-        prop_assert!(gus.poll(last));
+        gus.wait_with(&last, &mut reclaim::wait::Spin);
+        prop_assert!(gus.poll(&last));
         prop_assert!(gus.completed().seq().seq_le(gus.current().seq()));
     }
 
@@ -103,7 +103,7 @@ proptest! {
                         continue;
                     }
                     let (goal, advanced_at) = goals[k % goals.len()];
-                    if gus.poll(goal) {
+                    if gus.poll(&goal) {
                         for (i, entered) in entered_at.iter().enumerate() {
                             if let Some(entered) = entered {
                                 prop_assert!(
@@ -126,7 +126,7 @@ proptest! {
         for (goal, _) in goals {
             // Lazy goals lie two ticks ahead, each poll moves the clock one tick, and a goal
             // held back by the bound needs one more poll to move the clock.
-            let passed = (0..4).any(|_| gus.poll(goal));
+            let passed = (0..4).any(|_| gus.poll(&goal));
             prop_assert!(passed, "{goal:?} did not pass with every reader gone");
         }
     }

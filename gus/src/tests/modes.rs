@@ -8,21 +8,21 @@ const MODES: [Mode; 3] = [Mode::Default, Mode::Deferred(3), Mode::Lazy];
 
 #[test]
 fn deferred_goals_lie_ahead_and_a_poll_moves_the_clock_to_them() {
-    let gus: Gus<4> = Gus::fixed_with_mode(Mode::Deferred(4));
+    let gus: Gus<4> = Gus::fixed_with_options(crate::Options::DEFAULT.mode(Mode::Deferred(4)));
     let start = gus.current().seq();
     let goal = gus.advance();
     assert_eq!(goal.seq(), start.wrapping_add(INCR));
     assert_eq!(gus.current().seq(), start, "the shared clock did not move");
     let reader = gus.register().unwrap();
     let section = reader.enter();
-    assert!(!gus.poll(goal), "the reader entered before the goal");
+    assert!(!gus.poll(&goal), "the reader entered before the goal");
     assert_eq!(
         gus.current(),
         goal,
         "the poll moved the clock up to the goal"
     );
     drop(section);
-    assert!(gus.poll(goal));
+    assert!(gus.poll(&goal));
     // Every fourth advance of a thread writes the clock.
     let before = gus.current().seq();
     let goals: Vec<Goal> = (0..4).map(|_| gus.advance()).collect();
@@ -38,7 +38,7 @@ fn deferred_goals_lie_ahead_and_a_poll_moves_the_clock_to_them() {
 #[cfg(feature = "std")]
 #[test]
 fn lazy_mode_reports_what_runs_and_passes_goals() {
-    let gus: Gus<4> = Gus::fixed_with_mode(Mode::Lazy);
+    let gus: Gus<4> = Gus::fixed_with_options(crate::Options::DEFAULT.mode(Mode::Lazy));
     let expected = if reclaim::scheme::membarrier::available() {
         Mode::Lazy
     } else {
@@ -49,11 +49,11 @@ fn lazy_mode_reports_what_runs_and_passes_goals() {
     let section = reader.enter();
     let goal = gus.advance();
     for _ in 0..4 {
-        assert!(!gus.poll(goal));
+        assert!(!gus.poll(&goal));
     }
     drop(section);
-    gus.wait(goal);
-    assert!(gus.poll(goal));
+    gus.wait(&goal);
+    assert!(gus.poll(&goal));
 }
 
 #[test]
@@ -67,11 +67,11 @@ fn the_wrap_is_crossed_by_every_path() {
             let section = reader.enter();
             let goal = gus.advance();
             assert!(
-                !gus.poll(goal),
+                !gus.poll(&goal),
                 "{mode:?}, round {round}: passed under a reader"
             );
             drop(section);
-            gus.wait_with(goal, &mut crate::Spin);
+            gus.wait_with(&goal, &mut reclaim::wait::Spin);
             assert!(gus.completed().seq().seq_le(gus.current().seq()));
         }
         assert!(gus.current().seq() < start, "{mode:?} did not wrap");
@@ -87,10 +87,10 @@ fn an_advance_at_the_bound_never_waits_and_a_poll_moves_the_clock_later() {
     let goals: Vec<Goal> = (0..10).map(|_| gus.advance()).collect();
     let top = START.wrapping_add(4 * INCR);
     assert_eq!(gus.current().seq(), top, "the clock stopped at the bound");
-    let beyond = Goal(top.wrapping_add(INCR));
+    let beyond = crate::Cookie(top.wrapping_add(INCR));
     assert!(goals[4..].iter().all(|&g| g == beyond), "{goals:?}");
     for _ in 0..3 {
-        assert!(!gus.poll(beyond));
+        assert!(!gus.poll(&beyond));
         assert_eq!(
             gus.current().seq(),
             top,
@@ -98,13 +98,13 @@ fn an_advance_at_the_bound_never_waits_and_a_poll_moves_the_clock_later() {
         );
     }
     drop(section);
-    gus.wait_with(beyond, &mut crate::Spin);
+    gus.wait_with(&beyond, &mut reclaim::wait::Spin);
     assert_eq!(
         gus.current(),
         beyond,
         "a poll moved the clock once rd_seq caught up"
     );
-    assert!(goals.iter().all(|&g| gus.poll(g)));
+    assert!(goals.iter().all(|&g| gus.poll(&g)));
 }
 
 #[test]
@@ -115,13 +115,13 @@ fn the_bound_holds_in_every_mode_against_a_stalled_reader() {
         let section = reader.enter();
         for _ in 0..100 {
             let goal = gus.advance();
-            assert!(!gus.poll(goal));
+            assert!(!gus.poll(&goal));
             let distance = gus.current().seq().wrapping_sub(gus.completed().seq());
             assert!(distance <= 8 * INCR, "{mode:?}: {distance} past the bound");
         }
         drop(section);
         let goal = gus.advance();
-        gus.wait_with(goal, &mut crate::Spin);
+        gus.wait_with(&goal, &mut reclaim::wait::Spin);
     }
 }
 
@@ -144,12 +144,12 @@ fn a_stalled_reader_holds_goals_but_not_advances() {
         entered.wait();
         let goals: Vec<Goal> = (0..20).map(|_| gus.advance()).collect();
         let last = *goals.last().unwrap();
-        gus.wait(last);
+        gus.wait(&last);
         assert!(
             released.load(Ordering::Relaxed),
             "a goal passed under the reader"
         );
-        assert!(goals.iter().all(|&g| gus.poll(g)));
+        assert!(goals.iter().all(|&g| gus.poll(&g)));
     });
 }
 
@@ -160,12 +160,12 @@ fn counters_count_in_own_slots() {
     let reader = gus.register().unwrap();
     let section = reader.enter();
     let goal = gus.advance();
-    assert!(!gus.poll(goal));
+    assert!(!gus.poll(&goal));
     drop(section);
     std::thread::scope(|s| {
-        s.spawn(|| assert!(gus.poll(goal)));
+        s.spawn(|| assert!(gus.poll(&goal)));
     });
-    assert!(gus.poll(goal));
+    assert!(gus.poll(&goal));
     let counters = gus.counters();
     assert_eq!(counters.advances, 1);
     assert_eq!(
@@ -179,14 +179,14 @@ fn counters_count_in_own_slots() {
 
 #[test]
 fn shipped_domains_cross_the_wrap_only_in_the_near_wrap_configuration() {
-    let gus: Gus<2> = Gus::fixed();
+    let gus: Gus<2> = Gus::new_fixed();
     let reader = gus.register().unwrap();
     for _ in 0..20 {
         let section = reader.enter();
         let goal = gus.advance();
-        assert!(!gus.poll(goal));
+        assert!(!gus.poll(&goal));
         drop(section);
-        assert!(gus.poll(goal));
+        assert!(gus.poll(&goal));
     }
     assert_eq!(gus.current().seq() < START, cfg!(reclaim_near_wrap));
 }

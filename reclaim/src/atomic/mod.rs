@@ -39,9 +39,10 @@
 //! A one-slot register whose readers see the value inside a section and whose writer retires
 //! the value it replaced:
 //! ```
-//! use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
-//! use gracepoint_reclaim::sync::Ordering;
-//! use gracepoint_reclaim::Reclaim;
+//! # use gracepoint_reclaim as gracepoint;
+//! use gracepoint::atomic::{Atomic, Owned, Section};
+//! use gracepoint::sync::Ordering;
+//! use gracepoint::Reclaim;
 //!
 //! struct Register<R: Reclaim> {
 //!     value: Atomic<u64>,
@@ -64,8 +65,8 @@
 //!     }
 //! }
 //!
-//! # use gracepoint_reclaim::ReaderCount;
-//! let register = Register { value: Atomic::new(1), domain: ReaderCount };
+//! # let domain = gracepoint_reclaim::scheme::ReaderCount;
+//! let register = Register { value: Atomic::new(1), domain }; // any scheme's domain
 //! register.write(2);
 //! assert_eq!(register.read(), 2);
 //! # let section = Section::new(&register.domain);
@@ -116,8 +117,9 @@ fn untagged<T>(ptr: *mut T) -> *mut T {
 /// ([`Section::retire`]) goes to the same domain that protects its reads.
 ///
 /// ```
-/// use gracepoint_reclaim::atomic::Section;
-/// # let domain = gracepoint_reclaim::ReaderCount;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::atomic::Section;
+/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
 /// let section = Section::new(&domain);
 /// assert!(core::ptr::eq(section.domain(), &domain));
 /// ```
@@ -129,9 +131,10 @@ pub struct Section<'d, R: Reclaim + 'd> {
 /// Entering a section, and retiring through it to the domain that protects its loads.
 ///
 /// ```
-/// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
-/// use gracepoint_reclaim::sync::Ordering;
-/// # let domain = gracepoint_reclaim::ReaderCount;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::atomic::{Atomic, Owned, Section};
+/// use gracepoint::sync::Ordering;
+/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
 /// let link = Atomic::new(1u32);
 /// let section = Section::new(&domain);
 /// let old = link.swap(Owned::new(2), Ordering::AcqRel, &section);
@@ -145,8 +148,9 @@ impl<'d, R: Reclaim> Section<'d, R> {
     /// Enters a read-side section of `domain`.
     ///
     /// ```
-    /// # let domain = gracepoint_reclaim::ReaderCount;
-    /// let section = gracepoint_reclaim::atomic::Section::new(&domain);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
+    /// let section = gracepoint::atomic::Section::new(&domain);
     /// drop(section); // the section ends here
     /// ```
     #[inline]
@@ -161,9 +165,10 @@ impl<'d, R: Reclaim> Section<'d, R> {
     /// The domain this section belongs to.
     ///
     /// ```
-    /// use gracepoint_reclaim::Reclaim;
-    /// # let domain = gracepoint_reclaim::ReaderCount;
-    /// let section = gracepoint_reclaim::atomic::Section::new(&domain);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
+    /// let section = gracepoint::atomic::Section::new(&domain);
     /// let _cookie = section.domain().start_poll();
     /// ```
     #[inline]
@@ -185,9 +190,10 @@ impl<'d, R: Reclaim> Section<'d, R> {
     ///   that unlinked it).
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
-    /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::{Atomic, Owned, Section};
+    /// use gracepoint::sync::Ordering;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// let link = Atomic::new(7u32);
     /// let section = Section::new(&domain);
     /// let old = link.swap(Owned::new(8), Ordering::AcqRel, &section);
@@ -244,9 +250,10 @@ impl<R: Reclaim> fmt::Debug for Section<'_, R> {
 /// it decides who frees what (see the [module docs](self)).
 ///
 /// ```
-/// use gracepoint_reclaim::atomic::{Atomic, Section};
-/// use gracepoint_reclaim::sync::Ordering;
-/// # let domain = gracepoint_reclaim::ReaderCount;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::atomic::{Atomic, Section};
+/// use gracepoint::sync::Ordering;
+/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
 /// let link = Atomic::new(5u64);
 /// let section = Section::new(&domain);
 /// let p = link.load(Ordering::Acquire, &section);
@@ -269,9 +276,10 @@ unsafe impl<T: Send + Sync> Sync for Atomic<T> {}
 /// the [`Section`] it is valid in.
 ///
 /// ```
-/// use gracepoint_reclaim::atomic::{Atomic, Owned, Section, Shared};
-/// use gracepoint_reclaim::sync::Ordering::{AcqRel, Acquire, Relaxed};
-/// # let domain = gracepoint_reclaim::ReaderCount;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::atomic::{Atomic, Owned, Section, Shared};
+/// use gracepoint::sync::Ordering::{AcqRel, Acquire, Relaxed};
+/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
 /// let link = Atomic::<u64>::null();
 /// let section = Section::new(&domain);
 /// let first = link
@@ -287,7 +295,8 @@ impl<T> Atomic<T> {
     /// The mask of the tag bits: `align_of::<T>() - 1`.
     ///
     /// ```
-    /// assert_eq!(gracepoint_reclaim::atomic::Atomic::<u64>::TAG_MASK, 7);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert_eq!(gracepoint::atomic::Atomic::<u64>::TAG_MASK, 7);
     /// ```
     pub const TAG_MASK: usize = tag_mask::<T>();
 
@@ -295,9 +304,10 @@ impl<T> Atomic<T> {
         /// A null pointer with tag 0.
         ///
         /// ```
-        /// use gracepoint_reclaim::atomic::{Atomic, Section};
-        /// use gracepoint_reclaim::sync::Ordering;
-        /// # let domain = gracepoint_reclaim::ReaderCount;
+        /// # use gracepoint_reclaim as gracepoint;
+        /// use gracepoint::atomic::{Atomic, Section};
+        /// use gracepoint::sync::Ordering;
+        /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
         /// let link = Atomic::<u64>::null();
         /// assert!(link.load(Ordering::Relaxed, &Section::new(&domain)).is_null());
         /// ```
@@ -312,8 +322,9 @@ impl<T> Atomic<T> {
     /// A pointer to a new heap copy of `value`, with tag 0.
     ///
     /// ```
-    /// let link = gracepoint_reclaim::atomic::Atomic::new(String::from("node"));
-    /// # use gracepoint_reclaim::sync::Ordering;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let link = gracepoint::atomic::Atomic::new(String::from("node"));
+    /// # use gracepoint::sync::Ordering;
     /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
     /// ```
     #[cfg(feature = "alloc")]
@@ -324,9 +335,10 @@ impl<T> Atomic<T> {
     /// Loads the pointer. The result lives no longer than the borrow of `section`.
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::{Atomic, Section};
-    /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::{Atomic, Section};
+    /// use gracepoint::sync::Ordering;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// let link = Atomic::<u8>::null();
     /// let section = Section::new(&domain);
     /// assert!(link.load(Ordering::Acquire, &section).is_null());
@@ -347,8 +359,9 @@ impl<T> Atomic<T> {
     /// caller has exclusive access to the structure (its `Drop`).
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::Atomic;
-    /// use gracepoint_reclaim::sync::Ordering;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::Atomic;
+    /// use gracepoint::sync::Ordering;
     /// let link = Atomic::new(3u8);
     /// // SAFETY: `link` is ours alone.
     /// let owned = unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() };
@@ -362,8 +375,9 @@ impl<T> Atomic<T> {
     /// Stores `new` (an [`Owned`] to publish, or a [`Shared`] to link again).
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::{Atomic, Owned};
-    /// use gracepoint_reclaim::sync::Ordering;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::{Atomic, Owned};
+    /// use gracepoint::sync::Ordering;
     /// let link = Atomic::<u8>::null();
     /// link.store(Owned::new(4), Ordering::Release);
     /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
@@ -376,9 +390,10 @@ impl<T> Atomic<T> {
     /// Stores `new` and returns the previous pointer.
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
-    /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::{Atomic, Owned, Section};
+    /// use gracepoint::sync::Ordering;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// let link = Atomic::new(1u8);
     /// let section = Section::new(&domain);
     /// let old = link.swap(Owned::new(2), Ordering::AcqRel, &section);
@@ -401,9 +416,10 @@ impl<T> Atomic<T> {
     /// the value found and gives `new` back, so an [`Owned`] node is never lost.
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section, Shared};
-    /// use gracepoint_reclaim::sync::Ordering::{Acquire, Relaxed, Release};
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::{Atomic, Owned, Section, Shared};
+    /// use gracepoint::sync::Ordering::{Acquire, Relaxed, Release};
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// let link = Atomic::<u8>::null();
     /// let section = Section::new(&domain);
     /// let stored = link
@@ -448,9 +464,10 @@ impl<T> Atomic<T> {
     /// If `tag` does not fit in [`TAG_MASK`](Self::TAG_MASK).
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::{Atomic, Section};
-    /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::{Atomic, Section};
+    /// use gracepoint::sync::Ordering;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// let link = Atomic::<u64>::null();
     /// let section = Section::new(&domain);
     /// assert_eq!(link.fetch_or(2, Ordering::AcqRel, &section).tag(), 0);
@@ -490,9 +507,10 @@ impl<T> From<Owned<T>> for Atomic<T> {
     /// Publishes `owned` in a new link.
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::{Atomic, Owned};
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::{Atomic, Owned};
     /// let link = Atomic::from(Owned::new(1u8));
-    /// # use gracepoint_reclaim::sync::Ordering;
+    /// # use gracepoint::sync::Ordering;
     /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
     /// ```
     fn from(owned: Owned<T>) -> Self {
@@ -516,9 +534,10 @@ impl<T> fmt::Debug for Atomic<T> {
 /// What [`Atomic::compare_exchange`] returns on failure.
 ///
 /// ```
-/// use gracepoint_reclaim::atomic::{Atomic, Owned, Section, Shared};
-/// use gracepoint_reclaim::sync::Ordering::{AcqRel, Acquire};
-/// # let domain = gracepoint_reclaim::ReaderCount;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::atomic::{Atomic, Owned, Section, Shared};
+/// use gracepoint::sync::Ordering::{AcqRel, Acquire};
+/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
 /// let link = Atomic::new(1u8);
 /// let section = Section::new(&domain);
 /// let err = link
@@ -548,7 +567,8 @@ impl<T, P: Pointer<T> + fmt::Debug> fmt::Debug for CompareExchangeError<'_, T, P
 /// (linked again). Sealed.
 ///
 /// ```
-/// use gracepoint_reclaim::atomic::{Atomic, Owned, Pointer, Shared};
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::atomic::{Atomic, Owned, Pointer, Shared};
 /// fn takes<P: Pointer<u8>>(_: P) {}
 /// takes(Shared::<u8>::null());
 /// takes(Owned::new(1u8));

@@ -9,7 +9,8 @@ use super::{check_tag, compose, untagged};
 /// lasts. `Copy`, and never frees anything.
 ///
 /// ```
-/// use gracepoint_reclaim::atomic::Shared;
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::atomic::Shared;
 /// let p = Shared::<u64>::null().with_tag(1);
 /// assert!(p.is_null());
 /// assert_eq!(p.tag(), 1);
@@ -57,7 +58,8 @@ impl<'g, T> Shared<'g, T> {
     /// The null pointer, tag 0.
     ///
     /// ```
-    /// assert!(gracepoint_reclaim::atomic::Shared::<u8>::null().is_null());
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert!(gracepoint::atomic::Shared::<u8>::null().is_null());
     /// ```
     #[inline]
     pub fn null() -> Self {
@@ -67,7 +69,8 @@ impl<'g, T> Shared<'g, T> {
     /// Whether the pointer (ignoring the tag) is null.
     ///
     /// ```
-    /// assert!(gracepoint_reclaim::atomic::Shared::<u64>::null().with_tag(3).is_null());
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert!(gracepoint::atomic::Shared::<u64>::null().with_tag(3).is_null());
     /// ```
     #[inline]
     pub fn is_null(self) -> bool {
@@ -77,7 +80,8 @@ impl<'g, T> Shared<'g, T> {
     /// The tag bits.
     ///
     /// ```
-    /// assert_eq!(gracepoint_reclaim::atomic::Shared::<u64>::null().with_tag(5).tag(), 5);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert_eq!(gracepoint::atomic::Shared::<u64>::null().with_tag(5).tag(), 5);
     /// ```
     #[inline]
     pub fn tag(self) -> usize {
@@ -90,7 +94,8 @@ impl<'g, T> Shared<'g, T> {
     /// If `tag` does not fit in the spare bits ([`Atomic::TAG_MASK`]).
     ///
     /// ```
-    /// let p = gracepoint_reclaim::atomic::Shared::<u32>::null().with_tag(3);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let p = gracepoint::atomic::Shared::<u32>::null().with_tag(3);
     /// assert_eq!(p.with_tag(1).tag(), 1);
     /// ```
     #[inline]
@@ -103,7 +108,8 @@ impl<'g, T> Shared<'g, T> {
     /// The pointer without its tag.
     ///
     /// ```
-    /// assert!(gracepoint_reclaim::atomic::Shared::<u32>::null().with_tag(1).as_raw().is_null());
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert!(gracepoint::atomic::Shared::<u32>::null().with_tag(1).as_raw().is_null());
     /// ```
     #[inline]
     pub fn as_raw(self) -> *const T {
@@ -118,9 +124,10 @@ impl<'g, T> Shared<'g, T> {
     /// [module docs](crate::atomic)).
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::{Atomic, Section};
-    /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::{Atomic, Section};
+    /// use gracepoint::sync::Ordering;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// let link = Atomic::new(11u32);
     /// let section = Section::new(&domain);
     /// // SAFETY: not null, and freed only through `domain`.
@@ -139,7 +146,8 @@ impl<'g, T> Shared<'g, T> {
     /// As [`deref`](Self::deref), except that the pointer may be null.
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::Shared;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::Shared;
     /// assert!(unsafe { Shared::<u8>::null().as_ref() }.is_none());
     /// ```
     #[inline]
@@ -156,8 +164,9 @@ impl<'g, T> Shared<'g, T> {
     /// else frees it.
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::Atomic;
-    /// use gracepoint_reclaim::sync::Ordering;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::Atomic;
+    /// use gracepoint::sync::Ordering;
     /// let link = Atomic::new(vec![1, 2]);
     /// // SAFETY: the link is ours alone and dropped right after.
     /// let owned = unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() };
@@ -179,7 +188,8 @@ impl<'g, T> Shared<'g, T> {
 /// [`Atomic::store`], [`Atomic::swap`] or [`Atomic::compare_exchange`].
 ///
 /// ```
-/// let mut owned = gracepoint_reclaim::atomic::Owned::new(1u32);
+/// # use gracepoint_reclaim as gracepoint;
+/// let mut owned = gracepoint::atomic::Owned::new(1u32);
 /// *owned += 1;
 /// assert_eq!(*owned, 2);
 /// ```
@@ -194,7 +204,8 @@ impl<T> Owned<T> {
     /// Moves `value` to the heap, with tag 0.
     ///
     /// ```
-    /// assert_eq!(*gracepoint_reclaim::atomic::Owned::new('x'), 'x');
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert_eq!(*gracepoint::atomic::Owned::new('x'), 'x');
     /// ```
     pub fn new(value: T) -> Self {
         Self::from(Box::new(value))
@@ -203,7 +214,8 @@ impl<T> Owned<T> {
     /// The tag bits.
     ///
     /// ```
-    /// assert_eq!(gracepoint_reclaim::atomic::Owned::new(0u64).with_tag(4).tag(), 4);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert_eq!(gracepoint::atomic::Owned::new(0u64).with_tag(4).tag(), 4);
     /// ```
     pub fn tag(&self) -> usize {
         self.tag
@@ -215,7 +227,8 @@ impl<T> Owned<T> {
     /// If `tag` does not fit in the spare bits ([`Atomic::TAG_MASK`]).
     ///
     /// ```
-    /// assert_eq!(gracepoint_reclaim::atomic::Owned::new(0u64).with_tag(1).tag(), 1);
+    /// # use gracepoint_reclaim as gracepoint;
+    /// assert_eq!(gracepoint::atomic::Owned::new(0u64).with_tag(1).tag(), 1);
     /// ```
     #[track_caller]
     pub fn with_tag(self, tag: usize) -> Self {
@@ -226,7 +239,8 @@ impl<T> Owned<T> {
     /// Gives the box back, dropping the tag.
     ///
     /// ```
-    /// let b: Box<u8> = gracepoint_reclaim::atomic::Owned::new(3).into_box();
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let b: Box<u8> = gracepoint::atomic::Owned::new(3).into_box();
     /// assert_eq!(*b, 3);
     /// ```
     pub fn into_box(self) -> Box<T> {
@@ -238,9 +252,10 @@ impl<T> Owned<T> {
     /// already stored by other means, or to keep a pointer to a node about to be published.
     ///
     /// ```
-    /// use gracepoint_reclaim::atomic::{Atomic, Owned, Section};
-    /// use gracepoint_reclaim::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::ReaderCount;
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::atomic::{Atomic, Owned, Section};
+    /// use gracepoint::sync::Ordering;
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
     /// let section = Section::new(&domain);
     /// let node = Owned::new(5u8).into_shared(&section);
     /// let link = Atomic::<u8>::null();
@@ -257,7 +272,8 @@ impl<T> From<Box<T>> for Owned<T> {
     /// Takes over `boxed`, with tag 0.
     ///
     /// ```
-    /// let owned = gracepoint_reclaim::atomic::Owned::from(Box::new(1u8));
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let owned = gracepoint::atomic::Owned::from(Box::new(1u8));
     /// assert_eq!(owned.tag(), 0);
     /// ```
     fn from(boxed: Box<T>) -> Self {

@@ -1,7 +1,7 @@
 //! Unit tests of the typed atomic pointers.
 
 use super::*;
-use crate::ReaderCount;
+use crate::scheme::ReaderCount;
 
 #[derive(Debug)]
 #[repr(align(8))]

@@ -93,16 +93,29 @@ pub fn inside(domain: usize) -> bool {
 #[track_caller]
 pub fn assert_outside(domain: usize, scheme: &str, operation: &str) {
     if inside(domain) {
-        panic!(
-            "{scheme}: `{operation}` called inside a read section of the same domain; it would \
-             wait for that section to end and deadlock. Drop the guard first, or retire the \
-             object instead of waiting for it"
-        );
+        inside_section(scheme, operation);
     }
 }
 
+/// The panic every scheme raises when a thread would wait for its own read section.
+///
+/// ```should_panic
+/// gracepoint_reclaim::scheme::debug::inside_section("epoch", "synchronize");
+/// ```
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub fn inside_section(scheme: &str, operation: &str) -> ! {
+    panic!(
+        "{scheme}: `{operation}` called inside a read section of the same domain on this thread; \
+         it would wait for that section to end, and never return. End the section first (drop \
+         its guard, or the structure `Ref`, iterator or section that holds one), or retire the \
+         object instead of waiting for it"
+    )
+}
+
 /// True when the `RECLAIM_MUTANT` environment variable names `mutant`: how a loom build picks
-/// the one mutant a run brings back (see [`mutant!`](crate::mutant)). Exists only in loom builds.
+/// the one mutant a run brings back (see `mutant!`). Exists only in loom builds.
 #[cfg(all(loom, feature = "std"))]
 pub fn mutant_active(mutant: &str) -> bool {
     static ACTIVE: std::sync::OnceLock<Option<std::string::String>> = std::sync::OnceLock::new();

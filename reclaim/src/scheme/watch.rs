@@ -5,7 +5,7 @@
 //! they first saw each slot in the way. Stall reports and `on_stall` hooks are built from that,
 //! so every time in a report is a lower bound measured by the waiting side.
 
-use crate::scheme::Pending;
+use crate::stall::Pending;
 use crate::stall::{Limit, Policy};
 use crate::sync::{AtomicU8, AtomicUsize, Ordering};
 

@@ -43,6 +43,7 @@ use std::time::{Duration, Instant};
 
 mod checks;
 mod stalls;
+mod suite;
 
 pub use checks::*;
 pub use stalls::*;

@@ -1,6 +1,7 @@
 //! Unit tests: single-threaded behaviour, the grace-period machine, and small concurrent cases.
 
-use crate::{Flavor, SlotChoice, Srcu};
+use crate::{Flavor, Options, SlotChoice, Srcu};
+use reclaim::scheme::Clock;
 use std::prelude::rust_2024::*;
 
 #[cfg(feature = "std")]
@@ -28,14 +29,14 @@ fn open_in<const N: usize>(domain: &Srcu<N>, i: usize) -> u64 {
 
 #[test]
 fn fixed_domain_counts_sections_on_the_named_slot() {
-    let domain: Srcu<2> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Cpu);
+    let domain: Srcu<2> = Srcu::fixed_with_options(Options::DEFAULT.slots(SlotChoice::Cpu));
     let a = domain.enter_on(0).unwrap();
     let b = domain.enter_on(1).unwrap();
     assert_eq!(open_in(&domain, 0), 2);
     drop(a);
     drop(b);
     assert_eq!(open_in(&domain, 0), 0);
-    domain.synchronize_with(&mut crate::Spin);
+    domain.synchronize_with(&mut reclaim::wait::Spin);
     assert_eq!(domain.stats().grace_periods, 1);
 }
 
@@ -49,13 +50,17 @@ fn fixed_domain_reports_full_slots() {
 
 #[test]
 fn a_grace_period_flips_the_index_once() {
-    let domain: Srcu<1> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Cpu);
+    let domain: Srcu<1> = Srcu::fixed_with_options(Options::DEFAULT.slots(SlotChoice::Cpu));
     let before = domain
+        .core
+        .clock()
         .readers
         .idx
         .load(core::sync::atomic::Ordering::Relaxed);
-    domain.synchronize_with(&mut crate::Spin);
+    domain.synchronize_with(&mut reclaim::wait::Spin);
     let after = domain
+        .core
+        .clock()
         .readers
         .idx
         .load(core::sync::atomic::Ordering::Relaxed);
@@ -67,15 +72,15 @@ fn a_grace_period_flips_the_index_once() {
 
 #[test]
 fn poll_waits_for_sections_older_than_the_cookie() {
-    let domain: Srcu<2> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Cpu);
+    let domain: Srcu<2> = Srcu::fixed_with_options(Options::DEFAULT.slots(SlotChoice::Cpu));
     let old = domain.enter_on(0).unwrap();
     let cookie = domain.start_poll();
     for _ in 0..10 {
-        assert!(!domain.poll(cookie));
+        assert!(!domain.poll(&cookie));
     }
     let young = domain.enter_on(1).unwrap();
     drop(old);
-    while !domain.poll(cookie) {}
+    while !domain.poll(&cookie) {}
     drop(young);
 }
 
@@ -84,36 +89,39 @@ fn get_state_starts_nothing() {
     let domain: Srcu<1> = Srcu::new_fixed();
     let cookie = domain.get_state();
     for _ in 0..5 {
-        assert!(!domain.gp.current().done(cookie));
+        assert!(!crate::clock::SrcuClock::le(
+            cookie,
+            domain.core.clock().frontier()
+        ));
     }
     assert_eq!(domain.stats().grace_periods, 0);
     // `poll` on a cookie nobody asked for a grace period for reports false and starts none.
-    assert!(!domain.poll(cookie));
+    assert!(!domain.poll(&cookie));
     assert_eq!(domain.stats().grace_periods, 0);
     let started = domain.start_poll();
     assert_eq!(started, cookie);
-    while !domain.poll(cookie) {}
+    while !domain.poll(&cookie) {}
     assert_eq!(domain.stats().grace_periods, 1);
 }
 
 #[test]
 fn a_cookie_taken_mid_grace_period_needs_the_next_one() {
-    let domain: Srcu<2> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Cpu);
+    let domain: Srcu<2> = Srcu::fixed_with_options(Options::DEFAULT.slots(SlotChoice::Cpu));
     let reader = domain.enter_on(0).unwrap();
     let first = domain.start_poll();
     // The grace period has started and flipped; it now waits for `reader`.
     let second = domain.get_state();
     assert_ne!(first, second);
     drop(reader);
-    while !domain.poll(first) {}
-    assert!(!domain.poll(second));
-    domain.start_poll();
-    while !domain.poll(second) {}
+    while !domain.poll(&first) {}
+    assert!(!domain.poll(&second));
+    let _ = domain.start_poll();
+    while !domain.poll(&second) {}
     assert_eq!(domain.stats().grace_periods, 2);
 }
 
 fn poll_sequence_runs_across_the_wrap<const N: usize>(domain: &Srcu<N>) {
-    let start = domain.gp.current().0;
+    let start = domain.core.clock().gp.current().0;
     let mut wrapped = false;
     for round in 0..400 {
         let reader = domain.enter_on(round % N).unwrap();
@@ -121,14 +129,14 @@ fn poll_sequence_runs_across_the_wrap<const N: usize>(domain: &Srcu<N>) {
         let later = domain.get_state();
         for _ in 0..3 {
             assert!(
-                !domain.poll(cookie),
+                !domain.poll(&cookie),
                 "round {round}: completed under a reader"
             );
         }
         drop(reader);
-        while !domain.poll(cookie) {}
-        assert!(!domain.poll(later) || later == cookie);
-        let now = domain.gp.current().0;
+        while !domain.poll(&cookie) {}
+        assert!(!domain.poll(&later) || later == cookie);
+        let now = domain.core.clock().gp.current().0;
         wrapped |= now < start;
     }
     assert_eq!(
@@ -143,7 +151,7 @@ fn poll_sequence_runs_across_the_wrap<const N: usize>(domain: &Srcu<N>) {
 /// every cookie comparison across it.
 #[test]
 fn poll_never_completes_early_across_the_wrap() {
-    let domain: Srcu<3> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Cpu);
+    let domain: Srcu<3> = Srcu::fixed_with_options(Options::DEFAULT.slots(SlotChoice::Cpu));
     poll_sequence_runs_across_the_wrap(&domain);
 }
 
@@ -154,8 +162,9 @@ fn retire_raw_frees_each_object_once() {
     unsafe fn count(_: *mut ()) {
         FREED.fetch_add(1, Ordering::Relaxed);
     }
-    let domain: Srcu<2> = Srcu::fixed_with_options(Flavor::Fenced, SlotChoice::Cpu);
-    let total = 3 * reclaim::scheme::POOL_NODES * reclaim::scheme::bag::LOCAL_CAPACITY + 5;
+    let domain: Srcu<2> = Srcu::fixed_with_options(Options::DEFAULT.slots(SlotChoice::Cpu));
+    let total =
+        3 * reclaim::__private::tuning::POOL_NODES * reclaim::__private::tuning::LOCAL_CAPACITY + 5;
     for i in 0..total {
         // SAFETY: `count` accepts any pointer.
         unsafe { domain.retire_raw(core::ptr::null_mut(), count) };

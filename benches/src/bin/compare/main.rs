@@ -307,7 +307,12 @@ fn context(results: &runner::Results) -> Vec<(&'static str, String)> {
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|k| k.trim().to_owned())
         .unwrap_or_else(|_| "unknown".to_owned());
-    let fast = srcu::Srcu::with_options(srcu::Flavor::Fast, srcu::SlotChoice::Thread).flavor();
+    let fast = srcu::Srcu::with_options(
+        srcu::Options::DEFAULT
+            .flavor(srcu::Flavor::Fast)
+            .slots(srcu::SlotChoice::Thread),
+    )
+    .flavor();
     vec![
         ("mode", format!("{:?}", s.mode).to_lowercase()),
         ("cpus", num_cpus::get().to_string()),

@@ -132,6 +132,26 @@ impl Retired {
         retired.with_bytes(core::mem::size_of::<T>())
     }
 
+    /// Wraps a closure, to be run (and dropped) after the grace period; its size is the
+    /// closure's.
+    ///
+    /// ```
+    /// let r = gracepoint_reclaim::scheme::bag::Retired::from_callback(|| println!("ran"));
+    /// unsafe { r.free() };
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn from_callback<F: FnOnce() + Send + 'static>(callback: F) -> Self {
+        unsafe fn run<F: FnOnce()>(ptr: *mut ()) {
+            // SAFETY: `ptr` came from `Box::into_raw` in `from_callback` and is run once.
+            let callback = unsafe { alloc::boxed::Box::from_raw(ptr.cast::<F>()) };
+            callback();
+        }
+        let ptr = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(callback)).cast();
+        // SAFETY: `run::<F>` consumes exactly the box `into_raw` leaked, and `F: Send`.
+        let retired = unsafe { Self::new(ptr, run::<F>) };
+        retired.with_bytes(core::mem::size_of::<F>())
+    }
+
     /// The same object, recorded as `bytes` long (for the pending-bytes statistics and limits).
     ///
     /// ```

@@ -1,47 +1,29 @@
 //! Collection: freeing sealed bags whose grace period ended, sweeping idle bags, `barrier`,
 //! waits, and the background round. See the parent module for the policy.
 
-use super::{Core, Pending};
+use super::Core;
 use crate::scheme::clock::Clock;
 use crate::scheme::sealed::{Expired, Sealed};
-use crate::scheme::slots::{Slot, SlotState};
+use crate::scheme::slots::Slot;
+use crate::stall::Pending;
 use crate::sync::Ordering;
 use crate::wait::{WaitStrategy, wait_until};
 
 /// Collection: freeing what expired without waiting, background rounds, `barrier`, and
 /// waiting for a tag.
-///
-/// ```
-/// use gracepoint_reclaim::scheme::{Clock, bag::Retired};
-/// use gracepoint_reclaim::wait::Spin;
-/// # use gracepoint_reclaim::scheme::InstantClock;
-/// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-/// # struct S(gracepoint_reclaim::sync::AtomicU64);
-/// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-/// let clock = InstantClock::default();
-/// let core: Core<S, u64, 0> = Core::new();
-/// core.retire_unowned(&clock, Retired::from_box(Box::new(1)));
-/// let tag = clock.tag(); // read after the retire
-/// core.wait_for(&clock, tag, &mut Spin);
-/// core.collect(&clock); // frees without waiting, now that the tag has expired
-/// assert_eq!(core.pending().objects, 0);
-/// ```
-impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
+impl<C: Clock, const N: usize> Core<C, N> {
     /// Collects when the frontier moved since the last collection. Cheap otherwise: one load of
     /// the clock and one of the domain.
     ///
     /// ```
-    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-    /// # use gracepoint_reclaim::scheme::InstantClock;
-    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-    /// let core: Core<S, u64, 0> = Core::new();
-    /// core.collect_if_moved(&InstantClock::default());
+    /// use gracepoint_reclaim::scheme::{Core, InstantClock};
+    /// let core: Core<InstantClock, 0> = Core::new(InstantClock::new());
+    /// core.collect_if_moved();
     /// ```
     #[inline]
-    pub fn collect_if_moved<C: Clock<Tag = T>>(&self, clock: &C) {
-        if C::bits(clock.frontier()) != self.last_collect.load(Ordering::Relaxed) {
-            self.collect(clock);
+    pub fn collect_if_moved(&self) {
+        if C::bits(self.clock.frontier()) != self.last_collect.load(Ordering::Relaxed) {
+            self.collect();
         }
     }
 
@@ -51,24 +33,20 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// run after it is released, so that other threads collect and step meanwhile.
     ///
     /// ```
-    /// # use gracepoint_reclaim::scheme::{Clock, Core, slots::SlotState, bag::Retired};
-    /// # use gracepoint_reclaim::scheme::InstantClock;
-    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-    /// let clock = InstantClock::default();
-    /// let core: Core<S, u64, 0> = Core::new();
-    /// core.retire_unowned(&clock, Retired::from_box(Box::new(1)));
-    /// clock.step();
-    /// core.collect(&clock);
+    /// use gracepoint_reclaim::scheme::{Core, InstantClock};
+    /// let core: Core<InstantClock, 0> = Core::new(InstantClock::new());
+    /// core.retire_item(gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(1)));
+    /// core.synchronize();
+    /// core.collect();
     /// assert_eq!(core.pending().objects, 0);
     /// ```
-    pub fn collect<C: Clock<Tag = T>>(&self, clock: &C) -> usize {
+    pub fn collect(&self) -> usize {
         let _here = self.collecting();
         let Some(lock) = self.try_lock() else {
             return 0;
         };
         // SAFETY: the lock is held.
-        let expired = unsafe { self.take_expired(clock) };
+        let expired = unsafe { self.take_expired() };
         self.free_unlocked(lock, expired)
     }
 
@@ -77,7 +55,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// destructors run. Holding the lock through the frees made grace periods as slow as the
     /// frees: at 2 threads on the retire-bound stack, 50k-500k objects waited. The frees are
     /// counted in `freeing`, which `barrier` waits for.
-    fn free_unlocked(&self, lock: LockGuard<'_, T>, expired: Expired<T>) -> usize {
+    fn free_unlocked(&self, lock: LockGuard<'_, C::Tag>, expired: Expired<C::Tag>) -> usize {
         if expired.is_empty() {
             return 0;
         }
@@ -106,19 +84,19 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     ///
     /// # Safety
     /// The caller holds the collection lock.
-    unsafe fn take_expired<C: Clock<Tag = T>>(&self, clock: &C) -> Expired<T> {
-        let frontier = clock.frontier();
+    unsafe fn take_expired(&self) -> Expired<C::Tag> {
+        let frontier = self.clock.frontier();
         let bits = C::bits(frontier);
         self.last_collect.store(bits, Ordering::Relaxed);
         if bits != self.last_sweep.load(Ordering::Relaxed) {
             self.last_sweep.store(bits, Ordering::Relaxed);
-            self.sweep(clock);
+            self.sweep();
         }
         // SAFETY: the caller holds the lock.
         unsafe { self.sealed.drain_incoming() };
         // SAFETY: as above.
         let expired = unsafe { self.sealed.pop_expired(|tag| C::le(tag, frontier), false) };
-        self.observe(clock, false);
+        self.observe(false);
         expired
     }
 
@@ -127,40 +105,37 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// clock and frees what expired. Never waits. Returns what still waits.
     ///
     /// ```
-    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState, bag::Retired};
-    /// # use gracepoint_reclaim::scheme::InstantClock;
-    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-    /// let clock = InstantClock::default();
-    /// let core: Core<S, u64, 0> = Core::new();
-    /// core.retire_unowned(&clock, Retired::from_box(Box::new(1)));
-    /// while core.tick(&clock).objects > 0 {}
+    /// use gracepoint_reclaim::scheme::{Core, InstantClock};
+    /// let core: Core<InstantClock, 0> = Core::new(InstantClock::new());
+    /// core.retire_item(gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(1)));
+    /// while core.tick().objects > 0 {}
     /// ```
-    pub fn tick<C: Clock<Tag = T>>(&self, clock: &C) -> Pending {
-        self.sweep(clock);
+    pub fn tick(&self) -> Pending {
+        self.sweep();
         if self.sealed.pending().0 > 0 {
-            let tag = clock.tag();
-            clock.request(tag);
-            clock.step();
+            let tag = self.clock.tag(&self.slots);
+            self.clock.request(tag);
+            self.step_clock();
         }
-        self.collect(clock);
+        self.collect();
         self.pending()
     }
 
     /// Takes and seals every local bag that stayed idle since the previous sweep.
-    pub(super) fn sweep<C: Clock<Tag = T>>(&self, clock: &C) {
+    pub(super) fn sweep(&self) {
         for slot in self.slots.iter() {
             if slot.bag().idle_since_last_sweep() {
-                self.steal(clock, slot);
+                self.steal(slot);
             }
         }
     }
 
     /// Takes `slot`'s bag as a non-owner, seals it and hands it over.
-    pub(super) fn steal<C: Clock<Tag = T>>(&self, clock: &C, slot: &Slot<S>) {
+    pub(super) fn steal(&self, slot: &Slot<C::Slot>) {
         // The `core_early_tag` mutant reads the tag first, before the owner's retires (and the
         // unlinks before them) it is about to take are ordered before it.
-        let early_tag = crate::mutant!("core_early_tag" => Some(clock.tag()), else None);
+        let early_tag =
+            crate::mutant!("core_early_tag" => Some(self.clock.tag(&self.slots)), else None);
         if slot.bag().is_empty() {
             return;
         }
@@ -180,9 +155,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
             unsafe { reserved.items().free_all() };
             self.sealed.unreserve(reserved);
         } else {
-            let tag = early_tag.unwrap_or_else(|| clock.tag());
+            let tag = early_tag.unwrap_or_else(|| self.clock.tag(&self.slots));
             self.sealed.publish(reserved, tag);
-            clock.request(tag);
+            self.clock.request(tag);
         }
         // Release pairs with the Acquire load in `barrier`: the hand-over happens before.
         self.thieves.fetch_sub(1, Ordering::Release);
@@ -195,27 +170,18 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// this thread: it would wait for itself.
     ///
     /// ```
-    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState, bag::Retired};
-    /// # use gracepoint_reclaim::scheme::InstantClock;
-    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-    /// let clock = InstantClock::default();
-    /// let core: Core<S, u64, 0> = Core::new();
-    /// core.retire(&clock, core.slots().mine().unwrap(), Retired::from_box(Box::new(1)));
-    /// core.barrier(&clock, &mut gracepoint_reclaim::wait::Spin);
+    /// use gracepoint_reclaim::scheme::{Core, InstantClock};
+    /// let core: Core<InstantClock, 0> = Core::new(InstantClock::new());
+    /// core.retire_item(gracepoint_reclaim::scheme::bag::Retired::from_box(Box::new(1)));
+    /// core.barrier_with(&mut gracepoint_reclaim::wait::Spin);
     /// assert_eq!(core.pending().objects, 0);
     /// ```
     #[track_caller]
-    pub fn barrier<C: Clock<Tag = T>>(&self, clock: &C, strategy: &mut impl WaitStrategy) {
-        assert!(
-            !self.collecting_here(),
-            "{}: `barrier` called from a destructor or callback that this domain is running; \
-             it would wait for itself. Retire from there instead, or call `barrier` later",
-            C::SCHEME
-        );
+    pub fn barrier_with(&self, strategy: &mut impl WaitStrategy) {
+        self.assert_not_collecting();
         // Every slot's bag, other live threads' included, and bags their owners are sealing.
         for slot in self.slots.iter() {
-            self.steal(clock, slot);
+            self.steal(slot);
             while slot.sealing() {
                 crate::sync::spin_hint();
             }
@@ -224,16 +190,24 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         while self.thieves.load(Ordering::Acquire) != 0 {
             crate::sync::spin_hint();
         }
-        self.collect_waiting(clock, strategy);
+        self.collect_waiting(strategy);
+    }
+
+    /// Panics when called from a destructor or callback this domain's collection is running on
+    /// this thread: a `barrier` there would wait for itself.
+    #[track_caller]
+    pub(super) fn assert_not_collecting(&self) {
+        assert!(
+            !self.collecting_here(),
+            "{}: `barrier` called from a destructor or callback that this domain is running; \
+             it would wait for itself. Retire from there instead, or call `barrier` later",
+            C::SCHEME
+        );
     }
 
     /// Takes the collection lock (waiting for it), waits until every bag queued by then has
     /// expired, and frees them.
-    pub(super) fn collect_waiting<C: Clock<Tag = T>>(
-        &self,
-        clock: &C,
-        strategy: &mut impl WaitStrategy,
-    ) {
+    pub(super) fn collect_waiting(&self, strategy: &mut impl WaitStrategy) {
         let _here = self.collecting();
         let mut lock = None;
         wait_until(&self.event, strategy, || {
@@ -247,8 +221,8 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         unsafe { self.sealed.drain_incoming() };
         // SAFETY: as above.
         if let Some(latest) = unsafe { self.sealed.latest_tag(C::le) } {
-            clock.request(latest);
-            self.wait_for(clock, latest, strategy);
+            self.clock.request(latest);
+            self.wait_for(latest, strategy);
         }
         // Bags that other collections took off the queue before this one got the lock may
         // still be being freed; nobody can take more while the lock is held. The wait follows
@@ -263,38 +237,35 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
             });
         }
         // SAFETY: as above.
-        let expired = unsafe { self.take_expired(clock) };
+        let expired = unsafe { self.take_expired() };
         self.free_unlocked(lock, expired);
     }
 
     /// Waits until `tag` has expired, stepping the clock between pauses.
     ///
     /// ```
-    /// # use gracepoint_reclaim::scheme::{Clock, Core, slots::SlotState};
-    /// # use gracepoint_reclaim::scheme::InstantClock;
-    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-    /// let clock = InstantClock::default();
-    /// let core: Core<S, u64, 0> = Core::new();
-    /// let tag = clock.tag();
-    /// core.wait_for(&clock, tag, &mut gracepoint_reclaim::wait::Spin);
-    /// assert!(InstantClock::le(tag, clock.frontier()));
+    /// use gracepoint_reclaim::scheme::{Core, InstantClock};
+    /// let core: Core<InstantClock, 0> = Core::new(InstantClock::new());
+    /// use gracepoint_reclaim::scheme::Clock;
+    /// let tag = core.get_state();
+    /// core.clock().request(tag);
+    /// core.wait_for(tag, &mut gracepoint_reclaim::wait::Spin);
+    /// assert!(core.poll(&tag));
     /// ```
-    pub fn wait_for<C: Clock<Tag = T>>(&self, clock: &C, tag: T, strategy: &mut impl WaitStrategy) {
+    pub fn wait_for(&self, tag: C::Tag, strategy: &mut impl WaitStrategy) {
         wait_until(&self.event, strategy, || {
-            if C::le(tag, clock.frontier()) {
+            if C::le(tag, self.clock.frontier()) {
                 return true;
             }
-            clock.step();
-            if C::le(tag, clock.frontier()) {
+            if self.step_toward(tag) {
                 return true;
             }
-            self.observe(clock, false);
+            self.observe(false);
             false
         });
     }
 
-    fn try_lock(&self) -> Option<LockGuard<'_, T>> {
+    fn try_lock(&self) -> Option<LockGuard<'_, C::Tag>> {
         if !self.sealed.try_lock() {
             return None;
         }

@@ -2,40 +2,23 @@
 //! scheme. Nothing here runs on the read path: readers publish only what the grace-period
 //! machinery needs anyway, and the waiting side measures time itself.
 
-use super::{Core, Pending};
+use super::Core;
 use crate::scheme::clock::Clock;
-use crate::scheme::slots::{Owned, SlotState};
-use crate::stall::{Limit, Policy};
+use crate::scheme::slots::Owned;
+use crate::stall::{Limit, Pending, Policy};
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
 /// Stall reports, stall hooks and limits on what may wait to be freed.
-///
-/// ```
-/// use gracepoint_reclaim::stall::{Limit, Policy};
-/// # use gracepoint_reclaim::scheme::InstantClock;
-/// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-/// # struct S(gracepoint_reclaim::sync::AtomicU64);
-/// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-/// let clock = InstantClock::default();
-/// let core: Core<S, u64, 0> = Core::new();
-/// core.set_limit(Limit::objects(1_000).with_policy(Policy::Hook));
-/// core.on_limit(|pending| eprintln!("{} objects wait", pending.objects));
-/// core.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
-/// assert!(core.stall_report(&clock).is_none()); // nothing waits, nobody is in the way
-/// ```
-impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
+impl<C: Clock, const N: usize> Core<C, N> {
     /// Caps what may wait to be freed; see [`Limit`] and [`Policy`]. The cap counts objects in
     /// sealed bags: each thread may hold up to a local bag more.
     ///
     /// ```
-    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-    /// use gracepoint_reclaim::stall::{Limit, Policy};
-    /// let core: Core<S, u64, 0> = Core::new();
-    /// core.set_limit(Limit::objects(10_000).with_policy(Policy::Block));
+    /// use gracepoint_reclaim::scheme::{Core, InstantClock};
+    /// let core: Core<InstantClock, 0> = Core::new(InstantClock::new());
+    /// core.set_limit(gracepoint_reclaim::stall::Limit::objects(1_000));
     /// ```
     pub fn set_limit(&self, limit: Limit) {
         self.watch.set_limit(&limit);
@@ -44,10 +27,8 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// Installs the hook that [`Policy::Hook`] calls, with what waits, on the retiring thread.
     ///
     /// ```
-    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-    /// let core: Core<S, u64, 0> = Core::new();
+    /// use gracepoint_reclaim::scheme::{Core, InstantClock};
+    /// let core: Core<InstantClock, 0> = Core::new(InstantClock::new());
     /// core.on_limit(|pending| eprintln!("{} objects wait", pending.objects));
     /// ```
     #[cfg(feature = "alloc")]
@@ -58,30 +39,24 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// Applies the limit, if set and passed, after a seal. `owner` is the retiring thread's
     /// slot when it has one: the blocking policy needs to know it is outside its sections.
     #[inline]
-    pub(super) fn enforce_limit<C: Clock<Tag = T>>(&self, clock: &C, owner: Option<Owned<'_, S>>) {
+    pub(super) fn enforce_limit(&self, owner: Option<Owned<'_, C::Slot>>) {
         if self.watch.unlimited() {
             return;
         }
         let (objects, bytes) = self.sealed.pending();
         if let Some(policy) = self.watch.exceeded(Pending { objects, bytes }) {
-            self.apply(policy, clock, owner, Pending { objects, bytes });
+            self.apply(policy, owner, Pending { objects, bytes });
         }
     }
 
     #[cold]
-    fn apply<C: Clock<Tag = T>>(
-        &self,
-        policy: Policy,
-        clock: &C,
-        owner: Option<Owned<'_, S>>,
-        pending: Pending,
-    ) {
+    fn apply(&self, policy: Policy, owner: Option<Owned<'_, C::Slot>>, pending: Pending) {
         match policy {
             Policy::Block if owner.is_some_and(|owner| !owner.in_section()) => {
                 // Outside its sections (as its own slot tells): wait until enough was freed.
                 let mut strategy = crate::wait::default_strategy();
                 while self.watch.exceeded(self.sealed_pending()).is_some() {
-                    self.collect_waiting(clock, &mut strategy);
+                    self.collect_waiting(&mut strategy);
                 }
             }
             Policy::Hook => {
@@ -95,8 +70,8 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
             // very section): step now (unless collection fell behind), collect, and give the
             // CPU away once: past the limit, bounding memory comes before throughput.
             _ => {
-                self.step(clock, true);
-                self.collect(clock);
+                self.step(true);
+                self.collect();
                 #[cfg(all(feature = "std", not(loom)))]
                 std::thread::yield_now();
             }
@@ -114,11 +89,9 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// own). Several hooks with different thresholds may be installed.
     ///
     /// ```
-    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-    /// let core: Core<S, u64, 0> = Core::new();
-    /// core.on_stall(std::time::Duration::from_millis(100), |report| eprintln!("{report}"));
+    /// use gracepoint_reclaim::scheme::{Core, InstantClock};
+    /// let core: Core<InstantClock, 0> = Core::new(InstantClock::new());
+    /// core.on_stall(std::time::Duration::from_secs(1), |report| eprintln!("{report}"));
     /// ```
     #[cfg(feature = "std")]
     pub fn on_stall(
@@ -145,41 +118,39 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// One load when no hook is installed. [`wait_for`](Core::wait_for) does this itself.
     ///
     /// ```
-    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-    /// # use gracepoint_reclaim::scheme::InstantClock;
-    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-    /// let core: Core<S, u64, 0> = Core::new();
-    /// core.note_wait(&InstantClock::default());
+    /// use gracepoint_reclaim::scheme::{Core, InstantClock};
+    /// let core: Core<InstantClock, 0> = Core::new(InstantClock::new());
+    /// core.note_wait();
     /// ```
     #[inline]
-    pub fn note_wait<C: Clock<Tag = T>>(&self, clock: &C) {
-        self.observe(clock, false);
+    pub fn note_wait(&self) {
+        self.observe(false);
     }
 
     /// Notes, for stall reports and hooks, that a waiter or collector found the frontier
     /// behind what it needs; runs the hooks whose threshold passed. Cheap when nothing is
     /// hooked and `always` is false (one load).
     #[inline]
-    pub(super) fn observe<C: Clock<Tag = T>>(&self, clock: &C, always: bool) {
+    pub(super) fn observe(&self, always: bool) {
         #[cfg(feature = "std")]
         if always || cfg!(feature = "log") || self.watch.hooked.load(crate::sync::Ordering::Relaxed)
         {
-            self.observe_slow(clock);
+            self.observe_slow();
         }
-        let _ = (clock, always);
+        let _ = always;
     }
 
     #[cfg(feature = "std")]
     #[cold]
-    fn observe_slow<C: Clock<Tag = T>>(&self, clock: &C) {
-        let frontier = C::bits(clock.frontier());
+    fn observe_slow(&self) {
+        let frontier = C::bits(self.clock.frontier());
         let now = now();
         let mut due = alloc::vec::Vec::new();
         // The slots in the way right now, so that reports can say how long each has been seen
         // blocking (scanned before taking the lock; waiters pause between calls anyway).
         let mut blocking = alloc::vec::Vec::new();
-        clock.blockers(&mut |slot| blocking.push(slot));
+        self.clock
+            .blockers(&self.slots, &mut |slot| blocking.push(slot));
         {
             let mut seen = self.watch.seen.lock();
             let since = match seen.frontier {
@@ -215,7 +186,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
             }
         }
         if !due.is_empty()
-            && let Some(report) = self.report(clock)
+            && let Some(report) = self.report()
         {
             for callback in due {
                 callback(&report);
@@ -228,24 +199,23 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
     /// [`StallReport`](crate::stall::StallReport).
     ///
     /// ```
-    /// # use gracepoint_reclaim::scheme::{Core, slots::SlotState};
-    /// # use gracepoint_reclaim::scheme::InstantClock;
-    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
-    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
-    /// let core: Core<S, u64, 0> = Core::new();
-    /// assert!(core.stall_report(&InstantClock::default()).is_none());
+    /// use gracepoint_reclaim::scheme::{Core, InstantClock};
+    /// let core: Core<InstantClock, 0> = Core::new(InstantClock::new());
+    /// assert!(core.stall_report().is_none());
     /// ```
     #[cfg(feature = "alloc")]
-    pub fn stall_report<C: Clock<Tag = T>>(&self, clock: &C) -> Option<crate::stall::StallReport> {
-        self.observe(clock, true);
-        self.report(clock)
+    pub fn stall_report(&self) -> Option<crate::stall::StallReport> {
+        self.observe(true);
+        self.report()
     }
 
     #[cfg(feature = "alloc")]
-    fn report<C: Clock<Tag = T>>(&self, clock: &C) -> Option<crate::stall::StallReport> {
+    fn report(&self) -> Option<crate::stall::StallReport> {
         let pending = self.pending();
         let mut slots = alloc::vec::Vec::new();
-        let attribution = clock.blockers(&mut |slot| slots.push(slot));
+        let attribution = self
+            .clock
+            .blockers(&self.slots, &mut |slot| slots.push(slot));
         if pending.objects == 0 && slots.is_empty() {
             return None;
         }
@@ -272,7 +242,7 @@ impl<S: SlotState, T: Copy, const N: usize> Core<S, T, N> {
         };
         #[cfg(not(feature = "std"))]
         let (age, first_seen) = (None, alloc::vec::Vec::new());
-        let names = clock.slots_name_threads();
+        let names = self.clock.slots_name_threads();
         let blockers = slots
             .iter()
             .zip(first_seen.iter().map(Some).chain(core::iter::repeat(None)))

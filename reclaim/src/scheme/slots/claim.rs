@@ -87,3 +87,55 @@ impl<S: SlotState, const N: usize> Drop for SlotClaim<'_, S, N> {
         self.slot.claimed.store(false, Ordering::Release);
     }
 }
+
+/// The slot one read section runs on, owned for the section's length: the calling thread's own
+/// slot with `std`, or, without it (no thread identity to find a slot by), a slot claimed for
+/// the section and handed back when the section ends. From [`Slots::for_section`].
+///
+/// ```
+/// # use gracepoint_reclaim::scheme::slots::Slots;
+/// let slots: Slots<(), 2> = Slots::new();
+/// let section = slots.for_section().unwrap();
+/// assert!(section.owned().open_section());
+/// assert!(section.owned().close_section());
+/// ```
+pub enum SectionSlot<'a, S: SlotState, const N: usize> {
+    /// The calling thread's own slot, or a registered reader's.
+    Owned(Owned<'a, S>),
+    /// A slot claimed for this section alone (no `std`; with it, the enum has one variant and
+    /// costs nothing to match).
+    #[cfg(not(feature = "std"))]
+    Claimed(SlotClaim<'a, S, N>),
+}
+
+impl<S: SlotState, const N: usize> SectionSlot<'_, S, N> {
+    /// Ownership of the section's slot.
+    #[inline(always)]
+    pub fn owned(&self) -> Owned<'_, S> {
+        match self {
+            SectionSlot::Owned(owned) => *owned,
+            #[cfg(not(feature = "std"))]
+            SectionSlot::Claimed(claim) => claim.owned(),
+        }
+    }
+}
+
+impl<S: SlotState, const N: usize> Slots<S, N> {
+    /// The slot a read section entered without a registered reader runs on: the calling
+    /// thread's own (with `std`), or a free slot claimed until the section ends (without it).
+    ///
+    /// ```
+    /// # use gracepoint_reclaim::scheme::slots::{SectionSlot, Slots};
+    /// let slots: Slots<(), 1> = Slots::new();
+    /// let section = slots.for_section().unwrap();
+    /// # #[cfg(feature = "std")]
+    /// assert!(matches!(section, SectionSlot::Owned(_)));
+    /// ```
+    #[inline(always)]
+    pub fn for_section(&self) -> Result<SectionSlot<'_, S, N>, super::SlotsFull> {
+        #[cfg(feature = "std")]
+        return self.mine().map(SectionSlot::Owned);
+        #[cfg(not(feature = "std"))]
+        return self.claim().map(SectionSlot::Claimed);
+    }
+}

@@ -50,7 +50,7 @@ mod claim;
 mod tests;
 
 pub use array::Slots;
-pub use claim::SlotClaim;
+pub use claim::{SectionSlot, SlotClaim};
 
 use super::bag::LocalBag;
 #[cfg(not(feature = "std"))]
@@ -85,35 +85,6 @@ pub trait SlotState: Send + Sync + 'static {
     /// The state of a slot no reader has used.
     #[cfg(loom)]
     fn idle() -> Self;
-
-    /// True when the slot's owner is inside a read section through this slot (as far as the
-    /// slot can tell; sections held through other slots do not count). The default says no.
-    ///
-    /// # Safety
-    /// The caller owns the slot (it may read owner-only state).
-    ///
-    /// ```
-    /// use gracepoint_reclaim::scheme::slots::SlotState;
-    /// use gracepoint_reclaim::sync::{AtomicU64, Ordering};
-    ///
-    /// /// A reader state that counts its owner's nested sections.
-    /// struct Nesting(AtomicU64);
-    /// impl SlotState for Nesting {
-    ///     gracepoint_reclaim::idle_slot!(Nesting(AtomicU64::new(0)));
-    ///     unsafe fn owner_in_section(&self) -> bool {
-    ///         self.0.load(Ordering::Relaxed) > 0
-    ///     }
-    /// }
-    ///
-    /// let state = Nesting(AtomicU64::new(0));
-    /// // SAFETY: this example owns the state.
-    /// assert!(!unsafe { state.owner_in_section() });
-    /// state.0.store(2, Ordering::Relaxed);
-    /// assert!(unsafe { state.owner_in_section() });
-    /// ```
-    unsafe fn owner_in_section(&self) -> bool {
-        false
-    }
 }
 
 /// Implements the body of [`SlotState`] from one expression for the idle state.
@@ -125,6 +96,7 @@ pub trait SlotState: Send + Sync + 'static {
 /// }
 /// ```
 #[macro_export]
+#[doc(hidden)]
 macro_rules! idle_slot {
     ($idle:expr) => {
         #[cfg(not(loom))]
@@ -164,6 +136,19 @@ impl fmt::Display for SlotsFull {
 
 impl core::error::Error for SlotsFull {}
 
+/// Panics with the one message every scheme gives when a read section finds no slot: a fixed
+/// slot array is full (an `Err` is returned instead wherever the API can: `register`).
+///
+/// ```should_panic
+/// gracepoint_reclaim::scheme::slots::slots_full("srcu", gracepoint_reclaim::SlotsFull { index: 4, capacity: 4 });
+/// ```
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub fn slots_full(scheme: &str, full: SlotsFull) -> ! {
+    panic!("{scheme}: {full}")
+}
+
 /// One reader's slot: the scheme's state, the slot's bag of retired objects, and the owner-only
 /// words the shared retire path keeps.
 ///
@@ -192,6 +177,9 @@ pub struct Slot<S> {
     /// Owner-only: the work a seal left for the end of the owner's read section, as
     /// [`Deferred`] bits.
     deferred: OwnerCell<u8>,
+    /// Owner-only: how many sections the owner holds open on this slot (guards, not `Send`
+    /// tokens). Tells the retire path, and the misuse checks, whether the owner is inside.
+    depth: OwnerCell<u32>,
     #[cfg(not(feature = "std"))]
     claimed: AtomicBool,
 }
@@ -234,6 +222,7 @@ impl<S: SlotState> Slot<S> {
                 birth: OwnerCell::new(0),
                 seals: OwnerCell::new(0),
                 deferred: OwnerCell::new(0),
+                depth: OwnerCell::new(0),
                 #[cfg(not(feature = "std"))]
                 claimed: AtomicBool::new(false),
             }
@@ -408,14 +397,86 @@ impl<'a, S> Owned<'a, S> {
         unsafe { self.slot.birth.set(frontier) }
     }
 
-    /// True when the owner is inside a read section through this slot.
+    /// True when the owner is inside a read section through this slot: one owner-only load.
+    ///
+    /// ```
+    /// # use gracepoint_reclaim::scheme::slots::Slots;
+    /// let slots: Slots<(), 0> = Slots::new();
+    /// assert!(!slots.mine().unwrap().in_section());
+    /// ```
     #[inline(always)]
-    pub(crate) fn in_section(self) -> bool
-    where
-        S: SlotState,
-    {
+    pub fn in_section(self) -> bool {
         // SAFETY: `Owned` proves ownership.
-        unsafe { self.slot.state.owner_in_section() }
+        unsafe { self.slot.depth.get() != 0 }
+    }
+
+    /// Counts one more section open on this slot; returns true when it is the outermost (no
+    /// section was open before).
+    ///
+    /// ```
+    /// # use gracepoint_reclaim::scheme::slots::Slots;
+    /// let slots: Slots<(), 0> = Slots::new();
+    /// let owner = slots.mine().unwrap();
+    /// assert!(owner.open_section());
+    /// assert!(!owner.open_section());
+    /// assert!(!owner.close_section());
+    /// assert!(owner.close_section());
+    /// assert!(!owner.in_section());
+    /// ```
+    #[inline(always)]
+    pub fn open_section(self) -> bool {
+        // SAFETY: `Owned` proves ownership.
+        let depth = unsafe { self.slot.depth.get() };
+        // SAFETY: as above.
+        unsafe { self.slot.depth.set(depth + 1) };
+        depth == 0
+    }
+
+    /// Counts one section fewer open on this slot; returns true when none is left open (the
+    /// outermost ended).
+    ///
+    /// ```
+    /// # use gracepoint_reclaim::scheme::slots::Slots;
+    /// let slots: Slots<(), 0> = Slots::new();
+    /// let owner = slots.mine().unwrap();
+    /// owner.open_section();
+    /// assert!(owner.close_section());
+    /// ```
+    #[inline(always)]
+    pub fn close_section(self) -> bool {
+        // SAFETY: `Owned` proves ownership.
+        let depth = unsafe { self.slot.depth.get() } - 1;
+        // SAFETY: as above.
+        unsafe { self.slot.depth.set(depth) };
+        depth == 0
+    }
+
+    /// How many sections the owner holds open on this slot.
+    ///
+    /// ```
+    /// # use gracepoint_reclaim::scheme::slots::Slots;
+    /// let slots: Slots<(), 0> = Slots::new();
+    /// assert_eq!(slots.mine().unwrap().depth(), 0);
+    /// ```
+    #[inline(always)]
+    pub fn depth(self) -> u32 {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.depth.get() }
+    }
+
+    /// Forgets every open section (a registered reader dropped while a guard of it was leaked).
+    ///
+    /// ```
+    /// # use gracepoint_reclaim::scheme::slots::Slots;
+    /// let slots: Slots<(), 0> = Slots::new();
+    /// let owner = slots.mine().unwrap();
+    /// owner.open_section();
+    /// owner.reset_depth();
+    /// assert!(!owner.in_section());
+    /// ```
+    pub fn reset_depth(self) {
+        // SAFETY: `Owned` proves ownership.
+        unsafe { self.slot.depth.set(0) }
     }
 
     /// The work left for the end of the owner's read section ([`Deferred`] bits; 0 for none).

@@ -1,5 +1,6 @@
-//! Grace periods: the counter check, the flip, a step-at-a-time state machine, and the polled
-//! and blocking ways to wait for it.
+//! SRCU's clock: the grace-period sequence, the counter check, the flip, and the
+//! step-at-a-time state machine that the shared core drives (waits, polls and the retire path
+//! all go through [`Clock`]).
 //!
 //! # The sequence
 //! [`GpSeq`] counts grace periods in its high bits and keeps the phase of the current one in its
@@ -26,24 +27,27 @@
 //! after the caller's P).
 //!
 //! # Driving
-//! There is no background thread. [`Srcu::try_advance`] takes a try-lock (`driving`), moves the
+//! There is no background thread. A step (`try_advance`) takes a try-lock (`driving`), moves the
 //! machine as far as it can without waiting, and lets go. Whoever needs a grace period records
 //! its cookie in `needed` and steps; waiters keep stepping between pauses of their wait
 //! strategy, and all callers whose cookies are covered by the same grace period share it. The
 //! lock is never held while waiting, so a slow or sleeping caller cannot hold up another.
 
-use crate::{FAST, Srcu, SrcuSlot};
+use crate::{SlotChoice, SrcuSlot};
+use crossbeam_utils::CachePadded;
 use reclaim::scheme::seq::Sequence;
-use reclaim::sync::{AtomicBool, AtomicU64, Ordering, fence};
-use reclaim::wait::WaitStrategy;
+use reclaim::scheme::slots::Slots;
+use reclaim::scheme::{AsymmetricFence, Clock};
+use reclaim::stall::Attribution;
+use reclaim::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 
-/// A grace-period cookie from [`Srcu::get_state`] or [`Srcu::start_poll`], for [`Srcu::poll`].
+/// A grace-period cookie, from `get_state` or `start_poll`, for `poll` and `wait`.
 ///
 /// ```
-/// let domain = gracepoint_srcu::Srcu::new();
-/// let cookie: gracepoint_srcu::Cookie = domain.start_poll();
+/// let domain = gracepoint::srcu::Srcu::new();
+/// let cookie: gracepoint::srcu::Cookie = domain.start_poll();
 /// domain.synchronize();
-/// assert!(domain.poll(cookie));
+/// assert!(domain.poll(&cookie));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Cookie(pub(crate) u64);
@@ -114,11 +118,6 @@ impl GpSeq {
         Cookie(self.0.wrapping_add(2 * Self::PHASE_BITS + 1) & !Self::PHASE_BITS)
     }
 
-    /// True once the grace period `cookie` names has ended (`rcu_seq_done`).
-    pub(crate) fn done(self, cookie: Cookie) -> bool {
-        self.0.seq_ge(cookie.0)
-    }
-
     /// This value as a cookie: every cookie at or before it is done.
     pub(crate) fn as_cookie(self) -> Cookie {
         Cookie(self.0)
@@ -131,8 +130,10 @@ impl GpSeq {
 }
 
 /// A `synchronize` on a domain whose last grace period ended longer ago than this (and that
-/// has nothing pending) runs expedited by itself.
-pub const AUTO_EXPEDITE_MICROS: u64 = 25;
+/// has nothing pending) runs expedited by itself, as Linux's `synchronize_srcu` does: the grace
+/// period is likely short, and sleeping in it would only add latency.
+#[cfg(all(feature = "std", not(loom)))]
+const AUTO_EXPEDITE_MICROS: u64 = 25;
 
 /// How many times the old half is checked in one step before giving up: readers are usually
 /// short, so a second look right away often saves a pause (Linux's SCAN2 does the same).
@@ -184,38 +185,50 @@ impl GpState {
     }
 }
 
-/// Grace periods: waiting for one ([`synchronize`](Srcu::synchronize) and its variants), or
-/// asking for one and polling it without waiting.
-///
-/// ```
-/// use std::sync::atomic::{AtomicPtr, Ordering};
-/// let domain = gracepoint_srcu::Srcu::new();
-/// let shared = AtomicPtr::new(Box::into_raw(Box::new(1u64)));
-/// let old = shared.swap(Box::into_raw(Box::new(2)), Ordering::AcqRel);
-/// domain.synchronize(); // every section that could still see `old` has ended
-/// // SAFETY: `old` is unlinked and its grace period is over.
-/// drop(unsafe { Box::from_raw(old) });
-///
-/// let cookie = domain.start_poll(); // the same, without blocking
-/// while !domain.poll(cookie) {
-///     std::thread::yield_now();
-/// }
-/// # drop(unsafe { Box::from_raw(shared.load(Ordering::Relaxed)) });
-/// ```
-impl<const N: usize> Srcu<N> {
-    /// A cookie for the first grace period that starts after this call. Starts nothing, so
-    /// polling it never completes unless something else runs grace periods: use
-    /// [`start_poll`](Srcu::start_poll) for that.
-    ///
-    /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
-    /// let cookie = domain.get_state();
-    /// assert!(!domain.poll(cookie)); // nobody asked for a grace period yet
-    /// assert_eq!(domain.stats().grace_periods, 0);
-    /// domain.synchronize();
-    /// assert!(domain.poll(cookie));
-    /// ```
-    pub fn get_state(&self) -> Cookie {
+/// What every reader reads on entry, kept apart from what writers write often.
+pub(crate) struct ReaderShared {
+    /// The current half is `idx & 1`; only a grace-period driver changes it.
+    pub(crate) idx: AtomicUsize,
+    /// B and C on the reader's side, A on the writer's: real fences, or a compiler fence
+    /// against `membarrier` (the Fast flavor).
+    pub(crate) fence: AsymmetricFence,
+    /// How readers find their slot; constant.
+    pub(crate) choice: SlotChoice,
+    /// Set once a `ReadToken` was taken: stall reports then say attribution is approximate.
+    pub(crate) tokens_used: AtomicBool,
+}
+
+/// SRCU's clock: the index readers load, the grace-period state machine, and the fence pair.
+pub(crate) struct SrcuClock {
+    pub(crate) readers: CachePadded<ReaderShared>,
+    pub(crate) gp: CachePadded<GpState>,
+}
+
+impl SrcuClock {
+    reclaim::const_fn_unless_loom! {
+        pub(crate) fn new(fast: bool, choice: SlotChoice) -> Self {
+            Self {
+                readers: CachePadded::new(ReaderShared {
+                    idx: AtomicUsize::new(0),
+                    fence: AsymmetricFence::new(fast),
+                    choice,
+                    tokens_used: AtomicBool::new(false),
+                }),
+                gp: CachePadded::new(GpState::new()),
+            }
+        }
+    }
+
+    /// True when `enter` counts on a slot the calling thread owns.
+    #[inline(always)]
+    pub(crate) fn owned_slots(&self) -> bool {
+        cfg!(feature = "std") && self.readers.choice == SlotChoice::Thread
+    }
+
+    /// The cookie for every section that began before this call: P, then a snapshot of the
+    /// sequence.
+    #[inline]
+    fn get_state(&self) -> Cookie {
         // P: pairs with A. The caller's updates (say, unlinking an object) come before this
         // fence. If the load below sees no grace period in flight, every A of the next one
         // comes after P (its driver stored the phase before each inactive-half A), so readers
@@ -224,142 +237,9 @@ impl<const N: usize> Srcu<N> {
         self.gp.current().snap()
     }
 
-    /// Like [`get_state`](Srcu::get_state), and makes sure a grace period that serves the cookie
-    /// will run: the cookie is recorded as needed and the machine is stepped once, without
-    /// waiting. Later [`poll`](Srcu::poll)s (and `retire`, `synchronize`, `barrier`) step it
-    /// further.
-    ///
-    /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
-    /// let cookie = domain.start_poll();
-    /// while !domain.poll(cookie) {
-    ///     std::thread::yield_now();
-    /// }
-    /// ```
-    pub fn start_poll(&self) -> Cookie {
-        let cookie = self.get_state();
-        self.request(cookie);
-        self.try_advance();
-        cookie
-    }
-
-    /// True once the grace period `cookie` names is complete: every read section that began
-    /// before the cookie was taken has ended. Never reports completion early, also when the
-    /// counter wraps, and never waits.
-    ///
-    /// What drives the grace period: a failed `poll` steps the machine once, but only toward
-    /// grace periods someone asked for ([`start_poll`](Srcu::start_poll), `synchronize`,
-    /// `retire`); a cookie from [`get_state`](Srcu::get_state) alone is never driven. A failed
-    /// poll scans the reader slots; in the [`Fast`](crate::Flavor::Fast) flavor each scan runs
-    /// one `membarrier` (about half a microsecond, more when a reader is inside).
-    ///
-    /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
-    /// let cookie = domain.start_poll();
-    /// let guard = domain.enter();
-    /// // A section that began after the cookie does not hold it up.
-    /// while !domain.poll(cookie) {}
-    /// drop(guard);
-    /// ```
-    pub fn poll(&self, cookie: Cookie) -> bool {
-        if self.gp.current().done(cookie) {
-            return true;
-        }
-        self.try_advance();
-        self.gp.current().done(cookie)
-    }
-
-    /// Waits until every read section that began before this call has ended, spinning, then
-    /// yielding, then parking (without `std`: spinning). Concurrent callers share grace
-    /// periods.
-    ///
-    /// On a domain that looks idle (nothing waits to be freed, no grace period in flight, and
-    /// none ended in the last [`AUTO_EXPEDITE_MICROS`] µs) it runs expedited by itself, as
-    /// Linux's `synchronize_srcu` does: the grace period is likely short, and sleeping in it
-    /// would only add latency.
-    ///
-    /// # Panics
-    /// In debug builds, when called inside a read section of this domain (it would deadlock).
-    ///
-    /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
-    /// drop(domain.enter());
-    /// domain.synchronize();
-    /// ```
-    #[track_caller]
-    pub fn synchronize(&self) {
-        #[cfg(all(feature = "std", not(loom)))]
-        if self.looks_idle() {
-            self.synchronize_with(&mut reclaim::wait::Expedited::default());
-            return;
-        }
-        self.synchronize_with(&mut reclaim::wait::default_strategy());
-    }
-
-    /// Nothing waits to be freed, no grace period is in flight or asked for, and the last one
-    /// ended more than [`AUTO_EXPEDITE_MICROS`] ago.
-    #[cfg(all(feature = "std", not(loom)))]
-    fn looks_idle(&self) -> bool {
-        let seq = GpSeq(self.gp.seq.load(Ordering::Relaxed));
-        seq.phase() == Phase::Idle
-            && !self.gp.needed.load(Ordering::Relaxed).seq_gt(seq.0)
-            && reclaim::scheme::now_micros().wrapping_sub(self.gp.last_end.load(Ordering::Relaxed))
-                > AUTO_EXPEDITE_MICROS
-            && self.core.pending().objects == 0
-    }
-
-    /// [`synchronize`](Srcu::synchronize) with more spinning and no sleeping: lower latency for
-    /// more CPU.
-    ///
-    /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
-    /// domain.synchronize_expedited();
-    /// ```
-    #[cfg(feature = "std")]
-    #[track_caller]
-    pub fn synchronize_expedited(&self) {
-        self.synchronize_with(&mut reclaim::wait::Expedited::default());
-    }
-
-    /// [`synchronize`](Srcu::synchronize) with a caller-supplied wait strategy, for `no_std`
-    /// builds (any `FnMut()` is a strategy) or special needs.
-    ///
-    /// ```
-    /// let domain = gracepoint_srcu::Srcu::new();
-    /// let mut pauses = 0;
-    /// domain.synchronize_with(&mut || pauses += 1);
-    /// domain.synchronize_with(&mut gracepoint_srcu::Spin);
-    /// ```
-    #[track_caller]
-    pub fn synchronize_with(&self, strategy: &mut impl WaitStrategy) {
-        reclaim::scheme::debug::assert_outside(self.addr(), "srcu", "synchronize");
-        let cookie = self.get_state();
-        self.request(cookie);
-        self.core.wait_for(&self.clock(), cookie, strategy);
-        self.core.collect_if_moved(&self.clock());
-    }
-
-    /// Records that a grace period must serve `cookie`.
-    pub(crate) fn request(&self, cookie: Cookie) {
-        let mut needed = self.gp.needed.load(Ordering::Relaxed);
-        while cookie.0.seq_gt(needed) {
-            // Release pairs with the driver's Acquire load of `needed` (a plain hand-off of the
-            // request; what protects readers is P and A).
-            match self.gp.needed.compare_exchange_weak(
-                needed,
-                cookie.0,
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => break,
-                Err(now) => needed = now,
-            }
-        }
-    }
-
     /// Moves grace periods forward as far as possible without waiting, if no other thread is
     /// already doing so.
-    pub(crate) fn try_advance(&self) {
+    pub(crate) fn try_advance<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) {
         let seq = GpSeq(self.gp.seq.load(Ordering::Relaxed));
         if seq.phase() == Phase::Idle && !self.gp.needed.load(Ordering::Relaxed).seq_gt(seq.0) {
             return;
@@ -373,13 +253,12 @@ impl<const N: usize> Srcu<N> {
         {
             return;
         }
-        self.drive();
+        self.drive(slots);
         self.gp.driving.store(false, Ordering::Release);
     }
 
     /// The state machine proper; the caller holds `driving`.
-    fn drive(&self) {
-        let fast = self.resolve_flavor() == FAST;
+    fn drive<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) {
         loop {
             let seq = GpSeq(self.gp.seq.load(Ordering::Relaxed));
             match seq.phase() {
@@ -398,7 +277,7 @@ impl<const N: usize> Srcu<N> {
                     // inside the inactive half; flipping onto it before they leave would let
                     // the next scan miss them.
                     let stale_half_empty = reclaim::mutant!("srcu_one_half" => true,
-                        else self.readers_zero(idx.wrapping_add(1) & 1, fast));
+                        else self.readers_zero(slots, idx.wrapping_add(1) & 1));
                     if !stale_half_empty {
                         return;
                     }
@@ -409,7 +288,7 @@ impl<const N: usize> Srcu<N> {
                 }
                 Phase::ScanOld => {
                     let old = self.readers.idx.load(Ordering::Relaxed).wrapping_add(1) & 1;
-                    if !(0..OLD_HALF_TRIES).any(|_| self.readers_zero(old, fast)) {
+                    if !(0..OLD_HALF_TRIES).any(|_| self.readers_zero(slots, old)) {
                         return;
                     }
                     self.gp.publish(seq.end());
@@ -417,7 +296,6 @@ impl<const N: usize> Srcu<N> {
                     self.gp
                         .last_end
                         .store(reclaim::scheme::now_micros(), Ordering::Relaxed);
-                    self.core.event().notify_all();
                 }
             }
         }
@@ -429,13 +307,13 @@ impl<const N: usize> Srcu<N> {
     /// Reading unlocks first is what makes a false "zero" impossible: every unlock counted was
     /// preceded by its lock, which A makes visible to the lock sum. The other order can count
     /// the unlock of a section whose lock it missed, and so balance out a section still inside.
-    fn readers_zero(&self, idx: usize, fast: bool) -> bool {
-        let sum = |counters: fn(&SrcuSlot) -> &[AtomicU64; 2]| {
-            self.core.slots().iter().fold(0u64, |total, slot| {
+    fn readers_zero<const N: usize>(&self, slots: &Slots<SrcuSlot, N>, idx: usize) -> bool {
+        type Half = fn(&SrcuSlot) -> &[AtomicU64; 2];
+        let sum = |counters: Half| {
+            slots.iter().fold(0u64, |total, slot| {
                 total.wrapping_add(counters(slot.state())[idx].load(Ordering::Relaxed))
             })
         };
-        type Half = fn(&SrcuSlot) -> &[AtomicU64; 2];
         let (locks, unlocks): (Half, Half) = (|slot| &slot.locks, |slot| &slot.unlocks);
         let (first, second) = reclaim::mutant!("srcu_locks_first" => (locks, unlocks),
             else (unlocks, locks));
@@ -443,22 +321,128 @@ impl<const N: usize> Srcu<N> {
         // A: pairs with C (an unlock counted above was preceded by its section, which happens
         // before everything after this fence) and with B (store buffering: either the lock sum
         // below sees a reader's increment, or that reader, after B, sees every update made
-        // before this fence).
-        reclaim::mutant!("srcu_weak_a" => fence(Ordering::Acquire), else self.writer_fence(fast));
+        // before this fence). `membarrier` in the Fast flavor, whose B and C are compiler
+        // fences.
+        reclaim::mutant!("srcu_weak_a" => fence(Ordering::Acquire),
+            else self.readers.fence.writer());
         let second_sum = sum(second);
         first_sum == second_sum
     }
 
-    /// The writer's half of barrier A: `membarrier` when readers run light fences, a plain full
-    /// fence otherwise.
-    #[inline]
-    fn writer_fence(&self, fast: bool) {
-        #[cfg(feature = "std")]
-        if fast {
-            reclaim::scheme::membarrier::heavy();
-            return;
+    /// Records that a grace period must serve `cookie`.
+    fn request_cookie(&self, cookie: Cookie) {
+        let mut needed = self.gp.needed.load(Ordering::Relaxed);
+        while cookie.0.seq_gt(needed) {
+            // Release pairs with the driver's Acquire load of `needed` (a plain hand-off of the
+            // request; what protects readers is P and A).
+            match self.gp.needed.compare_exchange_weak(
+                needed,
+                cookie.0,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => needed = now,
+            }
         }
-        let _ = fast;
-        fence(Ordering::SeqCst);
+    }
+}
+
+// SAFETY: a tag is `get_state`'s cookie, which names the end of a grace period that starts
+// after P; that grace period's scans (B, C and A, see the crate docs) prove every section that
+// began before P has ended. The frontier is an Acquire load of the sequence, which a driver
+// publishes with Release after those scans.
+unsafe impl Clock for SrcuClock {
+    type Slot = SrcuSlot;
+    type Tag = Cookie;
+    const SCHEME: &'static str = "srcu";
+
+    #[inline]
+    fn tag<const N: usize>(&self, _: &Slots<SrcuSlot, N>) -> Cookie {
+        self.get_state()
+    }
+
+    #[inline]
+    fn request(&self, tag: Cookie) {
+        self.request_cookie(tag);
+    }
+
+    #[inline]
+    fn frontier(&self) -> Cookie {
+        self.gp.current().as_cookie()
+    }
+
+    fn step<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) {
+        self.try_advance(slots);
+    }
+
+    #[inline]
+    fn le(a: Cookie, b: Cookie) -> bool {
+        a.0.seq_le(b.0)
+    }
+
+    #[inline]
+    fn bits(tag: Cookie) -> u64 {
+        tag.0
+    }
+
+    fn completed(&self) -> u64 {
+        self.gp.completed()
+    }
+
+    /// Each scan of a Fast grace period runs a `membarrier`.
+    fn heavy_steps(&self) -> bool {
+        self.readers.fence.is_asymmetric()
+    }
+
+    /// No grace period in flight or asked for, and the last one ended more than
+    /// `AUTO_EXPEDITE_MICROS` ago.
+    fn looks_idle(&self) -> bool {
+        #[cfg(all(feature = "std", not(loom)))]
+        {
+            let seq = GpSeq(self.gp.seq.load(Ordering::Relaxed));
+            seq.phase() == Phase::Idle
+                && !self.gp.needed.load(Ordering::Relaxed).seq_gt(seq.0)
+                && reclaim::scheme::now_micros()
+                    .wrapping_sub(self.gp.last_end.load(Ordering::Relaxed))
+                    > AUTO_EXPEDITE_MICROS
+        }
+        #[cfg(not(all(feature = "std", not(loom))))]
+        false
+    }
+
+    fn blockers<const N: usize>(
+        &self,
+        slots: &Slots<SrcuSlot, N>,
+        blocker: &mut dyn FnMut(usize),
+    ) -> Attribution {
+        for (index, slot) in slots.iter().enumerate() {
+            let state = slot.state();
+            let count = |c: &[AtomicU64; 2]| {
+                c[0].load(Ordering::Relaxed)
+                    .wrapping_add(c[1].load(Ordering::Relaxed))
+            };
+            let open = count(&state.locks).wrapping_sub(count(&state.unlocks)) as i64;
+            if open > 0 {
+                blocker(index);
+            }
+        }
+        if !self.owned_slots() {
+            Attribution::Approximate(
+                "per-CPU slots are shared by every thread that ran on that CPU: a listed slot is \
+                 where a reader was when its section began, not who it is",
+            )
+        } else if self.readers.tokens_used.load(Ordering::Relaxed) {
+            Attribution::Approximate(
+                "a section held through a ReadToken that ended on another thread stays counted \
+                 on the slot where it began",
+            )
+        } else {
+            Attribution::Exact
+        }
+    }
+
+    fn slots_name_threads(&self) -> bool {
+        self.owned_slots()
     }
 }

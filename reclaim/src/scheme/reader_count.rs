@@ -22,10 +22,7 @@
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, Ordering::SeqCst, fence};
 
-#[cfg(feature = "alloc")]
 use alloc::boxed::Box;
-#[cfg(not(feature = "alloc"))]
-use std::boxed::Box;
 
 /// Readers inside a section, over every `ReaderCount` value of the process.
 static READERS: AtomicUsize = AtomicUsize::new(0);
@@ -49,7 +46,7 @@ struct Record {
 /// use.
 ///
 /// ```
-/// use gracepoint_reclaim::{Reclaim, ReaderCount};
+/// use gracepoint_reclaim::{Reclaim, scheme::ReaderCount};
 /// use std::sync::atomic::{AtomicPtr, Ordering};
 ///
 /// let slot = AtomicPtr::new(Box::into_raw(Box::new(1u64)));
@@ -70,8 +67,8 @@ pub struct ReaderCount;
 /// A section of [`ReaderCount`]; the count goes down when it drops.
 ///
 /// ```
-/// use gracepoint_reclaim::{Reclaim, ReaderCount};
-/// let guard: gracepoint_reclaim::ReaderCountGuard = ReaderCount.enter();
+/// use gracepoint_reclaim::{Reclaim, scheme::ReaderCount};
+/// let guard: gracepoint_reclaim::scheme::ReaderCountGuard = ReaderCount.enter();
 /// assert!(!ReaderCount.poll(&ReaderCount.start_poll())); // a reader is inside
 /// drop(guard);
 /// ```
@@ -222,13 +219,13 @@ impl crate::stall::Monitor for ReaderCount {
     ) {
     }
     fn set_limit(&self, _: crate::stall::Limit) {}
-    fn on_limit(&self, _: impl Fn(crate::scheme::Pending) + Send + Sync + 'static) {}
+    fn on_limit(&self, _: impl Fn(crate::stall::Pending) + Send + Sync + 'static) {}
 }
 
 #[cfg(all(feature = "std", not(loom)))]
 impl crate::Background for ReaderCount {
-    fn reclaim_step(&self) -> crate::scheme::Pending {
+    fn reclaim_step(&self) -> crate::stall::Pending {
         drain();
-        crate::scheme::Pending::default()
+        crate::stall::Pending::default()
     }
 }
