@@ -138,8 +138,8 @@ unsafe impl Clock for EpochClock {
         self.frontier_cookie()
     }
 
-    fn step<const N: usize>(&self, slots: &Slots<EpochSlot, N>) {
-        self.try_advance(slots);
+    fn step<const N: usize>(&self, slots: &Slots<EpochSlot, N>) -> bool {
+        self.try_advance(slots)
     }
 
     #[inline]

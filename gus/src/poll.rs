@@ -82,6 +82,7 @@
 use crate::clock::{GusClock, ReaderSlot};
 use crate::goal::{Cookie, IDLE, Seq, within};
 use crate::stats::Count;
+use reclaim::scheme::clock::Toward;
 use reclaim::scheme::seq::Sequence;
 use reclaim::scheme::slots::Slots;
 use reclaim::sync::{Ordering, fence};
@@ -102,32 +103,37 @@ impl GusClock {
         &self,
         slots: &Slots<ReaderSlot, N>,
         goal: Cookie,
-    ) -> bool {
+    ) -> Toward {
         self.count(slots, Count::Polls);
-        let passed = self.scan_toward(slots, goal);
-        if !passed {
+        let toward = self.scan_toward(slots, goal);
+        if !toward.passed {
             self.count(slots, Count::FailedPolls);
         }
-        passed
+        toward
     }
 
     /// Moves the clock toward the newest goal the retire path waits for: the clock's step.
-    pub(crate) fn step_to_wanted<const N: usize>(&self, slots: &Slots<ReaderSlot, N>) {
+    /// True when this call raised the read clock.
+    pub(crate) fn step_to_wanted<const N: usize>(&self, slots: &Slots<ReaderSlot, N>) -> bool {
         let wanted = self.writer.wanted.load(Ordering::Relaxed);
-        if wanted != IDLE && !self.passed(Cookie(wanted)) {
-            self.poll_slow(slots, Cookie(wanted));
-        }
+        wanted != IDLE
+            && !self.passed(Cookie(wanted))
+            && self.poll_slow(slots, Cookie(wanted)).moved
     }
 
     /// Everything past the fast path: move the clock to a goal ahead of it, scan, raise.
-    fn scan_toward<const N: usize>(&self, slots: &Slots<ReaderSlot, N>, goal: Cookie) -> bool {
+    fn scan_toward<const N: usize>(&self, slots: &Slots<ReaderSlot, N>, goal: Cookie) -> Toward {
+        let done = |passed| Toward {
+            passed,
+            moved: false,
+        };
         let r0 = self.rd.seq.load(Ordering::Relaxed);
         // R: pairs with the release compare-and-swap that published `r0`: what that scan
         // acquired from exiting readers is ours, and the snapshot below is at least the one
         // that scan took, so `r0 <= w`.
         fence(Ordering::Acquire);
         if goal.le(r0) {
-            return true;
+            return done(true);
         }
         let (incr, max_delta) = (self.wr.incr, self.wr.max_delta);
         // W: the snapshot, loaded before any slot (mutant `gus_wr_seq_late` loads it after).
@@ -138,7 +144,7 @@ impl GusClock {
             if goal.0.wrapping_sub(w) > self.reach(lazy) {
                 // No advance hands out a goal this far ahead: it was held while the clocks
                 // wrapped, so it passed long ago.
-                return true;
+                return done(true);
             }
             let next = w.wrapping_add(incr);
             if !lazy && within(next, r0, max_delta) {
@@ -159,7 +165,7 @@ impl GusClock {
         if w.wrapping_sub(r0) >= <Seq as Sequence>::HALF {
             // `r0` is stale: advances moved the clocks on between the two loads, further than
             // the comparisons below can tell apart. Say "not yet"; the next poll reads afresh.
-            return false;
+            return done(false);
         }
         self.count(slots, Count::Scans);
         // P: pairs with E. A reader whose E came first is visible to the loads below; one whose
@@ -172,7 +178,7 @@ impl GusClock {
         // R: pairs with X, the release store that ends a section: the reads of every section
         // this scan saw end happen before whatever the caller frees next.
         fence(Ordering::Acquire);
-        let rd = self.raise(r0, min_offset);
+        let (rd, moved) = self.raise(r0, min_offset);
         if lazy && ahead {
             // The coarse clock: one increment, after P, which came after we read `w`.
             let next = w.wrapping_add(incr);
@@ -183,7 +189,10 @@ impl GusClock {
                     .compare_exchange(w, next, Ordering::Relaxed, Ordering::Relaxed);
             }
         }
-        goal.le(rd)
+        Toward {
+            passed: goal.le(rd),
+            moved,
+        }
     }
 
     /// The scan: the minimum over live slots, as an offset from `r0`, starting from the
@@ -214,8 +223,8 @@ impl GusClock {
     }
 
     /// Raises `rd_seq` to `r0 + offset` unless it is already there or past it; returns the
-    /// read clock as this poll may rely on.
-    pub(crate) fn raise(&self, r0: Seq, offset: Seq) -> Seq {
+    /// read clock as this poll may rely on, and whether this call raised it.
+    pub(crate) fn raise(&self, r0: Seq, offset: Seq) -> (Seq, bool) {
         let seen = r0.wrapping_add(offset);
         let raised = reclaim::mutant!("gus_rd_seq_backwards" => {
             self.rd.seq.store(seen, Ordering::Release);
@@ -224,9 +233,9 @@ impl GusClock {
         match raised {
             Ok(seen) => {
                 self.after_raise(seen);
-                seen
+                (seen, true)
             }
-            Err(further) => further,
+            Err(further) => (further, false),
         }
     }
 

@@ -161,16 +161,17 @@ fn tag_is_read_after_the_take() {
         fn frontier(&self) -> u64 {
             self.now.get()
         }
-        fn step<const N: usize>(&self, _: &Slots<Slot, N>) {
+        fn step<const N: usize>(&self, _: &Slots<Slot, N>) -> bool {
             // Objects unlinked at time t get tag t + 1, which expires when `now` reaches it; a
             // reader that entered at t may hold them.
-            if self
+            let moves = self
                 .reader_entered_at
                 .get()
-                .is_none_or(|t| self.now.get() < t)
-            {
+                .is_none_or(|t| self.now.get() < t);
+            if moves {
                 self.now.set(self.now.get() + 1);
             }
+            moves
         }
         fn le(a: u64, b: u64) -> bool {
             a <= b

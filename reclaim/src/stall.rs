@@ -463,3 +463,39 @@ pub trait Monitor {
     /// ```
     fn on_limit(&self, hook: impl Fn(Pending) + Send + Sync + 'static);
 }
+
+// A shared reference or an `Arc` to a domain reports for that domain, as it is a domain for
+// `Reclaim` and `Background`.
+macro_rules! forward_monitor {
+    ($pointer:ty) => {
+        #[cfg(feature = "std")]
+        impl<D: Monitor + ?Sized> Monitor for $pointer {
+            fn stats(&self) -> crate::Stats {
+                (**self).stats()
+            }
+
+            fn stall_report(&self) -> Option<StallReport> {
+                (**self).stall_report()
+            }
+
+            fn on_stall(
+                &self,
+                threshold: Duration,
+                callback: impl Fn(&StallReport) + Send + Sync + 'static,
+            ) {
+                (**self).on_stall(threshold, callback)
+            }
+
+            fn set_limit(&self, limit: Limit) {
+                (**self).set_limit(limit)
+            }
+
+            fn on_limit(&self, hook: impl Fn(Pending) + Send + Sync + 'static) {
+                (**self).on_limit(hook)
+            }
+        }
+    };
+}
+
+forward_monitor!(&D);
+forward_monitor!(alloc::sync::Arc<D>);

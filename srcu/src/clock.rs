@@ -238,11 +238,11 @@ impl SrcuClock {
     }
 
     /// Moves grace periods forward as far as possible without waiting, if no other thread is
-    /// already doing so.
-    pub(crate) fn try_advance<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) {
+    /// already doing so. True when this call ended a grace period.
+    pub(crate) fn try_advance<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) -> bool {
         let seq = GpSeq(self.gp.seq.load(Ordering::Relaxed));
         if seq.phase() == Phase::Idle && !self.gp.needed.load(Ordering::Relaxed).seq_gt(seq.0) {
-            return;
+            return false;
         }
         // Acquire/Release hand the machine's state from one driver to the next.
         if self
@@ -251,20 +251,22 @@ impl SrcuClock {
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
-            return;
+            return false;
         }
-        self.drive(slots);
+        let ended = self.drive(slots);
         self.gp.driving.store(false, Ordering::Release);
+        ended
     }
 
-    /// The state machine proper; the caller holds `driving`.
-    fn drive<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) {
+    /// The state machine proper; the caller holds `driving`. True when it ended a grace period.
+    fn drive<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) -> bool {
+        let mut ended = false;
         loop {
             let seq = GpSeq(self.gp.seq.load(Ordering::Relaxed));
             match seq.phase() {
                 Phase::Idle => {
                     if !self.gp.needed.load(Ordering::Acquire).seq_gt(seq.0) {
-                        return;
+                        return ended;
                     }
                     self.gp.publish(seq.start());
                 }
@@ -279,7 +281,7 @@ impl SrcuClock {
                     let stale_half_empty = reclaim::mutant!("srcu_one_half" => true,
                         else self.readers_zero(slots, idx.wrapping_add(1) & 1));
                     if !stale_half_empty {
-                        return;
+                        return ended;
                     }
                     self.readers
                         .idx
@@ -289,9 +291,10 @@ impl SrcuClock {
                 Phase::ScanOld => {
                     let old = self.readers.idx.load(Ordering::Relaxed).wrapping_add(1) & 1;
                     if !(0..OLD_HALF_TRIES).any(|_| self.readers_zero(slots, old)) {
-                        return;
+                        return ended;
                     }
                     self.gp.publish(seq.end());
+                    ended = true;
                     #[cfg(all(feature = "std", not(loom)))]
                     self.gp
                         .last_end
@@ -372,8 +375,8 @@ unsafe impl Clock for SrcuClock {
         self.gp.current().as_cookie()
     }
 
-    fn step<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) {
-        self.try_advance(slots);
+    fn step<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) -> bool {
+        self.try_advance(slots)
     }
 
     #[inline]

@@ -94,8 +94,8 @@ fn rd_seq_never_moves_backwards() {
     assert!(gus.poll(&goal));
     let rd = gus.completed().seq();
     // A scan that stalled since it read `START` reports an older minimum.
-    assert_eq!(gus.core.clock().raise(START, 0), rd);
-    assert_eq!(gus.core.clock().raise(START, INCR), rd);
+    assert_eq!(gus.core.clock().raise(START, 0), (rd, false));
+    assert_eq!(gus.core.clock().raise(START, INCR), (rd, false));
     assert_eq!(gus.completed().seq(), rd);
 }
 

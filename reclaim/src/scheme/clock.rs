@@ -75,15 +75,20 @@ pub unsafe trait Clock: Sized {
     fn frontier(&self) -> Self::Tag;
 
     /// Moves grace periods forward as far as possible without waiting, toward the tags
-    /// requested so far.
-    fn step<const N: usize>(&self, slots: &Slots<Self::Slot, N>);
+    /// requested so far. Returns true when this call moved the frontier (the core then wakes
+    /// the waiters).
+    fn step<const N: usize>(&self, slots: &Slots<Self::Slot, N>) -> bool;
 
     /// Moves grace periods forward toward `tag` in particular, without waiting (for a poll of a
     /// tag nobody requested), and says whether `tag` has passed (with the same acquire ordering
-    /// as the frontier). The default is [`step`](Clock::step), then a look at the frontier.
-    fn step_toward<const N: usize>(&self, slots: &Slots<Self::Slot, N>, tag: Self::Tag) -> bool {
-        self.step(slots);
-        Self::le(tag, self.frontier())
+    /// as the frontier) and whether this call moved the frontier. The default is
+    /// [`step`](Clock::step), then a look at the frontier.
+    fn step_toward<const N: usize>(&self, slots: &Slots<Self::Slot, N>, tag: Self::Tag) -> Toward {
+        let moved = self.step(slots);
+        Toward {
+            passed: Self::le(tag, self.frontier()),
+            moved,
+        }
     }
 
     /// True when `a` comes before or equals `b`.
@@ -126,6 +131,20 @@ pub unsafe trait Clock: Sized {
     fn slots_name_threads(&self) -> bool {
         true
     }
+}
+
+/// What [`Clock::step_toward`] did.
+///
+/// ```
+/// let done = gracepoint_reclaim::scheme::clock::Toward { passed: true, moved: false };
+/// assert!(done.passed);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Toward {
+    /// The tag has passed.
+    pub passed: bool,
+    /// This call moved the frontier.
+    pub moved: bool,
 }
 
 /// The idle state of a domain without readers (the [`InstantClock`]'s).
@@ -173,8 +192,9 @@ unsafe impl Clock for InstantClock {
     fn frontier(&self) -> u64 {
         self.0.load(crate::sync::Ordering::Acquire)
     }
-    fn step<const N: usize>(&self, _: &Slots<(), N>) {
+    fn step<const N: usize>(&self, _: &Slots<(), N>) -> bool {
         self.0.fetch_add(1, crate::sync::Ordering::AcqRel);
+        true
     }
     fn le(a: u64, b: u64) -> bool {
         a <= b

@@ -43,7 +43,7 @@ pub mod slots;
 pub(crate) mod thread;
 mod watch;
 
-pub use clock::{Clock, InstantClock};
+pub use clock::{Clock, InstantClock, Toward};
 pub use domain::Core;
 #[cfg(all(feature = "std", not(loom)))]
 pub use domain::now_micros;

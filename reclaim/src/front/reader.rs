@@ -1,0 +1,94 @@
+//! Retiring through a registered reader.
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __front_reader {
+    (
+        path: $path:literal,
+        domain: $Domain:ident,
+        guard: $Guard:ident,
+        reader: $Reader:ident,
+        cookie: $Cookie:ident,
+        options: $Options:ident $(,)?
+    ) => {
+        impl<const N: usize> core::fmt::Debug for $Reader<'_, N> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($Reader))
+                    .field("slot", &self.claim.index())
+                    .finish()
+            }
+        }
+
+        /// Retiring through a registered reader: into its own slot's bag, with no slot lookup,
+        /// no lock and no atomic read-modify-write on the common path.
+        ///
+        /// ```
+        #[doc = concat!("static DOMAIN: ", $path, "::", stringify!($Domain), "<2> = ", $path, "::", stringify!($Domain), "::new_fixed();")]
+        /// let reader = DOMAIN.register().unwrap();
+        /// reader.retire(Box::new(1u8));
+        /// reader.call(|| ());
+        /// DOMAIN.barrier();
+        /// assert_eq!(DOMAIN.stats().pending, 0);
+        /// ```
+        impl<const N: usize> $Reader<'_, N> {
+            #[doc = concat!("[`", stringify!($Domain), "::retire`], through this reader's own bag.")]
+            ///
+            /// ```
+            #[doc = concat!("let domain = ", $path, "::", stringify!($Domain), "::new();")]
+            /// let reader = domain.register().unwrap();
+            /// reader.retire(Box::new(7u32));
+            /// domain.barrier();
+            /// ```
+            #[cfg(feature = "alloc")]
+            #[inline]
+            pub fn retire<T: Send + 'static>(&self, boxed: $crate::__private::Box<T>) {
+                self.domain.core.retire(
+                    self.claim.owned(),
+                    $crate::scheme::bag::Retired::from_box(boxed),
+                );
+            }
+
+            #[doc = concat!("[`", stringify!($Domain), "::retire_raw`], through this reader's own bag: needs no allocator.")]
+            ///
+            /// # Safety
+            #[doc = concat!("As [`", stringify!($Domain), "::retire_raw`].")]
+            ///
+            /// ```
+            /// use std::sync::atomic::{AtomicUsize, Ordering};
+            /// static FREED: AtomicUsize = AtomicUsize::new(0);
+            /// unsafe fn count(_: *mut ()) {
+            ///     FREED.fetch_add(1, Ordering::Relaxed);
+            /// }
+            #[doc = concat!("static DOMAIN: ", $path, "::", stringify!($Domain), "<2> = ", $path, "::", stringify!($Domain), "::new_fixed();")]
+            /// let reader = DOMAIN.register().unwrap();
+            /// // SAFETY: `count` accepts any pointer.
+            /// unsafe { reader.retire_raw(core::ptr::null_mut(), count) };
+            /// DOMAIN.barrier();
+            /// assert_eq!(FREED.load(Ordering::Relaxed), 1);
+            /// ```
+            #[inline]
+            pub unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
+                // SAFETY: the caller promises what `Retired::new` asks.
+                let item = unsafe { $crate::scheme::bag::Retired::new(ptr, free) };
+                self.domain.core.retire(self.claim.owned(), item);
+            }
+
+            #[doc = concat!("[`", stringify!($Domain), "::call`], through this reader's own bag.")]
+            ///
+            /// ```
+            #[doc = concat!("let domain = ", $path, "::", stringify!($Domain), "::new();")]
+            /// let reader = domain.register().unwrap();
+            /// reader.call(|| println!("after a grace period"));
+            /// domain.barrier();
+            /// ```
+            #[cfg(feature = "alloc")]
+            #[inline]
+            pub fn call<F: FnOnce() + Send + 'static>(&self, callback: F) {
+                self.domain.core.retire(
+                    self.claim.owned(),
+                    $crate::scheme::bag::Retired::from_callback(callback),
+                );
+            }
+        }
+    };
+}
