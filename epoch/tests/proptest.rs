@@ -264,3 +264,20 @@ fn long_sequence_crosses_the_wrap() {
         "crossed the wrap only in near-wrap builds"
     );
 }
+
+/// The model every scheme runs (`reclaim::testing::check_against_model`), on registered readers.
+mod shared_model {
+    use super::*;
+    use reclaim::testing::{MODEL_READERS, check_against_model, model_ops};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn the_shared_model_holds(ops in model_ops(80)) {
+            let domain = Epoch::<4>::new_fixed();
+            let readers: Vec<_> = (0..MODEL_READERS).map(|_| domain.register().unwrap()).collect();
+            check_against_model(&domain, |r| readers[r].enter(), &ops)?;
+        }
+    }
+}

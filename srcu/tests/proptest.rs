@@ -162,3 +162,27 @@ fn long_sequence_crosses_the_wrap() {
     check(&domain, &ops).unwrap();
     assert!(domain.stats().grace_periods >= 300);
 }
+
+/// The model every scheme runs (`reclaim::testing::check_against_model`), on registered readers,
+/// in every flavor and slot choice.
+mod shared_model {
+    use super::*;
+    use reclaim::testing::{MODEL_READERS, ModelOp, check_against_model, model_ops};
+
+    fn check(flavor: Flavor, choice: SlotChoice, ops: &[ModelOp]) -> Result<(), TestCaseError> {
+        let domain = Srcu::<4>::fixed_with_options(Options::DEFAULT.flavor(flavor).slots(choice));
+        let readers: Vec<_> = (0..MODEL_READERS)
+            .map(|_| domain.register().unwrap())
+            .collect();
+        check_against_model(&domain, |r| readers[r].enter(), ops)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn every_option_keeps_the_model((flavor, choice) in options(), ops in model_ops(80)) {
+            check(flavor, choice, &ops)?;
+        }
+    }
+}

@@ -42,10 +42,12 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering
 use std::time::{Duration, Instant};
 
 mod checks;
+mod model;
 mod stalls;
 mod suite;
 
 pub use checks::*;
+pub use model::*;
 pub use stalls::*;
 
 const LIVE: u64 = 0x5afe_c0de_5afe_c0de;
