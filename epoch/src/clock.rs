@@ -3,8 +3,8 @@
 //!
 //! # Invariant
 //! **The global epoch moves from `e` to `e + 1` only when every pinned slot has reached `e`, and
-//! only by a compare-and-swap from the value loaded before fence A.** A cookie (or a retire tag)
-//! is the global epoch read after fence T; its grace period is over once the global epoch is two
+//! only by a compare-and-swap from the value loaded before fence epoch-A.** A cookie (or a retire tag)
+//! is the global epoch read after fence epoch-T; its grace period is over once the global epoch is two
 //! steps past it (see the crate docs for the argument, the fences and the wrap).
 //!
 //! # An advance attempt
@@ -65,7 +65,7 @@ impl EpochClock {
     /// The latest cookie whose grace period is over: two epochs behind the global epoch.
     #[inline]
     fn frontier_cookie(&self) -> Cookie {
-        // F: Acquire pairs with G, the release compare-and-swap of the advance that stored the
+        // epoch-F: Acquire pairs with epoch-G, the release compare-and-swap of the advance that stored the
         // value read: every section that advance (and the ones before it) waited for has ended
         // before the caller frees anything.
         let global = self.global.load(Ordering::Acquire);
@@ -77,8 +77,8 @@ impl EpochClock {
     /// true when this call advanced it.
     pub(crate) fn try_advance<const N: usize>(&self, slots: &Slots<EpochSlot, N>) -> bool {
         let global = self.global.load(Ordering::Relaxed);
-        // A: pairs with P (store buffering): either this scan sees a reader's pin, or that
-        // reader's loads see everything that happened before this fence, which includes fence T
+        // epoch-A: pairs with epoch-P (store buffering): either this scan sees a reader's pin, or that
+        // reader's loads see everything that happened before this fence, which includes fence epoch-T
         // of every tag taken at an older epoch than `global` (see the crate docs).
         fence(Ordering::SeqCst);
         let blocked = slots.iter().any(|slot| {
@@ -95,10 +95,10 @@ impl EpochClock {
         // may be newer than the one the scan checked the slots against.
         let global = reclaim::mutant!("epoch_global_read_late" => self.global.load(Ordering::Relaxed),
             else global);
-        // Q: pairs with U (the release stores of unpin and pin): the sections that the scan saw
+        // epoch-Q: pairs with epoch-U (the release stores of unpin and pin): the sections that the scan saw
         // end happen before the advance.
         fence(Ordering::Acquire);
-        // G: Release pairs with F in `frontier_cookie`.
+        // epoch-G: Release pairs with epoch-F in `frontier_cookie`.
         self.global
             .compare_exchange(
                 global,
@@ -110,7 +110,7 @@ impl EpochClock {
     }
 }
 
-// SAFETY: a tag is the global epoch read after fence T. The frontier is two steps behind the
+// SAFETY: a tag is the global epoch read after fence epoch-T. The frontier is two steps behind the
 // global epoch, loaded with Acquire (F), which pairs with the advances' release
 // compare-and-swap (G). The crate docs show that the epoch reaches `tag + 2` only after every
 // section that began before T has ended, and that those ends happen before F.
@@ -121,7 +121,7 @@ unsafe impl Clock for EpochClock {
 
     #[inline]
     fn tag<const N: usize>(&self, _: &Slots<EpochSlot, N>) -> Cookie {
-        // T: pairs with P. The caller's updates (say, unlinking an object) come before this
+        // epoch-T: pairs with epoch-P. The caller's updates (say, unlinking an object) come before this
         // fence. A reader whose P comes after it sees them; one whose P comes before it pinned
         // at an epoch no later than the one loaded below, and the advance that would take the
         // global epoch two steps past it must see that pin (crate docs).

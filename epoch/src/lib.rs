@@ -49,17 +49,17 @@
 //! an advance compares words for equality.
 //!
 //! # Why `e + 2`, and why `e + 1` is not enough
-//! Take a reader that pinned at epoch `r` (it loaded `r`, stored it, ran fence P) and then loaded
-//! a pointer, and a writer that unlinked that object and then took the retire tag `t` (fence T,
+//! Take a reader that pinned at epoch `r` (it loaded `r`, stored it, ran fence epoch-P) and then loaded
+//! a pointer, and a writer that unlinked that object and then took the retire tag `t` (fence epoch-T,
 //! then a load of the global epoch). P and T are both `SeqCst` fences, so one comes first:
 //! - **T before P.** The reader's loads after P see the unlink: it cannot reach the object.
 //! - **P before T.** Then (1) `t >= r`: T's load cannot read an epoch older than the one the
 //!   reader loaded before P; and (2) the advance from `t + 1` to `t + 2` loaded the global epoch
-//!   (`t + 1`, which comes after the `t` the writer read) *before* its fence A, so A comes after
-//!   T, hence after P, and its scan sees the reader's pin or something the reader stored later.
+//!   (`t + 1`, which comes after the `t` the writer read) *before* its fence epoch-A, so A comes after
+//!   epoch-T, hence after P, and its scan sees the reader's pin or something the reader stored later.
 //!   A slot pinned at `r <= t`, not `t + 1`, blocks that advance. So the global epoch reaches
 //!   `t + 2` only after the reader unpinned, and that unpin (a release store) happens before
-//!   the advance (the scan's acquire fence Q), whose release compare-and-swap the collector
+//!   the advance (the scan's acquire fence epoch-Q), whose release compare-and-swap the collector
 //!   acquires before it frees.
 //!
 //! One epoch is not enough: the advance from `t` to `t + 1` may lawfully go ahead while a reader
@@ -77,12 +77,12 @@
 //! # Fences
 //! | fence | where | pairs with | what it guarantees |
 //! |---|---|---|---|
-//! | **P** `SeqCst` | pin, after storing the epoch and the pinned bit | **A**, **T** | store buffering: an advance's scan sees the pin, or the section's loads see everything before that advance's A (and before T) |
-//! | **T** `SeqCst` | [`Epoch::get_state`], so every retire tag and cookie, before loading the global epoch | **P** | a reader that pinned before T has `r <= t` and is seen by the advance to `t + 2`; one that pinned after T sees the unlink |
-//! | **A** `SeqCst` | advance, after loading the global epoch, before scanning the slots | **P** | the scan sees every pin whose P came before A |
-//! | **U** release store | unpin, and the pin store itself | **Q** | a section's accesses happen before an advance that saw its slot unpinned (or pinned again later) |
-//! | **Q** `Acquire` | advance, after the scan, before the compare-and-swap | **U** | as above |
-//! | **G** release CAS / **F** acquire load | the advance's compare-and-swap of the global epoch / the frontier read before freeing | each other | everything the advance learnt from the scan happens before the free |
+//! | **epoch-P** `SeqCst` | pin, after storing the epoch and the pinned bit | **epoch-A**, **epoch-T** | store buffering: an advance's scan sees the pin, or the section's loads see everything before that advance's A (and before T) |
+//! | **epoch-T** `SeqCst` | [`Epoch::get_state`], so every retire tag and cookie, before loading the global epoch | **epoch-P** | a reader that pinned before T has `r <= t` and is seen by the advance to `t + 2`; one that pinned after T sees the unlink |
+//! | **epoch-A** `SeqCst` | advance, after loading the global epoch, before scanning the slots | **epoch-P** | the scan sees every pin whose P came before A |
+//! | **epoch-U** release store | unpin, and the pin store itself | **epoch-Q** | a section's accesses happen before an advance that saw its slot unpinned (or pinned again later) |
+//! | **epoch-Q** `Acquire` | advance, after the scan, before the compare-and-swap | **epoch-U** | as above |
+//! | **epoch-G** release CAS / **epoch-F** acquire load | the advance's compare-and-swap of the global epoch / the frontier read before freeing | each other | everything the advance learnt from the scan happens before the free |
 //!
 //! # Amortised advances
 //! Pins never scan other threads and never collect (crossbeam-epoch's pin scans every

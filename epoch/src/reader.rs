@@ -2,7 +2,7 @@
 //!
 //! # Invariant
 //! **A slot's word is written only by its owner, and says "pinned at `e`" from the outermost
-//! pin (followed by fence P) until the last guard on the slot drops.** Ownership is a type
+//! pin (followed by fence epoch-P) until the last guard on the slot drops.** Ownership is a type
 //! (`Owned`, from the shared core): the calling thread's own slot, found with one thread-local
 //! load and one compare, or the slot an [`EpochReader`] claimed (without `std`, `enter` claims a
 //! free slot for the section). The core's slot counts the owner's open sections with a plain
@@ -11,7 +11,7 @@
 //!
 //! # Cost
 //! Outermost pin: find the slot, load its word (pinned bit clear), load the global epoch, store
-//! it with the pinned bit (a plain `mov` on x86), fence P (one locked instruction). Unpin: see
+//! it with the pinned bit (a plain `mov` on x86), fence epoch-P (one locked instruction). Unpin: see
 //! that no nested guard is left, one release store (a plain `mov`). A nested pin and its unpin:
 //! find the slot, load its word, bump and drop the counter. The guard keeps its slot, so the
 //! unpin does not look it up again. Pins never scan other threads and never free anything:
@@ -178,11 +178,11 @@ impl<const N: usize> Epoch<N> {
     #[inline(always)]
     fn publish_pin(&self, slot: &EpochSlot) {
         let global = self.core.clock().global.load(Ordering::Relaxed);
-        // U: Release, like the unpin store: an advance whose scan reads this word (and then
+        // epoch-U: Release, like the unpin store: an advance whose scan reads this word (and then
         // runs Q) sees the end of this slot's previous section, even when that section's unpin
         // was overwritten by this pin before the scan. A plain `mov` on x86.
         slot.word.store(global | PINNED, Ordering::Release);
-        // P: pairs with A and T (store buffering). Either every later advance's scan sees this
+        // epoch-P: pairs with epoch-A and epoch-T (store buffering). Either every later advance's scan sees this
         // pin, or this section's loads see every update made before that advance's A and
         // before T of every tag it serves (crate docs).
         reclaim::mutant!("epoch_no_pin_fence" => (), else fence(Ordering::SeqCst));
@@ -226,7 +226,7 @@ impl<const N: usize> Drop for EpochGuard<'_, N> {
         let owner = self.slot.owned();
         let slot = owner.state();
         if owner.close_section() {
-            // U: Release pairs with Q: this section's accesses happen before any advance whose
+            // epoch-U: Release pairs with epoch-Q: this section's accesses happen before any advance whose
             // scan sees the slot unpinned.
             slot.word.store(0, Ordering::Release);
             // The outermost section ended: run what a retire left for this moment (an advance

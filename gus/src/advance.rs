@@ -1,9 +1,9 @@
 //! Advancing the write clock: the three modes, and the distance bound.
 //!
-//! Every advance starts with fence **A** and then reads the write clock; the goal it returns
+//! Every advance starts with fence **gus-A** and then reads the write clock; the goal it returns
 //! lies after the value read. Whoever later writes the clock up to the goal writes after that
 //! read, and that is all the argument needs (see the poll module): a reader that loads a value
-//! at or past the goal has its fence E after A, so it sees what the caller unlinked.
+//! at or past the goal has its fence gus-E after A, so it sees what the caller unlinked.
 //!
 //! | mode | what an advance does | the goal |
 //! |---|---|---|
@@ -62,8 +62,8 @@ impl GusClock {
     /// The default mode's advance: one `fetch_add` on the shared clock, unless that would pass
     /// the distance bound.
     fn shared_advance(&self) -> Cookie {
-        // A: orders the caller's unlink before the clock value it reads or writes. Pairs with
-        // E: a reader that loads the new value (or a later one) sees the unlink.
+        // gus-A: orders the caller's unlink before the clock value it reads or writes. Pairs with
+        // gus-E: a reader that loads the new value (or a later one) sees the unlink.
         fence(Ordering::SeqCst);
         let incr = self.wr.incr;
         let w = self.wr.seq.load(Ordering::Relaxed);
@@ -83,7 +83,7 @@ impl GusClock {
 
     /// A goal `ahead` of the clock, which stays where it is (deferred and lazy modes).
     pub(crate) fn goal_ahead(&self, ahead: Seq) -> Cookie {
-        // A: as in `shared_advance`. The clock is written later, by the poll that moves it up
+        // gus-A: as in `shared_advance`. The clock is written later, by the poll that moves it up
         // to this goal, and that write comes after this load in the clock's order; so a
         // reader that loads the goal's value still sees the caller's unlink.
         fence(Ordering::SeqCst);

@@ -15,7 +15,7 @@
 //! # What the core asks, and what GUS answers
 //! | the core asks | GUS answers |
 //! |---|---|
-//! | a tag for what was just unlinked | the goal of an advance (which starts with fence A) |
+//! | a tag for what was just unlinked | the goal of an advance (which starts with fence gus-A) |
 //! | a state that starts nothing (`get_state`) | a goal one increment past the write clock, as a deferred advance hands out |
 //! | that a tag's grace period will run | remember the newest such goal |
 //! | the frontier | the read clock, loaded with acquire ordering (R) |
@@ -190,7 +190,7 @@ impl GusClock {
 }
 
 // SAFETY: a tag is the goal of an advance made after the objects were unlinked (or, for a
-// state, a goal one increment past the clock read after fence A), and the frontier is the read
+// state, a goal one increment past the clock read after fence gus-A), and the frontier is the read
 // clock, which a scan raises (with release) only past goals whose every earlier section has
 // ended, after acquiring their ends (the poll module's argument); the frontier is loaded with
 // acquire.
@@ -204,7 +204,7 @@ unsafe impl Clock for GusClock {
         self.advance(slots)
     }
 
-    /// A deferred advance's goal: fence A and a load, no write to the shared clock.
+    /// A deferred advance's goal: fence gus-A and a load, no write to the shared clock.
     #[inline]
     fn state<const N: usize>(&self, _: &Slots<ReaderSlot, N>) -> Cookie {
         self.goal_ahead(self.reach(self.lazy_active()))
@@ -217,7 +217,7 @@ unsafe impl Clock for GusClock {
 
     #[inline]
     fn frontier(&self) -> Cookie {
-        // R, as an acquire load: pairs with the release compare-and-swap that raised it.
+        // gus-R, as an acquire load: pairs with the release compare-and-swap that raised it.
         Cookie(self.rd.seq.load(Ordering::Acquire))
     }
 

@@ -60,10 +60,10 @@
 //!
 //! A poll whose goal the read clock does not cover loads the write clock, scans the reader
 //! slots, and raises the read clock to the oldest live value it finds, but never past the
-//! write clock it loaded first. Six labelled orderings make that safe: **E** (reader, after
-//! publishing its value), **A** (advance, before reading the write clock), **W** (the write
-//! clock loaded before any slot), **P** (poll, before the scan), **R** (acquire, after loading
-//! the read clock and after the scan) and **X** (exit, a release store). Each is commented where
+//! write clock it loaded first. Six labelled orderings make that safe: **gus-E** (reader, after
+//! publishing its value), **gus-A** (advance, before reading the write clock), **gus-W** (the write
+//! clock loaded before any slot), **gus-P** (poll, before the scan), **gus-R** (acquire, after loading
+//! the read clock and after the scan) and **gus-X** (exit, a release store). Each is commented where
 //! it runs, with the one it pairs with; the comment that opens the polling code argues the
 //! whole, with a diagram of the sequence space, the two races a scan must handle (a reader
 //! delayed past the read clock, a reader entering during the scan), and the wrap.

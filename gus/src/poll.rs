@@ -23,12 +23,12 @@
 //! # Fences, and what each pairs with
 //! | label | where | pairs with | why |
 //! |---|---|---|---|
-//! | **E** | reader, after storing its value | P, A | a scan either sees the value, or the section's loads come after P and see every unlink made before an advance at or before the snapshot; a section that loaded a clock value at or past a goal sees the unlink made before that goal's advance |
-//! | **A** | advance, before reading the write clock | E | orders the caller's unlink before the clock value readers compare goals with; for goals ahead of the clock too, since whoever moves the clock there writes after A's read |
-//! | **W** | poll, the write-clock snapshot `w` | (P) | loaded before P and any slot, so a slot value newer than `w` belongs to a reader whose E came after the advances up to `w` |
-//! | **P** | poll, after the snapshot, before the slots (`membarrier` in lazy mode) | E | store buffering with the reader: one of the two sees the other |
-//! | **R** | poll, after loading `rd_seq`; after the scan; when another scan got further | X, the release compare-and-swap on `rd_seq` | the reads of every section a scan saw end happen before what the poller frees; and `r0 <= w` |
-//! | **X** | exit, the release store of 0 | R | as above |
+//! | **gus-E** | reader, after storing its value | gus-P, gus-A | a scan either sees the value, or the section's loads come after P and see every unlink made before an advance at or before the snapshot; a section that loaded a clock value at or past a goal sees the unlink made before that goal's advance |
+//! | **gus-A** | advance, before reading the write clock | gus-E | orders the caller's unlink before the clock value readers compare goals with; for goals ahead of the clock too, since whoever moves the clock there writes after A's read |
+//! | **gus-W** | poll, the write-clock snapshot `w` | (gus-P) | loaded before P and any slot, so a slot value newer than `w` belongs to a reader whose E came after the advances up to `w` |
+//! | **gus-P** | poll, after the snapshot, before the slots (`membarrier` in lazy mode) | gus-E | store buffering with the reader: one of the two sees the other |
+//! | **gus-R** | poll, after loading `rd_seq`; after the scan; when another scan got further | gus-X, the release compare-and-swap on `rd_seq` | the reads of every section a scan saw end happen before what the poller frees; and `r0 <= w` |
+//! | **gus-X** | exit, the release store of 0 | gus-R | as above |
 //!
 //! No ordering relies on a `SeqCst` load, store or read-modify-write (loom would not check it).
 //!
@@ -92,7 +92,7 @@ impl GusClock {
     #[inline(always)]
     pub(crate) fn passed(&self, goal: Cookie) -> bool {
         let r0 = self.rd.seq.load(Ordering::Relaxed);
-        // R: pairs with the release compare-and-swap that published `r0`.
+        // gus-R: pairs with the release compare-and-swap that published `r0`.
         fence(Ordering::Acquire);
         goal.le(r0)
     }
@@ -128,7 +128,7 @@ impl GusClock {
             moved: false,
         };
         let r0 = self.rd.seq.load(Ordering::Relaxed);
-        // R: pairs with the release compare-and-swap that published `r0`: what that scan
+        // gus-R: pairs with the release compare-and-swap that published `r0`: what that scan
         // acquired from exiting readers is ours, and the snapshot below is at least the one
         // that scan took, so `r0 <= w`.
         fence(Ordering::Acquire);
@@ -136,7 +136,7 @@ impl GusClock {
             return done(true);
         }
         let (incr, max_delta) = (self.wr.incr, self.wr.max_delta);
-        // W: the snapshot, loaded before any slot (mutant `gus_wr_seq_late` loads it after).
+        // gus-W: the snapshot, loaded before any slot (mutant `gus_wr_seq_late` loads it after).
         let mut w = self.wr.seq.load(Ordering::Relaxed);
         let lazy = self.lazy_active();
         let ahead = goal.0.seq_gt(w);
@@ -168,14 +168,14 @@ impl GusClock {
             return done(false);
         }
         self.count(slots, Count::Scans);
-        // P: pairs with E. A reader whose E came first is visible to the loads below; one whose
+        // gus-P: pairs with gus-E. A reader whose E came first is visible to the loads below; one whose
         // E comes later already sees every unlink made before an advance at or before `w` (A
         // precedes P precedes E). In lazy mode this is the heavy half (`membarrier`): a full
         // barrier on every CPU running one of our threads, which stands in for the fence the
         // fenceless readers skip.
         self.wr.fence.writer();
         let min_offset = self.scan(slots, r0, w);
-        // R: pairs with X, the release store that ends a section: the reads of every section
+        // gus-R: pairs with gus-X, the release store that ends a section: the reads of every section
         // this scan saw end happen before whatever the caller frees next.
         fence(Ordering::Acquire);
         let (rd, moved) = self.raise(r0, min_offset);
@@ -248,7 +248,7 @@ impl GusClock {
         let mut current = self.rd.seq.load(Ordering::Relaxed);
         loop {
             if offset <= current.wrapping_sub(r0) {
-                // R: another scan got further; acquire what its release published.
+                // gus-R: another scan got further; acquire what its release published.
                 fence(Ordering::Acquire);
                 return Err(current);
             }

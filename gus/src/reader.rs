@@ -2,7 +2,7 @@
 //!
 //! # What a section does
 //! The outermost enter loads the write clock, stores it in the reader's slot, and runs fence
-//! **E**; the last exit stores 0 with release (**X**). Nested enters and exits touch only the
+//! **gus-E**; the last exit stores 0 with release (**gus-X**). Nested enters and exits touch only the
 //! slot's nesting depth, an owner-only counter. The argument for E and X is in the poll
 //! module's docs.
 //!
@@ -143,7 +143,7 @@ impl<const N: usize> Gus<N> {
             let wr = &self.core.clock().wr;
             let w = wr.seq.load(Ordering::Relaxed);
             owner.state().seq.store(w, Ordering::Relaxed);
-            // E: orders the store of the slot's value before the section's loads. Pairs with P
+            // gus-E: orders the store of the slot's value before the section's loads. Pairs with gus-P
             // (a scan either sees the value or runs before E, and then this section sees every
             // unlink made before the scan's snapshot) and with A (a section that loaded a clock
             // value at or past a goal sees the unlink made before that goal's advance). A
@@ -175,7 +175,7 @@ impl<const N: usize> Drop for GusGuard<'_, N> {
         reclaim::scheme::debug::exit_section(self.gus.core.addr());
         let owner = self.slot.owned();
         if owner.close_section() {
-            // X: release pairs with R in the poll whose scan sees this 0: the section's reads
+            // gus-X: release pairs with gus-R in the poll whose scan sees this 0: the section's reads
             // happen before anything that poll's caller frees.
             owner.state().seq.store(IDLE, Ordering::Release);
             // The outermost section ended: run what a retire left for this moment (a poll

@@ -285,7 +285,7 @@ impl Event {
         self.count.fetch_add(1, crate::sync::Ordering::Release);
         #[cfg(all(feature = "std", not(loom)))]
         {
-            // N: pairs with K in `park` (store buffering on `count` and `parking`): either this
+            // event-N: pairs with event-K in `park` (store buffering on `count` and `parking`): either this
             // load sees the parker, or the parker's check under the lock sees the new count.
             // Most notifications find nobody parked and skip the lock entirely.
             fence(Ordering::SeqCst);
@@ -312,7 +312,7 @@ impl Event {
         #[cfg(not(loom))]
         {
             self.parking.fetch_add(1, Ordering::Relaxed);
-            // K: pairs with N in `notify_all`.
+            // event-K: pairs with event-N in `notify_all`.
             fence(Ordering::SeqCst);
             let mut guard = self.lock.lock();
             if self.count.load(Ordering::Relaxed) == seen {

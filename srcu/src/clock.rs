@@ -20,7 +20,7 @@
 //! 4. wait until the old half is empty (checked twice in a row: readers are usually short);
 //! 5. `end`, and notify the waiters.
 //!
-//! Each "empty" check sums every slot's unlocks, runs barrier A, and sums the locks (see the
+//! Each "empty" check sums every slot's unlocks, runs barrier srcu-A, and sums the locks (see the
 //! crate docs' barrier table). Before each check of the inactive half the driver stores the
 //! phase again, in its own thread: that makes P's argument hold whoever drives (a cookie taken
 //! by a caller who did not see the grace period start counts on it only if every A of it comes
@@ -229,7 +229,7 @@ impl SrcuClock {
     /// sequence.
     #[inline]
     fn get_state(&self) -> Cookie {
-        // P: pairs with A. The caller's updates (say, unlinking an object) come before this
+        // srcu-P: pairs with srcu-A. The caller's updates (say, unlinking an object) come before this
         // fence. If the load below sees no grace period in flight, every A of the next one
         // comes after P (its driver stored the phase before each inactive-half A), so readers
         // that its scans miss see the updates; a grace period seen in flight is skipped.
@@ -321,7 +321,7 @@ impl SrcuClock {
         let (first, second) = reclaim::mutant!("srcu_locks_first" => (locks, unlocks),
             else (unlocks, locks));
         let first_sum = sum(first);
-        // A: pairs with C (an unlock counted above was preceded by its section, which happens
+        // srcu-A: pairs with srcu-C (an unlock counted above was preceded by its section, which happens
         // before everything after this fence) and with B (store buffering: either the lock sum
         // below sees a reader's increment, or that reader, after B, sees every update made
         // before this fence). `membarrier` in the Fast flavor, whose B and C are compiler

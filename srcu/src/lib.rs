@@ -43,7 +43,7 @@
 //! keeps it with counters: a section adds one to `locks[i]` when it begins and one to
 //! `unlocks[i]` when it ends, for the same half `i` (0 or 1, the domain's index when the section
 //! began). A half counts as empty when the sum of every slot's `unlocks[i]`, read first, equals
-//! the sum of every slot's `locks[i]`, read after barrier A; counters only grow, so that equality
+//! the sum of every slot's `locks[i]`, read after barrier srcu-A; counters only grow, so that equality
 //! cannot hold while a section of that half is inside, unless that section's increment came
 //! after A, and then it sees everything the writer did before. A grace period empties the
 //! inactive half, flips the index, and empties the old half. Why both halves, why unlocks
@@ -52,10 +52,10 @@
 //! # Barriers
 //! | barrier | where | pairs with | what it guarantees |
 //! |---|---|---|---|
-//! | **B** | reader, after incrementing `locks[idx]` | **A**, **P** | the section's loads cannot move before its increment: a scan either counts the reader, or the reader sees every update made before the scan |
-//! | **C** (release) | reader, before incrementing `unlocks[idx]` | **A** | the section's accesses and its lock increment cannot move after its unlock increment: a scan that counts the unlock sees a finished section |
-//! | **A** | writer, between the unlock sum and the lock sum of each scan | **B**, **C** | with C: every unlock counted comes after its whole section. With B (store buffering): the lock sum sees a reader's increment, or that reader sees every update made before A |
-//! | **P** | `get_state` (and so every cookie and retire tag), before reading the grace-period sequence | **A** | if the cookie counts on a grace period that had not started when the sequence was read, that grace period's scans all come after P, so they see the caller's updates or the readers do |
+//! | **srcu-B** | reader, after incrementing `locks[idx]` | **srcu-A**, **srcu-P** | the section's loads cannot move before its increment: a scan either counts the reader, or the reader sees every update made before the scan |
+//! | **srcu-C** (release) | reader, before incrementing `unlocks[idx]` | **srcu-A** | the section's accesses and its lock increment cannot move after its unlock increment: a scan that counts the unlock sees a finished section |
+//! | **srcu-A** | writer, between the unlock sum and the lock sum of each scan | **srcu-B**, **srcu-C** | with C: every unlock counted comes after its whole section. With B (store buffering): the lock sum sees a reader's increment, or that reader sees every update made before A |
+//! | **srcu-P** | `get_state` (and so every cookie and retire tag), before reading the grace-period sequence | **srcu-A** | if the cookie counts on a grace period that had not started when the sequence was read, that grace period's scans all come after P, so they see the caller's updates or the readers do |
 //!
 //! In the [`Fast`](Flavor::Fast) flavor B and C are compiler fences and A is a
 //! `membarrier(PRIVATE_EXPEDITED)`. Linux also runs barriers **D** (after the flip) and **E**

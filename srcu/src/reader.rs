@@ -380,7 +380,7 @@ impl<const N: usize> Srcu<N> {
         } else {
             bump_owned(&slot.locks[idx]);
         }
-        // B: pairs with A (store buffering: either the writer's lock sum sees this increment,
+        // srcu-B: pairs with srcu-A (store buffering: either the writer's lock sum sees this increment,
         // or the loads of this section see every update made before that scan's A) and so,
         // through A, with P. A compiler fence in the Fast flavor, whose A is `membarrier`.
         reclaim::mutant!("srcu_no_b" => (), else readers.fence.reader());
@@ -390,7 +390,7 @@ impl<const N: usize> Srcu<N> {
     /// Read unlock: C, then count the exit in the half the section entered.
     #[inline(always)]
     fn unlock_slot(&self, slot: &SrcuSlot, idx: usize, shared: bool) {
-        // C: pairs with A. A scan that counts this unlock (A acts as its acquire fence) sees the
+        // srcu-C: pairs with srcu-A. A scan that counts this unlock (A acts as its acquire fence) sees the
         // whole section, and this section's lock, as finished. That is message passing, so a
         // release fence is enough: the section's accesses and its lock increment may not move
         // past the unlock increment. Linux uses a full barrier here; all it adds is ordering

@@ -2,8 +2,8 @@
 //!
 //! # Invariant
 //! **An object is freed only after the reader count was seen at zero after the object was
-//! unlinked.** A section increments the count, then runs fence E, then loads; a writer unlinks,
-//! runs fence W, then reads the count. E and W are `SeqCst` fences, so either the writer's read
+//! unlinked.** A section increments the count, then runs fence count-E, then loads; a writer unlinks,
+//! runs fence count-W, then reads the count. E and W are `SeqCst` fences, so either the writer's read
 //! sees the section's increment, or the section's loads see the unlink (store buffering). The
 //! section's decrement is a release (X) that the writer's read acquires, so a count seen at zero
 //! also means the sections counted before have finished their loads.
@@ -79,7 +79,7 @@ pub struct ReaderCountGuard(());
 impl Drop for ReaderCountGuard {
     fn drop(&mut self) {
         crate::scheme::debug::exit_section(domain_id());
-        // X: pairs with the acquire read in `no_reader_inside`: the section's loads come
+        // count-X: pairs with the acquire read in `no_reader_inside`: the section's loads come
         // before a writer's free.
         READERS.fetch_sub(1, Ordering::Release);
     }
@@ -128,7 +128,7 @@ fn push(record: *mut Record) {
 
 /// Whether no reader is inside, read after everything this thread did before (its unlinks).
 fn no_reader_inside() -> bool {
-    // W: pairs with E in `enter`. Either this read sees a section's increment, or that
+    // count-W: pairs with count-E in `enter`. Either this read sees a section's increment, or that
     // section's loads see what this thread unlinked before.
     fence(SeqCst);
     // Acquires X, the release decrement of every section seen to have left.
@@ -153,7 +153,7 @@ unsafe impl crate::Reclaim for ReaderCount {
 
     fn enter(&self) -> ReaderCountGuard {
         READERS.fetch_add(1, Ordering::Relaxed);
-        // E: pairs with W in `no_reader_inside`: the count is visible to a writer, or the
+        // count-E: pairs with count-W in `no_reader_inside`: the count is visible to a writer, or the
         // writer's unlink is visible to this section's loads.
         fence(SeqCst);
         crate::scheme::debug::enter_section(domain_id());

@@ -188,7 +188,7 @@ impl<T: Copy> Sealed<T> {
         loop {
             // SAFETY: the node is ours until the compare-and-swap publishes it.
             unsafe { &*node }.next.store(head, Ordering::Relaxed);
-            // S: Release publishes the node's contents (and the objects' retires before it) to
+            // sealed-S: Release publishes the node's contents (and the objects' retires before it) to
             // the collector's Acquire swap (G).
             match self.incoming.compare_exchange_weak(
                 head,
@@ -245,7 +245,7 @@ impl<T: Copy> Sealed<T> {
     /// # Safety
     /// The caller holds the collection lock.
     pub(crate) unsafe fn drain_incoming(&self) {
-        // G: Acquire pairs with S: every bag's contents are visible.
+        // sealed-G: Acquire pairs with sealed-S: every bag's contents are visible.
         let mut stack = self.incoming.swap(core::ptr::null_mut(), Ordering::Acquire);
         if stack.is_null() {
             return;

@@ -293,7 +293,7 @@ impl LocalBag {
     pub unsafe fn push(&self, item: Retired) -> Result<(), Retired> {
         // Only the owner writes `tail`.
         let tail = self.tail.load(Ordering::Relaxed);
-        // T: Acquire pairs with the AcqRel compare-and-swap of `take` (W): a taker that moved
+        // bag-T: Acquire pairs with the AcqRel compare-and-swap of `take` (W): a taker that moved
         // `head` past an entry has copied it out before the owner reuses the entry.
         let head = self.head.load(Ordering::Acquire);
         if tail.wrapping_sub(head) >= LOCAL_CAPACITY {
@@ -305,7 +305,7 @@ impl LocalBag {
         entries.frees[at].store(free_to_ptr(item.free), Ordering::Relaxed);
         let bytes = u32::try_from(item.bytes).unwrap_or(u32::MAX);
         entries.bytes[at].store(bytes, Ordering::Relaxed);
-        // P: Release publishes the entry, and everything the owner did before retiring it (the
+        // bag-P: Release publishes the entry, and everything the owner did before retiring it (the
         // unlink), to a taker's Acquire load of `tail` (Q).
         self.tail.store(tail.wrapping_add(1), Ordering::Release);
         Ok(())
@@ -329,7 +329,7 @@ impl LocalBag {
         debug_assert!(into.is_empty(), "take needs an empty batch");
         loop {
             let head = self.head.load(Ordering::Acquire);
-            // Q: Acquire pairs with P: the entries up to `tail`, and the owner's unlinks before
+            // bag-Q: Acquire pairs with bag-P: the entries up to `tail`, and the owner's unlinks before
             // it retired them, are visible from here on.
             let tail = self.tail.load(Ordering::Acquire);
             let len = tail.wrapping_sub(head);
@@ -352,7 +352,7 @@ impl LocalBag {
                 let bytes = entries.bytes[at].load(Ordering::Relaxed) as usize;
                 let _ = into.push(Retired { ptr, free, bytes });
             }
-            // W: AcqRel. Release pairs with T (the owner sees the entries copied before it
+            // bag-W: AcqRel. Release pairs with bag-T (the owner sees the entries copied before it
             // reuses them); Acquire orders this taker after the previous one.
             if self
                 .head

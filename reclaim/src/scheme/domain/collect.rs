@@ -67,7 +67,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
         struct Freed<'a>(&'a crate::sync::AtomicUsize, &'a crate::wait::Event);
         impl Drop for Freed<'_> {
             fn drop(&mut self) {
-                // D: Release pairs with B in `collect_waiting`: the frees happen before the
+                // core-D: Release pairs with core-B in `collect_waiting`: the frees happen before the
                 // barrier that sees the count drop returns.
                 if self.0.fetch_sub(1, Ordering::Release) == 1 {
                     self.1.notify_all();
@@ -228,7 +228,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
         // still be being freed; nobody can take more while the lock is held. The wait follows
         // the caller's strategy (a collector preempted mid-free must get a CPU back); the last
         // one to finish notifies the event.
-        // B: Acquire pairs with D: those frees happen before this returns. The
+        // core-B: Acquire pairs with core-D: those frees happen before this returns. The
         // `core_barrier_skips_frees` mutant returns while they may still run.
         let wait_for_frees = crate::mutant!("core_barrier_skips_frees" => false, else true);
         if wait_for_frees {
