@@ -106,6 +106,20 @@ pub mod model {
         }
     }
 
+    /// The reader every model of a use after free runs: a thread that enters a section of
+    /// `domain` (through `Reclaim::enter`, as any user's generic code would), loads the shared
+    /// object, reads it (which fails the model if it was freed), and leaves.
+    pub fn reader_model<R: reclaim::Reclaim + 'static>(
+        domain: &'static R,
+        shared: &'static Shared,
+    ) -> loom::thread::JoinHandle<()> {
+        loom::thread::spawn(move || {
+            let guard = domain.enter();
+            shared.load().read();
+            drop(guard);
+        })
+    }
+
     /// A loom builder with `preemptions` as its bound, unless `LOOM_MAX_PREEMPTIONS` says
     /// otherwise.
     pub fn builder(preemptions: usize) -> loom::model::Builder {

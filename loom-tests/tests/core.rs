@@ -8,7 +8,7 @@
 #![cfg(loom)]
 
 use loom::thread;
-use loom_tests::model::{Ptr, Shared, check_with};
+use loom_tests::model::{Ptr, Shared, check_with, reader_model};
 use srcu::{Flavor, Options, SlotChoice, Srcu};
 
 /// Poisons its object when dropped: what `retire` hands to the domain.
@@ -47,11 +47,7 @@ fn bounded(preemptions: usize) -> loom::model::Builder {
 }
 
 fn reader(domain: &'static Domain, shared: &'static Shared) -> thread::JoinHandle<()> {
-    thread::spawn(move || {
-        let guard = domain.read_lock();
-        shared.load().read();
-        drop(guard);
-    })
+    reader_model(domain, shared)
 }
 
 /// (1) A thread advances the epoch, pins, loads the object, unlinks and retires it; the object

@@ -14,7 +14,7 @@ use epoch::Epoch;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
-use loom_tests::model::{Ptr, Shared, builder, check_with};
+use loom_tests::model::{Ptr, Shared, builder, check_with, reader_model};
 
 type Domain = Epoch<4>;
 
@@ -53,11 +53,7 @@ fn check(preemptions: usize, body: fn(&'static Domain, &'static Shared)) {
 
 /// A reader thread: pin, read the shared object, unpin.
 fn spawn_reader(domain: &'static Domain, shared: &'static Shared) -> thread::JoinHandle<()> {
-    thread::spawn(move || {
-        let guard = domain.pin();
-        shared.load().read();
-        drop(guard);
-    })
+    reader_model(domain, shared)
 }
 
 /// What a writer does in the polling models: take a cookie after the unlink, poll until its

@@ -13,7 +13,7 @@
 #![cfg(loom)]
 
 use loom::thread;
-use loom_tests::model::{Ptr, Shared, builder, check_with};
+use loom_tests::model::{Ptr, Shared, builder, check_with, reader_model};
 use srcu::{Flavor, Options, SlotChoice, Srcu};
 
 /// Poisons its object when dropped: what `retire` hands to the domain.
@@ -54,11 +54,7 @@ fn reader_stalled_before_increment_is_waited_for() {
     check(3, || {
         let domain = leak_domain(SlotChoice::Thread);
         let shared = Shared::new();
-        let reader = thread::spawn(move || {
-            let guard = domain.read_lock();
-            shared.load().read();
-            drop(guard);
-        });
+        let reader = reader_model(domain, shared);
         domain.synchronize();
         let old = shared.swap();
         domain.synchronize();
@@ -75,11 +71,7 @@ fn reader_against_retire_has_no_use_after_free() {
     check(3, || {
         let domain = leak_domain(SlotChoice::Thread);
         let shared = Shared::new();
-        let reader = thread::spawn(move || {
-            let guard = domain.read_lock();
-            shared.load().read();
-            drop(guard);
-        });
+        let reader = reader_model(domain, shared);
         let old = shared.swap();
         domain.retire(Box::new(PoisonOnDrop(old)));
         domain.barrier();
@@ -95,11 +87,7 @@ fn reader_against_synchronize_on_shared_slots() {
     check(3, || {
         let domain = leak_domain(SlotChoice::Cpu);
         let shared = Shared::new();
-        let reader = thread::spawn(move || {
-            let guard = domain.read_lock();
-            shared.load().read();
-            drop(guard);
-        });
+        let reader = reader_model(domain, shared);
         let old = shared.swap();
         domain.synchronize();
         old.poison();
@@ -115,11 +103,7 @@ fn polled_cookie_waits_for_reader() {
     check(3, || {
         let domain = leak_domain(SlotChoice::Thread);
         let shared = Shared::new();
-        let reader = thread::spawn(move || {
-            let guard = domain.read_lock();
-            shared.load().read();
-            drop(guard);
-        });
+        let reader = reader_model(domain, shared);
         let old = shared.swap();
         let cookie = domain.start_poll();
         while !domain.poll(&cookie) {
@@ -193,11 +177,7 @@ fn grace_period_driven_by_another_caller() {
     check_with(builder, || {
         let domain = leak_domain(SlotChoice::Thread);
         let shared = Shared::new();
-        let reader = thread::spawn(move || {
-            let guard = domain.read_lock();
-            shared.load().read();
-            drop(guard);
-        });
+        let reader = reader_model(domain, shared);
         let helper = thread::spawn(move || domain.synchronize());
         let old = shared.swap();
         domain.synchronize();
@@ -218,15 +198,7 @@ fn readers_sharing_a_slot_do_not_lose_counts() {
     check(2, || {
         let domain = leak_domain(SlotChoice::Cpu);
         let shared = Shared::new();
-        let readers: Vec<_> = (0..2)
-            .map(|_| {
-                thread::spawn(move || {
-                    let guard = domain.read_lock();
-                    shared.load().read();
-                    drop(guard);
-                })
-            })
-            .collect();
+        let readers: Vec<_> = (0..2).map(|_| reader_model(domain, shared)).collect();
         let old = shared.swap();
         domain.synchronize();
         old.poison();
@@ -248,11 +220,7 @@ fn grace_period_driven_by_a_thread_that_fenced_before_the_update() {
     check(2, || {
         let domain = leak_domain(SlotChoice::Thread);
         let shared = Shared::new();
-        let reader = thread::spawn(move || {
-            let guard = domain.read_lock();
-            shared.load().read();
-            drop(guard);
-        });
+        let reader = reader_model(domain, shared);
         let helper = thread::spawn(move || {
             let cookie = domain.start_poll();
             while !domain.poll(&cookie) {
