@@ -17,10 +17,6 @@
 //! The atomics come from [`crate::sync`], so a loom model of a structure built on this module
 //! checks the structure's real code.
 //!
-//! # Length
-//! Over 500 lines, of which about 250 are the runnable examples every public item carries; the
-//! code is about 350 (the pointer types live in `pointers.rs`).
-//!
 //! # What is and is not checked by the compiler
 //! A [`Shared`] is tied to the lifetime of the [`Section`] it was loaded in: it cannot escape
 //! the section. Dereferencing it stays `unsafe` ([`Shared::deref`], [`Shared::as_ref`]): the

@@ -53,8 +53,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
     /// Frees `expired` after releasing the collection lock, so that other threads collect, and
     /// step the clock (which waits for collection to catch up, see `Core::step`), while the
     /// destructors run. Holding the lock through the frees made grace periods as slow as the
-    /// frees: at 2 threads on the retire-bound stack, 50k-500k objects waited. The frees are
-    /// counted in `freeing`, which `barrier` waits for.
+    /// frees (docs/reclaim.md). The frees are counted in `freeing`, which `barrier` waits for.
     fn free_unlocked(&self, lock: LockGuard<'_, C::Tag>, expired: Expired<C::Tag>) -> usize {
         if expired.is_empty() {
             return 0;

@@ -35,11 +35,11 @@
 //!
 //! A thread inside a read section of the domain on its own slot leaves the collection, and the
 //! step unless under pressure, to the end of its section (every scheme's guard on an owned slot
-//! calls [`Core::on_section_exit`] when the outermost section ends): a step taken inside a section cannot end the grace period that
-//! section holds back, and a collection freeing thousands of objects inside it makes every
-//! other thread's objects wait for it, so that the next collection is larger still (at 2 threads
-//! on the retire-bound stack, 50k-500k objects waited where 200-1200 do now). For the same
-//! reason the frees run after the lock is released: a step waits for collection to catch up.
+//! calls [`Core::on_section_exit`] when the outermost section ends): a step taken inside a
+//! section cannot end the grace period that section holds back, and a collection freeing
+//! thousands of objects inside it makes every other thread's objects wait for it, so that the
+//! next collection is larger still (docs/reclaim.md has the figures). For the same reason the
+//! frees run after the lock is released: a step waits for collection to catch up.
 //!
 //! # `barrier`
 //! Takes every slot's bag (other live threads' too, which crossbeam-epoch and seize cannot do),

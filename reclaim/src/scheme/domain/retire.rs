@@ -145,9 +145,9 @@ impl<C: Clock, const N: usize> Core<C, N> {
         };
         // Inside its own read section the caller holds back the grace periods it would wait
         // for, so whatever runs long here (a collection freeing thousands of objects) makes
-        // every other thread's garbage wait too, and the next collection longer: at 2 threads
-        // on the retire-bound stack that feedback kept 50k-500k objects waiting. So collection
-        // always waits for the section's end, and a step does too unless under pressure.
+        // every other thread's garbage wait too, and the next collection longer (a feedback
+        // loop, docs/reclaim.md). So collection always waits for the section's end, and a step
+        // does too unless under pressure.
         let inside = owner.filter(|owner| owner.in_section());
         if seals.is_multiple_of(every) || (before == 0 && self.quiet()) {
             match inside {
@@ -163,9 +163,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
         self.enforce_limit(owner);
         if pressure && seals.is_multiple_of(YIELD_EVERY) {
             // A reader preempted inside its section may be waiting for this CPU: give it away
-            // now and then. Measured with bags of 8: on every seal it cost the Treiber stack
-            // 3-4x its throughput at 4 threads on 2 cores; never, a third more peak memory on
-            // the 4-thread map.
+            // now and then, not on every seal (docs/reclaim.md has what each cost).
             #[cfg(all(feature = "std", not(loom)))]
             std::thread::yield_now();
         }
