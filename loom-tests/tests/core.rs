@@ -276,3 +276,106 @@ fn barrier_waits_for_frees_running_elsewhere() {
         drop(unsafe { Box::from_raw(domain as *const epoch::Epoch as *mut epoch::Epoch) });
     });
 }
+
+/// A core on a clock whose every step ends a grace period, leaked for the model's threads.
+fn leak_instant_core() -> &'static reclaim::scheme::Core<reclaim::scheme::InstantClock, 0> {
+    use reclaim::scheme::{Core, InstantClock};
+    Box::leak(Box::new(Core::new(InstantClock::new())))
+}
+
+fn release_instant_core(core: &'static reclaim::scheme::Core<reclaim::scheme::InstantClock, 0>) {
+    // SAFETY: every thread that borrowed it has joined; it came from `Box::leak`.
+    drop(unsafe {
+        Box::from_raw(
+            core as *const reclaim::scheme::Core<reclaim::scheme::InstantClock, 0>
+                as *mut reclaim::scheme::Core<reclaim::scheme::InstantClock, 0>,
+        )
+    });
+}
+
+/// A retired object that counts its drop.
+fn counted(
+    drops: &loom::sync::Arc<loom::sync::atomic::AtomicUsize>,
+) -> reclaim::scheme::bag::Retired {
+    reclaim::scheme::bag::Retired::from_box(Box::new(CountOnDrop(drops.clone())))
+}
+
+/// (5) A `barrier` called after a retire must free that object even when the barrier meets the
+/// bag at the moment its owner has taken it to seal it: the barrier's emptiness check sees the
+/// take, and must then see the owner's `sealing` flag, raised before the take (the acquire
+/// fence core-E after the check, pairing with the take's bag-W). The main thread owns the slot:
+/// it fills its bag, retires X, starts the other thread, and retires once more, which takes the
+/// full bag. The other thread's barrier must have freed X when it returns. The
+/// `core_empty_check_unordered` mutant drops core-E.
+#[test]
+fn barrier_meets_a_bag_its_owner_is_sealing() {
+    use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    check_with(bounded(2), || {
+        let core = leak_instant_core();
+        let owner = core.slots().mine().unwrap();
+        let fillers = Arc::new(AtomicUsize::new(0));
+        // The first retire of a quiet domain seals alone; the next ones wait in the bag.
+        let capacity = reclaim::__private::tuning::LOCAL_CAPACITY;
+        for _ in 0..capacity {
+            core.retire(owner, counted(&fillers));
+        }
+        let x = Arc::new(AtomicUsize::new(0));
+        core.retire(owner, counted(&x));
+        // The barrier starts after X's retire (the spawn orders them).
+        let barrier = {
+            let x = x.clone();
+            thread::spawn(move || {
+                core.barrier_with(&mut reclaim::wait::Spin);
+                assert_eq!(
+                    x.load(Ordering::Relaxed),
+                    1,
+                    "barrier returned before an object retired before it was freed"
+                );
+            })
+        };
+        // The bag is full: this retire takes it, seals it and hands it over.
+        core.retire(owner, counted(&fillers));
+        barrier.join().unwrap();
+        release_instant_core(core);
+    });
+}
+
+/// (6) The thief version of (5): a thread retires X and exits, leaving it in its slot's bag;
+/// two barriers then race to steal that bag. The one that finds it emptied by the other must
+/// see the other's count in `thieves` (announced before its take) and wait for its hand-over
+/// before it returns (core-E again). Loom's search does not reach the failing schedule of this
+/// version with `core_empty_check_unordered` (it needs two stale reads in the same execution,
+/// of `thieves` and of the sealed stack, up to a preemption bound of 5 at least); model (5)
+/// catches that mutant, and this one guards the path against other changes.
+#[test]
+fn barrier_meets_a_bag_another_barrier_is_stealing() {
+    use loom::sync::Arc;
+    use loom::sync::atomic::AtomicUsize;
+    check_with(bounded(3), || {
+        let core = leak_instant_core();
+        let fillers = Arc::new(AtomicUsize::new(0));
+        let x = Arc::new(AtomicUsize::new(0));
+        {
+            let (x, fillers) = (x.clone(), fillers.clone());
+            thread::spawn(move || {
+                let owner = core.slots().mine().unwrap();
+                // The first retire of a quiet domain is sealed alone; with it pending, the
+                // second waits in the thread's bag, which the thread leaves behind.
+                core.retire(owner, counted(&fillers));
+                core.retire(owner, counted(&x));
+            })
+            .join()
+            .unwrap();
+        }
+        let other = thread::spawn(move || core.barrier_with(&mut reclaim::wait::Spin));
+        core.barrier_with(&mut reclaim::wait::Spin);
+        assert_eq!(
+            x.load(loom::sync::atomic::Ordering::Relaxed),
+            1,
+            "barrier returned before an object retired before it was freed"
+        );
+        other.join().unwrap();
+        release_instant_core(core);
+    });
+}

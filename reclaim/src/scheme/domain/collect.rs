@@ -136,6 +136,13 @@ impl<C: Clock, const N: usize> Core<C, N> {
         let early_tag =
             crate::mutant!("core_early_tag" => Some(self.clock.tag(&self.slots)), else None);
         if slot.bag().is_empty() {
+            // core-E: Acquire pairs with bag-W, the take that emptied the bag (the emptiness
+            // check read `head` from it): what that taker announced before its take, the
+            // owner's `sealing` flag or a thief's count in `thieves`, is visible to the checks a
+            // barrier makes after this, so it waits for the bag in flight instead of returning
+            // before its objects are freed. The `core_empty_check_unordered` mutant drops it.
+            crate::mutant!("core_empty_check_unordered" => (),
+                else crate::sync::fence(Ordering::Acquire));
             return;
         }
         let Some(mut reserved) = self.sealed.reserve() else {
