@@ -133,6 +133,35 @@ pub mod __private {
     #[cfg(feature = "alloc")]
     pub use alloc::boxed::Box;
 
+    /// A registered reader of [`ReaderCount`](crate::scheme::ReaderCount) for the doc examples
+    /// of [`atomic::Reader`](crate::atomic::Reader) (this crate cannot depend on the schemes).
+    #[cfg(feature = "alloc")]
+    pub fn doc_reader(domain: &crate::scheme::ReaderCount) -> DocReader<'_> {
+        DocReader(domain)
+    }
+
+    /// See [`doc_reader`].
+    #[cfg(feature = "alloc")]
+    #[derive(Debug)]
+    pub struct DocReader<'a>(&'a crate::scheme::ReaderCount);
+
+    // SAFETY: every method forwards to the domain.
+    #[cfg(feature = "alloc")]
+    unsafe impl<'a> crate::atomic::Reader for DocReader<'a> {
+        type Domain = crate::scheme::ReaderCount;
+        fn domain(&self) -> &crate::scheme::ReaderCount {
+            self.0
+        }
+        fn enter(&self) -> <crate::scheme::ReaderCount as crate::Reclaim>::Guard<'_> {
+            crate::Reclaim::enter(self.0)
+        }
+        fn __retire(&self, item: crate::scheme::bag::Retired) {
+            let (ptr, free) = item.into_parts();
+            // SAFETY: `Retired` holds a matching pointer and deleter.
+            unsafe { crate::Reclaim::retire_raw(self.0, ptr, free) }
+        }
+    }
+
     /// The retire path's tuning, for tests that need to reach a threshold.
     pub mod tuning {
         pub use crate::scheme::bag::LOCAL_CAPACITY;
@@ -391,6 +420,37 @@ pub unsafe trait Reclaim: Send + Sync {
     #[track_caller]
     fn barrier(&self);
 
+    /// An identity for this domain instance: equal for every handle of one domain (the domain
+    /// itself, a `&D` to it, an `Arc<D>` of it), different for two domains alive at once. Code
+    /// that accepts a [`Section`](atomic::Section) from its caller compares identities to check
+    /// that the section protects the nodes its own domain frees
+    /// ([`Section::belongs_to`](atomic::Section::belongs_to)).
+    ///
+    /// The default is the domain's address, or 0 for a zero-sized domain type (whose values all
+    /// share one state, so they are one domain). A type that is a handle to a domain stored
+    /// elsewhere must return that domain's identity.
+    ///
+    /// ```
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
+    /// use std::sync::Arc;
+    /// fn same<A: Reclaim, B: Reclaim>(a: &A, b: &B) -> bool {
+    ///     a.domain_id() == b.domain_id()
+    /// }
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
+    /// let shared = Arc::new(domain);
+    /// assert!(same(&shared, &Arc::clone(&shared)));
+    /// assert!(same(&shared, &&*shared));
+    /// ```
+    #[inline]
+    fn domain_id(&self) -> usize {
+        if core::mem::size_of_val(self) == 0 {
+            0
+        } else {
+            core::ptr::from_ref(self).cast::<()>().addr()
+        }
+    }
+
     /// Takes a cookie for a grace period that starts after this call, and makes sure one will
     /// run. Never waits.
     ///
@@ -470,6 +530,11 @@ macro_rules! forward_reclaim {
             #[track_caller]
             fn barrier(&self) {
                 (**self).barrier()
+            }
+
+            #[inline]
+            fn domain_id(&self) -> usize {
+                (**self).domain_id()
             }
 
             fn start_poll(&self) -> Self::Cookie {

@@ -5,31 +5,63 @@
 //! Mittal's flag and tag), and retires the nodes it unlinks. Done with raw `AtomicPtr`s, each of
 //! those steps is a hand-written cast, mask or `Box::from_raw`. This module gives them types:
 //!
-//! - [`Atomic<T>`]: an atomic, possibly null, possibly tagged pointer to a heap `T`, the link
-//!   field of a node;
+//! - [`Atomic<T>`]: an atomic, possibly null, possibly tagged pointer to a `T`, the link field
+//!   of a node;
 //! - [`Section<'d, R>`]: a read-side section of the domain `R` that remembers its domain, so that
 //!   whatever it retires goes to the domain that protects the reads;
 //! - [`Shared<'g, T>`]: a pointer loaded inside a section; it cannot outlive the borrow of that
 //!   section, so it cannot be used after the section has ended;
 //! - [`Owned<T>`]: a node not yet published (a `Box` with a tag), handed back intact when a
-//!   compare-and-swap fails.
+//!   compare-and-swap fails;
+//! - [`unprotected()`]: for an owner with exclusive access (a `Drop`, a single-threaded set-up
+//!   phase), where no section is needed.
+//!
+//! crossbeam-epoch users find the same shapes under the same names; the repository's
+//! `docs/from-crossbeam.md` maps every item.
 //!
 //! The atomics come from [`crate::sync`], so a loom model of a structure built on this module
 //! checks the structure's real code.
 //!
 //! # What is and is not checked by the compiler
 //! A [`Shared`] is tied to the lifetime of the [`Section`] it was loaded in: it cannot escape
-//! the section. Dereferencing it stays `unsafe` ([`Shared::deref`], [`Shared::as_ref`]): the
-//! compiler cannot tell which domain protects a given link. Domains are independent instances;
-//! a section of one `Srcu` does not protect nodes retired to another. The contract is the one
-//! structure authors already keep: *every node reachable through this link is freed only by
-//! [`Section::retire`] (or [`Reclaim::retire`]) on the domain whose section did the load, after
-//! it was unlinked, or by an owner with exclusive access*. Structures in the `structures` crate
-//! keep this contract behind a safe API by owning their domain.
+//! the section, and it cannot be used across [`Section::repin`] (which takes `&mut self`).
+//! Dereferencing it stays `unsafe` ([`Shared::deref`], [`Shared::as_ref`]): the compiler cannot
+//! tell which domain protects a given link. Domains are independent instances; a section of one
+//! `Srcu` does not protect nodes retired to another. The contract is the one structure authors
+//! already keep: *every node reachable through this link is freed only by [`Section::retire`]
+//! (or another retire) on the domain whose section did the load, after it was unlinked, or by
+//! an owner with exclusive access*. The `structures` crate keeps this contract behind a safe
+//! API by owning its domain; a structure that accepts sections from its callers checks
+//! [`Section::belongs_to`] first.
 //!
 //! # Tags
 //! A pointer to `T` has `align_of::<T>() - 1` spare low bits (see [`Atomic::TAG_MASK`]).
-//! Setting a tag that does not fit panics.
+//! Setting a tag that does not fit panics, saying so ([`Shared::with_tag`],
+//! [`Owned::with_tag`], [`Atomic::fetch_or`], [`Atomic::fetch_xor`]): crossbeam-epoch
+//! silently drops the extra bits instead, which turns a wrong mark into a corrupt pointer.
+//! [`Atomic::fetch_and`] takes a mask, and bits of it above the tag are ignored, so
+//! `fetch_and(!MARK, ..)` clears `MARK`.
+//!
+//! # Nodes with their own layout
+//! `Owned<T>` is a `Box<T>`; a node allocated some other way (a skip-list tower of variable
+//! height, a node from an arena or a custom allocator) enters a link as a [`Shared`] made with
+//! [`Shared::from_raw`] and leaves through a deferred closure that frees it the way it was
+//! allocated ([`Section::defer_unchecked`], or [`Section::retire_raw`] with a function
+//! pointer). There is no `Pointable` trait (crossbeam's route to `[T]` and unsized nodes): give
+//! the node a sized header that the links point to, and reach the variable part through the
+//! header's own pointer arithmetic. The `structures` crate's `SkipList` does exactly this.
+//!
+//! # Bounds: what sharing a link needs
+//! `Atomic<T>` is `Send` and `Sync` when `T: Send + Sync`, as in crossbeam-epoch: sharing a
+//! link lets other threads read the `T` through it (`Sync`) and take it over with a swap
+//! (`Send`). A node whose payload is never shared by reference (a stack or queue that moves
+//! values out) can be `Sync` with only `T: Send`, but only the structure knows that: it says so
+//! with its own `unsafe impl<T: Send> Sync for Node<T> {}`, arguing why (see the `structures`
+//! crate's stack). [`Section::retire`] needs `T: Send + 'static`: the domain drops the node
+//! later, on any thread, possibly after the structure is gone (a shared domain outlives it).
+//! A structure that owns its domain, or otherwise proves the node's drop is fine where and when
+//! it runs, uses [`Section::retire_unchecked`] and [`Section::defer_unchecked`], which ask for
+//! no bounds.
 //!
 //! # Example
 //! A one-slot register whose readers see the value inside a section and whose writer retires
@@ -61,22 +93,20 @@
 //!     }
 //! }
 //!
+//! impl<R: Reclaim> Drop for Register<R> {
+//!     fn drop(&mut self) {
+//!         // SAFETY: `&mut self`: nobody else can reach the value any more.
+//!         drop(unsafe { self.value.load_unprotected(Ordering::Relaxed).into_owned() });
+//!     }
+//! }
+//!
 //! # let domain = gracepoint_reclaim::scheme::ReaderCount;
 //! let register = Register { value: Atomic::new(1), domain }; // any scheme's domain
 //! register.write(2);
 //! assert_eq!(register.read(), 2);
-//! # let section = Section::new(&register.domain);
-//! # unsafe { section.retire(register.value.load(Ordering::Relaxed, &section)) };
 //! ```
 
-use core::fmt;
-use core::marker::PhantomData;
-
 use crate::Reclaim;
-use crate::sync::{AtomicPtr, Ordering};
-
-#[cfg(feature = "alloc")]
-use alloc::boxed::Box;
 
 /// The low bits of a `*mut T` that alignment leaves free for a tag.
 const fn tag_mask<T>() -> usize {
@@ -96,6 +126,18 @@ fn check_tag<T>(tag: usize) {
     );
 }
 
+/// Panics unless `ptr` has no bits in the tag positions (it is aligned for `T`).
+#[inline]
+#[track_caller]
+fn check_aligned<T>(ptr: *const T, what: &str) {
+    assert!(
+        ptr.addr() & tag_mask::<T>() == 0,
+        "{what} was given the pointer {ptr:p}, which is not aligned to {} bytes: its low bits \
+         are where a tag goes. Pass the untagged pointer and set the tag with `with_tag`",
+        core::mem::align_of::<T>(),
+    );
+}
+
 #[inline]
 fn compose<T>(ptr: *mut T, tag: usize) -> *mut T {
     ptr.map_addr(|addr| addr | tag)
@@ -104,325 +146,6 @@ fn compose<T>(ptr: *mut T, tag: usize) -> *mut T {
 #[inline]
 fn untagged<T>(ptr: *mut T) -> *mut T {
     ptr.map_addr(|addr| addr & !tag_mask::<T>())
-}
-
-/// An atomic pointer to a heap `T`, possibly null, with a tag in its spare low bits.
-///
-/// It does not own its pointee: dropping an `Atomic` frees nothing. The structure that holds
-/// it decides who frees what (see the [module docs](self)).
-///
-/// ```
-/// # use gracepoint_reclaim as gracepoint;
-/// use gracepoint::atomic::{Atomic, Section};
-/// use gracepoint::sync::Ordering;
-/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
-/// let link = Atomic::new(5u64);
-/// let section = Section::new(&domain);
-/// let p = link.load(Ordering::Acquire, &section);
-/// // SAFETY: nothing frees the value while the section lasts.
-/// assert_eq!(unsafe { *p.deref() }, 5);
-/// # unsafe { section.retire(p) };
-/// ```
-pub struct Atomic<T> {
-    ptr: AtomicPtr<T>,
-    _marker: PhantomData<*mut T>,
-}
-
-// SAFETY: sharing an `Atomic<T>` lets other threads read the `T` (`Sync`) and take ownership of
-// it through a swap (`Send`); exactly what `T: Send + Sync` permits.
-unsafe impl<T: Send + Sync> Send for Atomic<T> {}
-// SAFETY: as above.
-unsafe impl<T: Send + Sync> Sync for Atomic<T> {}
-
-/// Building, loading and updating a link. Every load and update that returns a pointer takes
-/// the [`Section`] it is valid in.
-///
-/// ```
-/// # use gracepoint_reclaim as gracepoint;
-/// use gracepoint::atomic::{Atomic, Owned, Section, Shared};
-/// use gracepoint::sync::Ordering::{AcqRel, Acquire, Relaxed};
-/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
-/// let link = Atomic::<u64>::null();
-/// let section = Section::new(&domain);
-/// let first = link
-///     .compare_exchange(Shared::null(), Owned::new(1), AcqRel, Relaxed, &section)
-///     .unwrap();
-/// // Mark the link: later compare-and-swaps expecting the unmarked pointer fail.
-/// link.fetch_or(1, AcqRel, &section);
-/// let marked = link.load(Acquire, &section);
-/// assert_eq!((marked.tag(), marked.with_tag(0)), (1, first));
-/// # unsafe { section.retire(first) };
-/// ```
-impl<T> Atomic<T> {
-    /// The mask of the tag bits: `align_of::<T>() - 1`.
-    ///
-    /// ```
-    /// # use gracepoint_reclaim as gracepoint;
-    /// assert_eq!(gracepoint::atomic::Atomic::<u64>::TAG_MASK, 7);
-    /// ```
-    pub const TAG_MASK: usize = tag_mask::<T>();
-
-    crate::const_fn_unless_loom! {
-        /// A null pointer with tag 0.
-        ///
-        /// ```
-        /// # use gracepoint_reclaim as gracepoint;
-        /// use gracepoint::atomic::{Atomic, Section};
-        /// use gracepoint::sync::Ordering;
-        /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
-        /// let link = Atomic::<u64>::null();
-        /// assert!(link.load(Ordering::Relaxed, &Section::new(&domain)).is_null());
-        /// ```
-        pub fn null() -> Self {
-            Self {
-                ptr: AtomicPtr::new(core::ptr::null_mut()),
-                _marker: PhantomData,
-            }
-        }
-    }
-
-    /// A pointer to a new heap copy of `value`, with tag 0.
-    ///
-    /// ```
-    /// # use gracepoint_reclaim as gracepoint;
-    /// let link = gracepoint::atomic::Atomic::new(String::from("node"));
-    /// # use gracepoint::sync::Ordering;
-    /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
-    /// ```
-    #[cfg(feature = "alloc")]
-    pub fn new(value: T) -> Self {
-        Self::from(Owned::new(value))
-    }
-
-    /// Loads the pointer. The result lives no longer than the borrow of `section`.
-    ///
-    /// ```
-    /// # use gracepoint_reclaim as gracepoint;
-    /// use gracepoint::atomic::{Atomic, Section};
-    /// use gracepoint::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
-    /// let link = Atomic::<u8>::null();
-    /// let section = Section::new(&domain);
-    /// assert!(link.load(Ordering::Acquire, &section).is_null());
-    /// ```
-    #[inline]
-    pub fn load<'g, R: Reclaim>(
-        &self,
-        order: Ordering,
-        _section: &'g Section<'_, R>,
-    ) -> Shared<'g, T> {
-        Shared::from_raw(self.ptr.load(order))
-    }
-
-    /// Loads the pointer outside any section.
-    ///
-    /// # Safety
-    /// Nothing may free the pointee while the result is in use, for instance because the
-    /// caller has exclusive access to the structure (its `Drop`).
-    ///
-    /// ```
-    /// # use gracepoint_reclaim as gracepoint;
-    /// use gracepoint::atomic::Atomic;
-    /// use gracepoint::sync::Ordering;
-    /// let link = Atomic::new(3u8);
-    /// // SAFETY: `link` is ours alone.
-    /// let owned = unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() };
-    /// assert_eq!(*owned, 3);
-    /// ```
-    #[inline]
-    pub unsafe fn load_unprotected<'a>(&self, order: Ordering) -> Shared<'a, T> {
-        Shared::from_raw(self.ptr.load(order))
-    }
-
-    /// Stores `new` (an [`Owned`] to publish, or a [`Shared`] to link again).
-    ///
-    /// ```
-    /// # use gracepoint_reclaim as gracepoint;
-    /// use gracepoint::atomic::{Atomic, Owned};
-    /// use gracepoint::sync::Ordering;
-    /// let link = Atomic::<u8>::null();
-    /// link.store(Owned::new(4), Ordering::Release);
-    /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
-    /// ```
-    #[inline]
-    pub fn store<P: Pointer<T>>(&self, new: P, order: Ordering) {
-        self.ptr.store(new.into_raw(), order);
-    }
-
-    /// Stores `new` and returns the previous pointer.
-    ///
-    /// ```
-    /// # use gracepoint_reclaim as gracepoint;
-    /// use gracepoint::atomic::{Atomic, Owned, Section};
-    /// use gracepoint::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
-    /// let link = Atomic::new(1u8);
-    /// let section = Section::new(&domain);
-    /// let old = link.swap(Owned::new(2), Ordering::AcqRel, &section);
-    /// assert_eq!(unsafe { *old.deref() }, 1);
-    /// # unsafe { section.retire(old); section.retire(link.load(Ordering::Relaxed, &section)) };
-    /// ```
-    #[inline]
-    pub fn swap<'g, P: Pointer<T>, R: Reclaim>(
-        &self,
-        new: P,
-        order: Ordering,
-        _section: &'g Section<'_, R>,
-    ) -> Shared<'g, T> {
-        Shared::from_raw(self.ptr.swap(new.into_raw(), order))
-    }
-
-    /// Replaces `current` (pointer and tag) by `new` if the link still holds `current`.
-    ///
-    /// On success returns the pointer now stored (`new` as a [`Shared`]); on failure returns
-    /// the value found and gives `new` back, so an [`Owned`] node is never lost.
-    ///
-    /// ```
-    /// # use gracepoint_reclaim as gracepoint;
-    /// use gracepoint::atomic::{Atomic, Owned, Section, Shared};
-    /// use gracepoint::sync::Ordering::{Acquire, Relaxed, Release};
-    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
-    /// let link = Atomic::<u8>::null();
-    /// let section = Section::new(&domain);
-    /// let stored = link
-    ///     .compare_exchange(Shared::null(), Owned::new(9), Release, Relaxed, &section)
-    ///     .unwrap();
-    /// let failed = link
-    ///     .compare_exchange(Shared::null(), Owned::new(10), Release, Acquire, &section)
-    ///     .unwrap_err();
-    /// assert_eq!(failed.current, stored);
-    /// assert_eq!(*failed.new, 10); // given back, still owned
-    /// # unsafe { section.retire(stored) };
-    /// ```
-    #[inline]
-    pub fn compare_exchange<'g, P: Pointer<T>, R: Reclaim>(
-        &self,
-        current: Shared<'_, T>,
-        new: P,
-        success: Ordering,
-        failure: Ordering,
-        _section: &'g Section<'_, R>,
-    ) -> Result<Shared<'g, T>, CompareExchangeError<'g, T, P>> {
-        let new = new.into_raw();
-        match self
-            .ptr
-            .compare_exchange(current.raw, new, success, failure)
-        {
-            Ok(_) => Ok(Shared::from_raw(new)),
-            Err(found) => Err(CompareExchangeError {
-                current: Shared::from_raw(found),
-                // SAFETY: `new` came from `into_raw` just above and was not stored.
-                new: unsafe { P::from_raw(new) },
-            }),
-        }
-    }
-
-    /// Sets the bits of `tag` on the stored pointer, whatever it is, and returns the previous
-    /// value. Used to mark a link that must not change any more (Natarajan and Mittal's tag).
-    ///
-    /// It is a compare-and-swap loop (loom has no `fetch_or` on pointers); it never fails.
-    ///
-    /// # Panics
-    /// If `tag` does not fit in [`TAG_MASK`](Self::TAG_MASK).
-    ///
-    /// ```
-    /// # use gracepoint_reclaim as gracepoint;
-    /// use gracepoint::atomic::{Atomic, Section};
-    /// use gracepoint::sync::Ordering;
-    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
-    /// let link = Atomic::<u64>::null();
-    /// let section = Section::new(&domain);
-    /// assert_eq!(link.fetch_or(2, Ordering::AcqRel, &section).tag(), 0);
-    /// assert_eq!(link.load(Ordering::Relaxed, &section).tag(), 2);
-    /// ```
-    #[inline]
-    #[track_caller]
-    pub fn fetch_or<'g, R: Reclaim>(
-        &self,
-        tag: usize,
-        order: Ordering,
-        _section: &'g Section<'_, R>,
-    ) -> Shared<'g, T> {
-        check_tag::<T>(tag);
-        let failure = match order {
-            Ordering::AcqRel => Ordering::Acquire,
-            Ordering::Release => Ordering::Relaxed,
-            other => other,
-        };
-        let mut current = self.ptr.load(failure);
-        loop {
-            match self.ptr.compare_exchange_weak(
-                current,
-                current.map_addr(|a| a | tag),
-                order,
-                failure,
-            ) {
-                Ok(previous) => return Shared::from_raw(previous),
-                Err(found) => current = found,
-            }
-        }
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T> From<Owned<T>> for Atomic<T> {
-    /// Publishes `owned` in a new link.
-    ///
-    /// ```
-    /// # use gracepoint_reclaim as gracepoint;
-    /// use gracepoint::atomic::{Atomic, Owned};
-    /// let link = Atomic::from(Owned::new(1u8));
-    /// # use gracepoint::sync::Ordering;
-    /// # drop(unsafe { link.load_unprotected(Ordering::Relaxed).into_owned() });
-    /// ```
-    fn from(owned: Owned<T>) -> Self {
-        Self {
-            ptr: AtomicPtr::new(owned.into_raw()),
-            _marker: PhantomData,
-        }
-    }
-}
-
-impl<T> fmt::Debug for Atomic<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let raw = self.ptr.load(Ordering::Relaxed);
-        f.debug_struct("Atomic")
-            .field("ptr", &untagged(raw))
-            .field("tag", &(raw.addr() & tag_mask::<T>()))
-            .finish()
-    }
-}
-
-/// What [`Atomic::compare_exchange`] returns on failure.
-///
-/// ```
-/// # use gracepoint_reclaim as gracepoint;
-/// use gracepoint::atomic::{Atomic, Owned, Section, Shared};
-/// use gracepoint::sync::Ordering::{AcqRel, Acquire};
-/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
-/// let link = Atomic::new(1u8);
-/// let section = Section::new(&domain);
-/// let err = link
-///     .compare_exchange(Shared::null(), Owned::new(2), AcqRel, Acquire, &section)
-///     .unwrap_err();
-/// assert_eq!(unsafe { *err.current.deref() }, 1);
-/// assert_eq!(*err.new, 2);
-/// # unsafe { section.retire(err.current) };
-/// ```
-pub struct CompareExchangeError<'g, T, P: Pointer<T>> {
-    /// The value the link held instead of the expected one.
-    pub current: Shared<'g, T>,
-    /// The value that was to be stored, given back.
-    pub new: P,
-}
-
-impl<T, P: Pointer<T> + fmt::Debug> fmt::Debug for CompareExchangeError<'_, T, P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CompareExchangeError")
-            .field("current", &self.current)
-            .field("new", &self.new)
-            .finish()
-    }
 }
 
 /// A pointer an [`Atomic`] can store: an [`Owned`] (published by the store) or a [`Shared`]
@@ -448,42 +171,125 @@ pub trait Pointer<T>: sealed::Sealed {
     unsafe fn from_raw(raw: *mut T) -> Self;
 }
 
+/// What protects the pointers an [`Atomic`] operation returns: a [`Section`] (they live as long
+/// as its borrow), or [`Unprotected`] (for an owner with exclusive access). Sealed.
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::atomic::{Atomic, Protect, Section, Shared};
+/// use gracepoint::sync::Ordering;
+/// fn first<'g, P: Protect>(link: &Atomic<u64>, protect: &'g P) -> Shared<'g, u64> {
+///     link.load(Ordering::Acquire, protect)
+/// }
+/// # let domain = gracepoint_reclaim::scheme::ReaderCount;
+/// let link = Atomic::<u64>::null();
+/// assert!(first(&link, &Section::new(&domain)).is_null());
+/// // SAFETY: `link` is ours alone.
+/// assert!(first(&link, unsafe { gracepoint::atomic::unprotected() }).is_null());
+/// ```
+pub trait Protect: sealed::SealedProtect {
+    /// Notes that the section is in use (for the debug-build misuse check of [`Section`]).
+    #[doc(hidden)]
+    fn touch(&self);
+}
+
+/// The protection of an owner with exclusive access: crossbeam-epoch's `unprotected()`.
+/// Get it from [`unprotected()`].
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::atomic::{Atomic, Owned, unprotected};
+/// use gracepoint::sync::Ordering;
+/// let link = Atomic::new(1u32);
+/// // SAFETY: nobody else can reach `link`.
+/// let guard = unsafe { unprotected() };
+/// let old = link.swap(Owned::new(2), Ordering::Relaxed, guard);
+/// drop(unsafe { old.into_owned() });
+/// drop(unsafe { link.into_owned() });
+/// ```
+#[derive(Debug)]
+pub struct Unprotected {
+    _private: (),
+}
+
+/// Protection for an owner with exclusive access: every [`Atomic`] operation accepts it where
+/// it takes a [`Section`], and the pointers it returns live for `'static`, as with
+/// crossbeam-epoch's `unprotected()`. For `Drop` impls and single-owner phases (building a
+/// structure before sharing it, tearing it down after every other thread has joined).
+///
+/// # Safety
+/// While the returned pointers are in use, nothing may free what they point to: in practice the
+/// caller has exclusive access to every link it operates on (no other thread can reach them),
+/// and it frees nodes only after unlinking them. Nothing is retired through it.
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::atomic::{Atomic, Owned, Shared, unprotected};
+/// use gracepoint::sync::Ordering::Relaxed;
+///
+/// struct Node { next: Atomic<Node>, value: u32 }
+///
+/// // Build a two-node chain before anyone else can see it, then free it.
+/// let head = Atomic::<Node>::null();
+/// // SAFETY: `head` is not shared yet; every node is freed once, below.
+/// unsafe {
+///     let guard = unprotected();
+///     for value in 0..2 {
+///         let node = Owned::new(Node { next: Atomic::null(), value });
+///         node.next.store(head.load(Relaxed, guard), Relaxed);
+///         head.store(node, Relaxed);
+///     }
+///     let mut curr = head.swap(Shared::null(), Relaxed, guard);
+///     let mut values = Vec::new();
+///     while let Some(node) = curr.try_into_owned() {
+///         values.push(node.value);
+///         curr = node.next.load(Relaxed, guard);
+///     }
+///     assert_eq!(values, [1, 0]);
+/// }
+/// ```
+#[inline]
+pub unsafe fn unprotected() -> &'static Unprotected {
+    static UNPROTECTED: Unprotected = Unprotected { _private: () };
+    &UNPROTECTED
+}
+
+impl Protect for Unprotected {
+    #[inline(always)]
+    fn touch(&self) {}
+}
+
+impl<R: Reclaim> Protect for Section<'_, R> {
+    #[inline(always)]
+    fn touch(&self) {
+        self.note_use();
+    }
+}
+
 mod sealed {
+    use crate::Reclaim;
+
     pub trait Sealed {}
     #[cfg(feature = "alloc")]
     impl<T> Sealed for super::Owned<T> {}
     impl<T> Sealed for super::Shared<'_, T> {}
+
+    pub trait SealedProtect {}
+    impl SealedProtect for super::Unprotected {}
+    impl<R: Reclaim> SealedProtect for super::Section<'_, R> {}
 }
 
-impl<T> Pointer<T> for Shared<'_, T> {
-    fn into_raw(self) -> *mut T {
-        self.raw
-    }
-    unsafe fn from_raw(raw: *mut T) -> Self {
-        Shared::from_raw(raw)
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T> Pointer<T> for Owned<T> {
-    fn into_raw(self) -> *mut T {
-        compose(Box::into_raw(self.boxed), self.tag)
-    }
-    unsafe fn from_raw(raw: *mut T) -> Self {
-        Owned {
-            // SAFETY: `raw` came from `into_raw` above, which took it from a box.
-            boxed: unsafe { Box::from_raw(untagged(raw)) },
-            tag: raw.addr() & tag_mask::<T>(),
-        }
-    }
-}
-
+mod erased;
+mod link;
 mod pointers;
+mod reader;
 mod section;
 #[cfg(all(test, feature = "alloc", not(loom)))]
 mod tests;
 
+pub use link::{Atomic, CompareExchangeError};
 #[cfg(feature = "alloc")]
 pub use pointers::Owned;
 pub use pointers::Shared;
+pub use reader::Reader;
 pub use section::Section;

@@ -1,4 +1,4 @@
-//! Retiring through a registered reader.
+//! Retiring through a registered reader, and typed-pointer sections on it.
 
 #[doc(hidden)]
 #[macro_export]
@@ -73,6 +73,29 @@ macro_rules! __front_reader {
                 self.domain.core.retire(self.claim.owned(), item);
             }
 
+            /// A [`Section`]($crate::atomic::Section) on this reader: the typed pointers'
+            /// section with no slot lookup, whose retires and deferred closures go through this
+            /// reader's own bag. For a structure that holds its domain through `&D` or `Arc<D>`,
+            /// use [`Section::with_reader`]($crate::atomic::Section::with_reader).
+            ///
+            /// ```
+            /// use gracepoint::atomic::{Atomic, Owned};
+            /// use gracepoint::sync::Ordering;
+            #[doc = concat!("let domain = ", $path, "::", stringify!($Domain), "::new();")]
+            /// let reader = domain.register().unwrap();
+            /// let link = Atomic::new(1u64);
+            /// let section = reader.section();
+            /// let old = link.swap(Owned::new(2), Ordering::AcqRel, &section);
+            /// // SAFETY: unlinked by the swap, retired once.
+            /// unsafe { section.retire(old) };
+            /// # drop(section);
+            /// # drop(unsafe { link.into_owned() });
+            /// ```
+            #[inline]
+            pub fn section(&self) -> $crate::atomic::Section<'_, $Domain<N>> {
+                $crate::atomic::Section::with_reader(self.domain, self)
+            }
+
             #[doc = concat!("[`", stringify!($Domain), "::call`], through this reader's own bag.")]
             ///
             /// ```
@@ -88,6 +111,27 @@ macro_rules! __front_reader {
                     self.claim.owned(),
                     $crate::scheme::bag::Retired::from_callback(callback),
                 );
+            }
+        }
+
+        // SAFETY: `enter` is this reader's section of `domain`, and `__retire` retires into
+        // this reader's bag of that domain.
+        unsafe impl<'a, const N: usize> $crate::atomic::Reader for $Reader<'a, N> {
+            type Domain = $Domain<N>;
+
+            #[inline]
+            fn domain(&self) -> &$Domain<N> {
+                self.domain
+            }
+
+            #[inline]
+            fn enter(&self) -> $Guard<'_, N> {
+                $Reader::enter(self)
+            }
+
+            #[inline]
+            fn __retire(&self, item: $crate::scheme::bag::Retired) {
+                self.domain.core.retire(self.claim.owned(), item);
             }
         }
     };
