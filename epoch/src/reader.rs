@@ -153,8 +153,8 @@ impl<const N: usize> Epoch<N> {
         return self
             .core
             .slots()
-            .mine()
-            .is_ok_and(|owner| owner.in_section());
+            .mine_if_any()
+            .is_some_and(|owner| owner.in_section());
         #[cfg(not(feature = "std"))]
         return false;
     }

@@ -224,7 +224,11 @@ impl<C: Clock, const N: usize> Core<C, N> {
         // Compiled out under loom, like the debug record: the models check the algorithms,
         // and a thread's first lookup of its slot adds interleavings they do not need.
         #[cfg(all(feature = "std", not(loom)))]
-        if self.slots.mine().is_ok_and(|owner| owner.in_section()) {
+        if self
+            .slots
+            .mine_if_any()
+            .is_some_and(|owner| owner.in_section())
+        {
             crate::scheme::debug::inside_section(C::SCHEME, operation);
         }
         crate::scheme::debug::assert_outside(self.addr(), C::SCHEME, operation);

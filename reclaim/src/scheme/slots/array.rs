@@ -310,6 +310,43 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
         inline.chain(grown)
     }
 
+    /// The calling thread's own slot if its memory exists already, without taking it, growing
+    /// the array or raising `len`: for questions whose answer for a slot never used is known
+    /// (a thread that never entered a section is not inside one).
+    ///
+    /// ```
+    /// # use gracepoint_reclaim::scheme::slots::Slots;
+    /// let slots: Slots<(), 0> = Slots::new();
+    /// assert!(slots.mine_if_any().is_none()); // no segment yet: nothing is taken
+    /// assert!(slots.is_empty());
+    /// slots.mine().unwrap();
+    /// assert!(slots.mine_if_any().is_some());
+    /// ```
+    #[cfg(feature = "std")]
+    #[inline]
+    pub fn mine_if_any(&self) -> Option<Owned<'_, S>> {
+        let id = crate::scheme::thread::current();
+        let slot = if id < N {
+            &*self.inline[id]
+        } else {
+            #[cfg(feature = "alloc")]
+            {
+                let (k, offset) = segment_of(id - N);
+                let segment = self.segments[k].load(Ordering::Acquire);
+                if segment.is_null() {
+                    return None;
+                }
+                // SAFETY: `offset < FIRST_SEGMENT << k`, the length of segment `k`.
+                unsafe { &**segment.add(offset) }
+            }
+            #[cfg(not(feature = "alloc"))]
+            return None;
+        };
+        // SAFETY: slot `id` belongs to the thread with id `id`: this one (see the module's
+        // ownership invariant). The caller only reads owner-only state through it.
+        Some(unsafe { Owned::new(slot) })
+    }
+
     #[inline]
     pub(super) fn slot(&self, index: usize) -> Result<&Slot<S>, SlotsFull> {
         if index < N {
