@@ -246,7 +246,18 @@ impl StallReport {
 #[cfg(feature = "log")]
 pub const LOG_THRESHOLD: core::time::Duration = core::time::Duration::from_secs(1);
 
-/// A cap on what may wait to be freed in one domain.
+/// A cap on what may wait to be freed in one domain, and what a retire does once it is passed.
+///
+/// # What is bounded, and by what
+/// The cap counts objects (or bytes) in sealed bags, waiting for their grace period; each
+/// thread may hold up to one local bag more (32 objects with `alloc`). With the default policy,
+/// [`Policy::Block`], a retire made outside every read section of the domain waits, past the
+/// cap, until enough has been freed: what such retires add is bounded by the cap plus a bag per
+/// thread, however long a reader stalls. A retire made inside a read section of the same domain
+/// (as the lock-free structures do) cannot wait, since the grace period may wait for that very
+/// section: it expedites instead, and what such retires add is not bounded while a reader stays
+/// inside. [`Policy::Expedite`] and [`Policy::Hook`] never wait, and bound nothing while a reader
+/// stays inside; they only move grace periods along faster, or tell the caller.
 ///
 /// ```
 /// # use gracepoint_reclaim as gracepoint;
@@ -274,21 +285,22 @@ pub struct Limit {
 /// assert!(limit.exceeded(0, (1 << 20) + 1));
 /// ```
 impl Limit {
-    /// A cap on objects, expediting grace periods once it is passed.
+    /// A cap on objects; past it, retires outside read sections wait ([`Policy::Block`]; see
+    /// the type's docs for what that bounds).
     ///
     /// ```
     /// # use gracepoint_reclaim as gracepoint;
-    /// assert_eq!(gracepoint::stall::Limit::objects(5).policy, gracepoint::stall::Policy::Expedite);
+    /// assert_eq!(gracepoint::stall::Limit::objects(5).policy, gracepoint::stall::Policy::Block);
     /// ```
     pub const fn objects(objects: usize) -> Self {
         Self {
             objects: Some(objects),
             bytes: None,
-            policy: Policy::Expedite,
+            policy: Policy::Block,
         }
     }
 
-    /// A cap on bytes, expediting grace periods once it is passed.
+    /// A cap on bytes; past it, retires outside read sections wait ([`Policy::Block`]).
     ///
     /// ```
     /// # use gracepoint_reclaim as gracepoint;
@@ -298,7 +310,7 @@ impl Limit {
         Self {
             objects: None,
             bytes: Some(bytes),
-            policy: Policy::Expedite,
+            policy: Policy::Block,
         }
     }
 
@@ -343,10 +355,10 @@ impl Limit {
 /// ```
 /// # use gracepoint_reclaim as gracepoint;
 /// use gracepoint::stall::{Limit, Policy};
-/// // Hard memory bound for writers that retire outside their read sections:
-/// let strict = Limit::objects(10_000).with_policy(Policy::Block);
+/// // A hard bound for writers that retire outside their read sections (the default):
+/// let strict = Limit::objects(10_000);
 /// // Never slow a writer down; just move grace periods along faster:
-/// let gentle = Limit::objects(10_000);
+/// let gentle = Limit::objects(10_000).with_policy(Policy::Expedite);
 /// assert_eq!((strict.policy, gentle.policy), (Policy::Block, Policy::Expedite));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -355,11 +367,11 @@ pub enum Policy {
     /// so that a preempted reader can finish. Never waits. Memory is still unbounded while a
     /// reader stays inside its section.
     Expedite,
-    /// Make the retiring thread wait until enough has been freed, when it is outside every
-    /// section of the domain on its own slot. Inside such a section it cannot wait (the grace
-    /// period may wait for that very section), so it expedites instead: the cap then holds for
-    /// threads that retire outside sections, and is passed by at most what threads retiring
-    /// inside their own sections add.
+    /// The default. Make the retiring thread wait until enough has been freed, when it is
+    /// outside every section of the domain on its own slot. Inside such a section it cannot
+    /// wait (the grace period may wait for that very section), so it expedites instead: the cap
+    /// then holds for threads that retire outside sections, and is passed by what threads
+    /// retiring inside their own sections add.
     Block,
     /// Call the domain's limit hook (see the domain's `on_limit`), once per seal past the cap,
     /// and go on; the hook decides (log, count, abort, ...).
