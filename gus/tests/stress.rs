@@ -13,7 +13,11 @@ use reclaim::testing::{Ledger, StressConfig, Tracked, swap_and_retire};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+/// A volume bound, not a check: past it, writers stop once they made `MIN_SWAPS` swaps.
 const RUN_FOR: Duration = Duration::from_millis(400);
+/// Swaps each writer makes whatever the clock says, so that what the run checks never depends
+/// on when the scheduler ran it.
+const MIN_SWAPS: usize = 100;
 const MAX_SWAPS: usize = 20_000;
 
 /// A fresh object on the heap, counted in `ledger`.
@@ -64,36 +68,32 @@ fn run(mode: Mode, ledger: &'static Ledger) {
                 reads.fetch_add(n, Ordering::Relaxed);
             });
         }
-        for w in 0..2usize {
-            let (gus, shared, swaps) = (&gus, &shared, &swaps);
-            s.spawn(move || {
-                let mut i = 0;
-                while start.elapsed() < RUN_FOR && i < MAX_SWAPS {
-                    let old = Owned(shared.swap(boxed(i, ledger), Ordering::AcqRel));
-                    if (i + w) % 8 == 0 {
-                        // The synchronous path: tag with a goal, wait, free.
-                        let goal = gus.advance();
-                        gus.wait(&goal);
-                        // SAFETY: unlinked before the advance; the goal has passed.
-                        drop(unsafe { Box::from_raw(old.0) });
-                    } else {
-                        // SAFETY: unlinked; `retire` drops it after a grace period.
-                        gus.retire(unsafe { Box::from_raw(old.0) });
+        let writers: Vec<_> = (0..2usize)
+            .map(|w| {
+                let (gus, shared, swaps) = (&gus, &shared, &swaps);
+                s.spawn(move || {
+                    let mut i = 0;
+                    while i < MIN_SWAPS || (start.elapsed() < RUN_FOR && i < MAX_SWAPS) {
+                        let old = Owned(shared.swap(boxed(i, ledger), Ordering::AcqRel));
+                        if (i + w) % 8 == 0 {
+                            // The synchronous path: tag with a goal, wait, free.
+                            let goal = gus.advance();
+                            gus.wait(&goal);
+                            // SAFETY: unlinked before the advance; the goal has passed.
+                            drop(unsafe { Box::from_raw(old.0) });
+                        } else {
+                            // SAFETY: unlinked; `retire` drops it after a grace period.
+                            gus.retire(unsafe { Box::from_raw(old.0) });
+                        }
+                        i += 1;
                     }
-                    i += 1;
-                }
-                swaps.fetch_add(i, Ordering::Relaxed);
-            });
-        }
-        while start.elapsed() < RUN_FOR && swaps.load(Ordering::Relaxed) == 0 {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        while swaps.load(Ordering::Relaxed) == 0 {
-            std::thread::sleep(Duration::from_millis(1));
-        }
+                    swaps.fetch_add(i, Ordering::Relaxed);
+                })
+            })
+            .collect();
         // Writers finish on their own; readers stop once they have.
-        while swaps.load(Ordering::Relaxed) < 2 {
-            std::thread::yield_now();
+        for writer in writers {
+            writer.join().unwrap();
         }
         stop.store(true, Ordering::Relaxed);
     });
@@ -149,7 +149,8 @@ fn recycled_objects_come_back_only_after_their_goal() {
             });
         }
         let mut generation = 1;
-        while start.elapsed() < RUN_FOR / 2 {
+        // At least `MIN_SWAPS` recycles, then until the volume bound.
+        while generation <= MIN_SWAPS as u64 || start.elapsed() < RUN_FOR / 2 {
             let node = pool
                 .get(&gus)
                 .unwrap_or_else(|| Generation(Box::into_raw(Box::new(AtomicU64::new(0)))))

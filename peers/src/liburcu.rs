@@ -6,8 +6,8 @@
 //! ```
 //! match peers::Liburcu::try_new() {
 //!     Ok(urcu) => {
-//!         let ns = urcu.time_inline_read_side(1000);
-//!         assert!(ns.as_nanos() > 0);
+//!         let took = urcu.time_inline_read_side(1000);
+//!         println!("1000 inline read sections took {took:?}");
 //!     }
 //!     Err(why) => println!("liburcu skipped: {why}"),
 //! }
@@ -237,7 +237,7 @@ impl Liburcu {
     /// ```
     /// if let Ok(urcu) = peers::Liburcu::try_new() {
     ///     let per_pair = urcu.time_inline_read_side(1_000_000).as_nanos() as f64 / 1e6;
-    ///     assert!(per_pair > 0.0);
+    ///     println!("{per_pair:.2} ns per read section");
     /// }
     /// ```
     pub fn time_inline_read_side(&self, iters: u64) -> Duration {

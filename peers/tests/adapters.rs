@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use peers::{CrossbeamEpoch, Liburcu, Peer, Sdd, Seize};
 use reclaim::Reclaim;
-use reclaim::testing::{Dispose, Ledger, StressConfig, swap_and_retire};
+use reclaim::testing::{Dispose, HANG, Ledger, StressConfig, swap_and_retire};
 
 /// Runs `check` on every peer, liburcu included when this build has it.
 fn each_peer(mut check: impl FnMut(&dyn Fn() -> Box<dyn Run>)) {
@@ -31,8 +31,29 @@ trait Run {
     fn barrier(&self);
 }
 
-/// Runs `inside` on a thread that holds a read section of `domain` until `inside` returns.
-fn with_reader_inside<R: Reclaim>(domain: &R, inside: impl FnOnce()) -> bool {
+/// When the reader of [`with_reader_inside`] leaves its section.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leave {
+    /// Only after `inside` returned: whatever `inside` sees, the reader is inside.
+    AfterInside,
+    /// While `inside` runs, released by another thread (for an `inside` that waits for the
+    /// reader). The release comes after a short sleep, so that `inside` is most likely already
+    /// waiting; nothing checked depends on that.
+    WhileInside,
+}
+
+/// Sets its flag when dropped.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Runs `inside` while another thread holds a read section of `domain`; returns whether that
+/// thread had left its section when `inside` returned.
+fn with_reader_inside<R: Reclaim>(domain: &R, leave_when: Leave, inside: impl FnOnce()) -> bool {
     let entered = AtomicBool::new(false);
     let leave = AtomicBool::new(false);
     let left = AtomicBool::new(false);
@@ -49,12 +70,19 @@ fn with_reader_inside<R: Reclaim>(domain: &R, inside: impl FnOnce()) -> bool {
         while !entered.load(Ordering::SeqCst) {
             std::thread::yield_now();
         }
-        s.spawn(|| {
-            std::thread::sleep(Duration::from_millis(20));
-            leave.store(true, Ordering::SeqCst);
-        });
+        if leave_when == Leave::WhileInside {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                leave.store(true, Ordering::SeqCst);
+            });
+        }
+        // Released when `inside` returns or panics (a failed check must not leave the
+        // reader inside for ever).
+        let release = SetOnDrop(&leave);
         inside();
-        left.load(Ordering::SeqCst)
+        let left_by_then = left.load(Ordering::SeqCst);
+        drop(release);
+        left_by_then
     })
 }
 
@@ -64,7 +92,8 @@ impl<P: Peer> Run for P {
     }
 
     fn synchronize_waits_for_a_reader(self: Box<Self>) {
-        let returned_after_reader_left = with_reader_inside(&*self, || self.synchronize());
+        let returned_after_reader_left =
+            with_reader_inside(&*self, Leave::WhileInside, || self.synchronize());
         assert!(
             returned_after_reader_left,
             "{}: grace period ended early",
@@ -75,7 +104,7 @@ impl<P: Peer> Run for P {
     fn poll_is_never_early(self: Box<Self>) {
         let domain = &*self;
         let mut cookie = None;
-        let left = with_reader_inside(domain, || {
+        let left = with_reader_inside(domain, Leave::AfterInside, || {
             let c = domain.start_poll();
             for _ in 0..100 {
                 assert!(
@@ -156,13 +185,18 @@ fn readers_never_see_a_freed_object_and_each_is_freed_once() {
             peer.stress(ledger, dispose);
             // The stress run joined its writers and ended with `barrier`. The process-wide
             // peers may still hand an exited thread's last objects to another thread of this
-            // binary (tests run at the same time), so wait a little for those.
-            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            // binary (tests run at the same time), so barriers go on until those are freed
+            // too; only a minute without that is a failure (a hang).
+            let deadline = std::time::Instant::now() + HANG;
             while ledger.live() > 0 && std::time::Instant::now() < deadline {
                 make().barrier();
                 std::thread::yield_now();
             }
-            assert_eq!(ledger.live(), 0, "{name} ({dispose:?}): objects not freed");
+            assert_eq!(
+                ledger.live(),
+                0,
+                "{name} ({dispose:?}): objects still not freed after {HANG:?} of barriers (a hang)"
+            );
             ledger.assert_balanced();
         });
     }

@@ -354,21 +354,37 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::{Duration, Instant};
 
+    /// A wait this long is a hang, not a slow machine.
+    const HANG: Duration = Duration::from_secs(60);
+
     #[test]
     fn parked_waiter_wakes_on_notify() {
+        // The notifier waits until the waiter has announced that it parks, then notifies: the
+        // waiter must return, either because its check under the lock saw the new count or
+        // because `notify_all` woke it. Its timeout is a minute, far past any wake-up: only a
+        // lost wake-up (a hang) reaches it.
         let event = Event::new();
         let flag = AtomicBool::new(false);
+        let seen = event.count();
         std::thread::scope(|s| {
             s.spawn(|| {
-                std::thread::sleep(Duration::from_millis(20));
+                while event.parking.load(Ordering::Relaxed) == 0 {
+                    std::thread::yield_now();
+                }
                 flag.store(true, Ordering::Release);
                 event.notify_all();
             });
             let start = Instant::now();
-            wait_until(&event, &mut Adaptive::new(), || {
-                flag.load(Ordering::Acquire)
-            });
-            assert!(start.elapsed() >= Duration::from_millis(20));
+            event.park(seen, HANG);
+            assert!(
+                start.elapsed() < HANG,
+                "park slept through notify_all for {HANG:?}: a lost wake-up (a hang)"
+            );
+            assert_ne!(event.count(), seen, "park returned before it was notified");
+        });
+        // The whole wait stack returns once the condition holds.
+        wait_until(&event, &mut Adaptive::new(), || {
+            flag.load(Ordering::Acquire)
         });
     }
 

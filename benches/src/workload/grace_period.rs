@@ -11,7 +11,8 @@
 //!     &|| peers::CrossbeamEpoch,
 //!     std::time::Duration::from_millis(5),
 //! );
-//! assert!(mean > 0.0 && median <= p99 && mreads > 0.0);
+//! assert!(median <= p99 && mreads > 0.0); // the reader runs at least one round
+//! println!("{mean:.1} µs per grace period");
 //! ```
 
 use core::hint::black_box;
@@ -66,9 +67,10 @@ pub fn jobs<R: Reclaim + 'static>(make: &Maker<R>, settings: &Settings) -> Vec<J
 /// µs per publish + `synchronize` + free, and the reader's million read sections per second.
 ///
 /// ```
-/// let [mean, ..] = benches::workload::grace_period::latency(&gus::Gus::new,
+/// let [mean, median, p99, _] = benches::workload::grace_period::latency(&gus::Gus::new,
 ///     std::time::Duration::from_millis(5));
-/// assert!(mean > 0.0);
+/// assert!(median <= p99);
+/// println!("{mean:.1} µs per grace period");
 /// ```
 pub fn latency<R: Reclaim>(make: &dyn Fn() -> R, duration: Duration) -> [f64; 4] {
     let swap = Swap::new(make(), 0u64);
