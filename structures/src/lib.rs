@@ -9,6 +9,7 @@
 //! | [`Tree`] | Natarajan–Mittal external binary search tree | insert, remove, get, for_each |
 //! | [`Stack`] | Treiber stack | push, pop |
 //! | [`Queue`] | Michael–Scott queue | push, pop |
+//! | [`RcuCell`] | RCU pointer publication: one value, replaced whole | load, store, swap, update, compare_and_set |
 //!
 //! # When to pick it
 //! - To run the *same* structure over several reclamation schemes and compare them: the code
@@ -78,6 +79,7 @@ mod canary;
 pub mod list;
 pub mod map;
 pub mod queue;
+pub mod rcu_cell;
 pub mod stack;
 #[cfg(all(feature = "testing", not(loom)))]
 pub mod testing;
@@ -86,6 +88,7 @@ pub mod tree;
 pub use list::List;
 pub use map::HashMap;
 pub use queue::Queue;
+pub use rcu_cell::{RcuCell, RcuRef};
 pub use stack::Stack;
 pub use tree::Tree;
 

@@ -1,288 +1,33 @@
-//! The shared test suite: every structure, on any domain, checked for exactly-once
-//! reclamation and for use after free. Written once and generic over [`Reclaim`], so the
-//! workspace's schemes and the peer adapters in `benches` run the very same checks.
-//!
-//! Enabled by the `testing` feature. The entry point is [`check_all`]; `check_list`,
-//! `check_map`, ... run one structure. Each runs two tests:
-//!
-//! - **exactly once**: several threads mix inserts, removes and reads (pushes and pops) on a
-//!   small key range, on the domain wrapped in [`Counting`]. Afterwards the structure's size
-//!   matches the successful operations, the number of retires matches what the successful
-//!   removes unlinked (one node per remove or pop, two per tree remove), and once the
-//!   structure and its domain are dropped every retired node was freed once and every value
-//!   ([`Tracked`], counted in a [`Ledger`]) was dropped once;
-//! - **poisoned nodes**: more threads on the bare domain, readers holding each [`Ref`](crate::Ref)
-//!   across a yield so that removals race with them. Values poison themselves when dropped and
-//!   every read checks them; in debug builds every node is poisoned when freed and every
-//!   traversal checks its canary. A node or value freed too early makes the test panic.
-//!   Stacks and queues are dropped with values still inside, which their `Drop` must free.
-//!
-//! The runs are short (a fraction of a second each in a debug build) and bounded by operation
-//! counts, not by time.
-//!
-//! ```
-//! gracepoint_structures::testing::check_all(srcu::Srcu::new);
-//! ```
+//! The suite's runs: threads churning one structure, then the exactly-once and poisoned-value
+//! checks (see the [module docs](super)).
 
 extern crate std;
 
-use alloc::boxed::Box;
-use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::vec::Vec;
 
 use reclaim::Reclaim;
 use reclaim::testing::{Ledger, Tracked};
 
+use super::{Counting, RetireCounts};
 use crate::{HashMap, List, Queue, Stack, Tree};
-
-/// Runs the exactly-once and poisoned-node tests of every structure on domains from `make`.
-///
-/// # Panics
-/// With a message naming the structure and the check, on the first failure.
-///
-/// ```
-/// gracepoint_structures::testing::check_all(|| gus::Gus::with_options(gus::Options::DEFAULT.mode(gus::Mode::Deferred(8))));
-/// ```
-pub fn check_all<R: Reclaim>(make: impl Fn() -> R) {
-    check_list(&make);
-    check_map(&make);
-    check_tree(&make);
-    check_stack(&make);
-    check_queue(&make);
-}
-
-/// The [`List`] part of [`check_all`].
-///
-/// ```
-/// gracepoint_structures::testing::check_list(srcu::Srcu::new);
-/// ```
-pub fn check_list<R: Reclaim>(make: impl Fn() -> R) {
-    exactly_once_map::<List<u64, Tracked, Counting<R>>, R>(&make);
-    poisoned_map::<List<u64, Tracked, R>, R>(&make);
-}
-
-/// The [`HashMap`] part of [`check_all`].
-///
-/// ```
-/// gracepoint_structures::testing::check_map(srcu::Srcu::new);
-/// ```
-pub fn check_map<R: Reclaim>(make: impl Fn() -> R) {
-    exactly_once_map::<HashMap<u64, Tracked, Counting<R>>, R>(&make);
-    poisoned_map::<HashMap<u64, Tracked, R>, R>(&make);
-}
-
-/// The [`Tree`] part of [`check_all`].
-///
-/// ```
-/// gracepoint_structures::testing::check_tree(srcu::Srcu::new);
-/// ```
-pub fn check_tree<R: Reclaim>(make: impl Fn() -> R) {
-    exactly_once_map::<Tree<u64, Tracked, Counting<R>>, R>(&make);
-    poisoned_map::<Tree<u64, Tracked, R>, R>(&make);
-}
-
-/// The [`Stack`] part of [`check_all`].
-///
-/// ```
-/// gracepoint_structures::testing::check_stack(srcu::Srcu::new);
-/// ```
-pub fn check_stack<R: Reclaim>(make: impl Fn() -> R) {
-    exactly_once_pool::<Stack<Tracked, Counting<R>>, R>(&make);
-    poisoned_pool::<Stack<Tracked, R>, R>(&make);
-}
-
-/// The [`Queue`] part of [`check_all`].
-///
-/// ```
-/// gracepoint_structures::testing::check_queue(srcu::Srcu::new);
-/// ```
-pub fn check_queue<R: Reclaim>(make: impl Fn() -> R) {
-    exactly_once_pool::<Queue<Tracked, Counting<R>>, R>(&make);
-    poisoned_pool::<Queue<Tracked, R>, R>(&make);
-}
-
-/// A domain that counts what goes through it: objects retired, and objects its inner domain
-/// has freed.
-///
-/// Every retire is forwarded to the inner domain wrapped in a small record whose deleter
-/// frees the object and counts it, so the count is exact for every scheme (the record costs
-/// one allocation per retire).
-///
-/// ```
-/// use reclaim::Reclaim;
-/// use gracepoint_structures::testing::Counting;
-/// let domain = Counting::new(srcu::Srcu::new());
-/// let counts = domain.counts();
-/// domain.retire(Box::new(1u64));
-/// domain.barrier();
-/// assert_eq!((counts.retired(), counts.freed()), (1, 1));
-/// ```
-#[derive(Debug)]
-pub struct Counting<R> {
-    inner: R,
-    counts: RetireCounts,
-}
-
-/// The counts of a [`Counting`] domain; they outlive it.
-///
-/// ```
-/// use gracepoint_structures::testing::Counting;
-/// let counts = Counting::new(srcu::Srcu::new()).counts();
-/// assert_eq!(counts.retired(), 0);
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct RetireCounts(Arc<Counters>);
-
-#[derive(Debug, Default)]
-struct Counters {
-    retired: AtomicUsize,
-    freed: AtomicUsize,
-}
-
-impl RetireCounts {
-    /// Objects retired so far.
-    ///
-    /// ```
-    /// use reclaim::Reclaim;
-    /// let domain = gracepoint_structures::testing::Counting::new(srcu::Srcu::new());
-    /// domain.retire(Box::new(()));
-    /// assert_eq!(domain.counts().retired(), 1);
-    /// ```
-    pub fn retired(&self) -> usize {
-        self.0.retired.load(SeqCst)
-    }
-
-    /// Retired objects freed so far.
-    ///
-    /// ```
-    /// use reclaim::Reclaim;
-    /// let domain = gracepoint_structures::testing::Counting::new(srcu::Srcu::new());
-    /// let counts = domain.counts();
-    /// domain.retire(Box::new(()));
-    /// drop(domain); // a domain frees what is pending when it drops
-    /// assert_eq!(counts.freed(), 1);
-    /// ```
-    pub fn freed(&self) -> usize {
-        self.0.freed.load(SeqCst)
-    }
-}
-
-impl<R: Reclaim> Counting<R> {
-    /// Wraps `inner`.
-    ///
-    /// ```
-    /// let domain = gracepoint_structures::testing::Counting::new(gus::Gus::new());
-    /// assert_eq!(domain.counts().freed(), 0);
-    /// ```
-    pub fn new(inner: R) -> Self {
-        Self {
-            inner,
-            counts: RetireCounts::default(),
-        }
-    }
-
-    /// A handle on the counts, valid after the domain is gone.
-    ///
-    /// ```
-    /// let counts = gracepoint_structures::testing::Counting::new(gus::Gus::new()).counts();
-    /// assert_eq!(counts.retired(), 0);
-    /// ```
-    pub fn counts(&self) -> RetireCounts {
-        self.counts.clone()
-    }
-
-    /// The wrapped domain.
-    ///
-    /// ```
-    /// let domain = gracepoint_structures::testing::Counting::new(srcu::Srcu::new());
-    /// domain.inner().synchronize();
-    /// ```
-    pub fn inner(&self) -> &R {
-        &self.inner
-    }
-}
-
-/// What [`Counting`] retires in place of the caller's object.
-struct Record {
-    ptr: *mut (),
-    free: unsafe fn(*mut ()),
-    counts: RetireCounts,
-}
-
-// SAFETY: `Reclaim::retire_raw`'s caller promises that `free(ptr)` may run on any thread.
-unsafe impl Send for Record {}
-
-/// The deleter of a [`Record`]: frees the object, then counts it.
-unsafe fn free_record(record: *mut ()) {
-    // SAFETY: `retire_raw` made `record` from a `Box<Record>`, and the domain frees it once.
-    let record = unsafe { Box::from_raw(record.cast::<Record>()) };
-    // SAFETY: the retire contract, forwarded from the caller of `retire_raw`.
-    unsafe { (record.free)(record.ptr) };
-    record.counts.0.freed.fetch_add(1, SeqCst);
-}
-
-// SAFETY: every section and grace period is the inner domain's; retired objects reach the
-// inner domain unchanged, only wrapped.
-unsafe impl<R: Reclaim> Reclaim for Counting<R> {
-    type Guard<'a>
-        = R::Guard<'a>
-    where
-        Self: 'a;
-    type Cookie = R::Cookie;
-
-    #[track_caller]
-    fn enter(&self) -> Self::Guard<'_> {
-        self.inner.enter()
-    }
-
-    #[track_caller]
-    unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
-        self.counts.0.retired.fetch_add(1, SeqCst);
-        let record = Box::into_raw(Box::new(Record {
-            ptr,
-            free,
-            counts: self.counts.clone(),
-        }));
-        // SAFETY: `free_record` frees exactly the box made here, once, on any thread.
-        unsafe { self.inner.retire_raw(record.cast(), free_record) }
-    }
-
-    #[track_caller]
-    fn synchronize(&self) {
-        self.inner.synchronize()
-    }
-
-    #[track_caller]
-    fn barrier(&self) {
-        self.inner.barrier()
-    }
-
-    fn start_poll(&self) -> Self::Cookie {
-        self.inner.start_poll()
-    }
-
-    fn poll(&self, cookie: &Self::Cookie) -> bool {
-        self.inner.poll(cookie)
-    }
-}
 
 /// Threads per run, started together: more than the machine's two cores, so that threads are
 /// preempted inside their sections.
-const THREADS: usize = 4;
+pub(super) const THREADS: usize = 4;
 /// Operations per thread in each run: more where they are cheap (release builds check values
 /// but not node canaries).
-const OPS: u64 = if cfg!(debug_assertions) {
+pub(super) const OPS: u64 = if cfg!(debug_assertions) {
     4_000
 } else {
     25_000
 };
 /// Keys of the map-like structures: few, so that operations collide.
-const KEYS: u64 = 32;
+pub(super) const KEYS: u64 = 32;
 
 /// A fresh ledger per run, from a static pool: tests run in parallel, and `Tracked` needs a
 /// `'static` ledger.
-fn fresh_ledger() -> &'static Ledger {
+pub(super) fn fresh_ledger() -> &'static Ledger {
     const POOL: usize = 1024;
     static LEDGERS: [Ledger; POOL] = [const { Ledger::new() }; POOL];
     static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -294,14 +39,14 @@ fn fresh_ledger() -> &'static Ledger {
 }
 
 /// A small deterministic generator (xorshift64*), one per thread.
-struct Rng(u64);
+pub(super) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
+    pub(super) fn new(seed: u64) -> Self {
         Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -310,7 +55,7 @@ impl Rng {
 }
 
 /// What the suite needs of every structure.
-trait Structure<R: Reclaim>: Sync + Sized {
+pub(super) trait Structure<R: Reclaim>: Sync + Sized {
     const NAME: &'static str;
     fn build(domain: R) -> Self;
     fn reclaim(&self) -> &R;
@@ -318,7 +63,7 @@ trait Structure<R: Reclaim>: Sync + Sized {
 
 /// Waits until everything retired is freed, drops `structure` (and with it, its domain), then
 /// checks that every retired node was freed and every value dropped, exactly once.
-fn tear_down<S: Structure<R>, R: Reclaim>(
+pub(super) fn tear_down<S: Structure<R>, R: Reclaim>(
     structure: S,
     ledger: &Ledger,
     counts: Option<&RetireCounts>,
@@ -337,7 +82,7 @@ fn tear_down<S: Structure<R>, R: Reclaim>(
 }
 
 /// The list, the map and the tree, as the suite drives them.
-trait MapLike<R: Reclaim>: Structure<R> {
+pub(super) trait MapLike<R: Reclaim>: Structure<R> {
     /// Nodes a successful remove unlinks.
     const NODES_PER_REMOVE: usize;
     fn put(&self, key: u64, value: Tracked) -> bool;
@@ -444,7 +189,7 @@ fn churn_map<S: MapLike<R>, R: Reclaim>(map: &S, ledger: &'static Ledger, reads:
     })
 }
 
-fn exactly_once_map<S: MapLike<Counting<R>>, R: Reclaim>(make: &impl Fn() -> R) {
+pub(super) fn exactly_once_map<S: MapLike<Counting<R>>, R: Reclaim>(make: &impl Fn() -> R) {
     let ledger = fresh_ledger();
     let domain = Counting::new(make());
     let counts = domain.counts();
@@ -470,7 +215,7 @@ fn exactly_once_map<S: MapLike<Counting<R>>, R: Reclaim>(make: &impl Fn() -> R) 
     tear_down(map, ledger, Some(&counts));
 }
 
-fn poisoned_map<S: MapLike<R>, R: Reclaim>(make: &impl Fn() -> R) {
+pub(super) fn poisoned_map<S: MapLike<R>, R: Reclaim>(make: &impl Fn() -> R) {
     let ledger = fresh_ledger();
     let map = S::build(make());
     let run = churn_map(&map, ledger, 6);
@@ -479,7 +224,7 @@ fn poisoned_map<S: MapLike<R>, R: Reclaim>(make: &impl Fn() -> R) {
 }
 
 /// The stack and the queue, as the suite drives them.
-trait PoolLike<R: Reclaim>: Structure<R> {
+pub(super) trait PoolLike<R: Reclaim>: Structure<R> {
     /// Whether values of one producer leave in the order they came in.
     const FIFO: bool;
     fn put(&self, value: Tracked);
@@ -555,7 +300,7 @@ fn churn_pool<S: PoolLike<R>, R: Reclaim>(pool: &S, ledger: &'static Ledger) -> 
     })
 }
 
-fn exactly_once_pool<S: PoolLike<Counting<R>>, R: Reclaim>(make: &impl Fn() -> R) {
+pub(super) fn exactly_once_pool<S: PoolLike<Counting<R>>, R: Reclaim>(make: &impl Fn() -> R) {
     let ledger = fresh_ledger();
     let domain = Counting::new(make());
     let counts = domain.counts();
@@ -575,7 +320,7 @@ fn exactly_once_pool<S: PoolLike<Counting<R>>, R: Reclaim>(make: &impl Fn() -> R
     tear_down(pool, ledger, Some(&counts));
 }
 
-fn poisoned_pool<S: PoolLike<R>, R: Reclaim>(make: &impl Fn() -> R) {
+pub(super) fn poisoned_pool<S: PoolLike<R>, R: Reclaim>(make: &impl Fn() -> R) {
     let ledger = fresh_ledger();
     let pool = S::build(make());
     let (pushes, pops) = churn_pool(&pool, ledger);
