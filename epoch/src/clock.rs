@@ -22,6 +22,7 @@
 use crate::{EpochSlot, PINNED, STEP};
 use crossbeam_utils::CachePadded;
 use reclaim::scheme::Clock;
+use reclaim::scheme::clock::Urgency;
 use reclaim::scheme::seq::Sequence;
 use reclaim::scheme::slots::Slots;
 use reclaim::stall::Attribution;
@@ -138,7 +139,7 @@ unsafe impl Clock for EpochClock {
         self.frontier_cookie()
     }
 
-    fn step<const N: usize>(&self, slots: &Slots<EpochSlot, N>) -> bool {
+    fn step<const N: usize>(&self, slots: &Slots<EpochSlot, N>, _: Urgency) -> bool {
         self.try_advance(slots)
     }
 

@@ -33,7 +33,7 @@
 use crate::Mode;
 use crate::goal::{AtomicSeq, Cookie, IDLE, Seq};
 use crossbeam_utils::CachePadded;
-use reclaim::scheme::clock::Toward;
+use reclaim::scheme::clock::{Toward, Urgency};
 use reclaim::scheme::seq::Sequence;
 use reclaim::scheme::slots::{SlotState, Slots};
 use reclaim::scheme::{AsymmetricFence, Clock};
@@ -221,20 +221,25 @@ unsafe impl Clock for GusClock {
         Cookie(self.rd.seq.load(Ordering::Acquire))
     }
 
-    fn step<const N: usize>(&self, slots: &Slots<ReaderSlot, N>) -> bool {
-        self.step_to_wanted(slots)
+    fn step<const N: usize>(&self, slots: &Slots<ReaderSlot, N>, urgency: Urgency) -> bool {
+        self.step_to_wanted(slots, urgency)
     }
 
     /// A poll toward `goal`: it moves the clock to a goal ahead of it, scans, and also says
     /// yes to a goal further ahead than any advance hands out (held across a wrap).
-    fn step_toward<const N: usize>(&self, slots: &Slots<ReaderSlot, N>, goal: Cookie) -> Toward {
+    fn step_toward<const N: usize>(
+        &self,
+        slots: &Slots<ReaderSlot, N>,
+        goal: Cookie,
+        urgency: Urgency,
+    ) -> Toward {
         if self.passed(goal) {
             return Toward {
                 passed: true,
                 moved: false,
             };
         }
-        self.poll_slow(slots, goal)
+        self.poll_slow(slots, goal, urgency)
     }
 
     #[inline]

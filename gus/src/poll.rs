@@ -82,7 +82,7 @@
 use crate::clock::{GusClock, ReaderSlot};
 use crate::goal::{Cookie, IDLE, Seq, within};
 use crate::stats::Count;
-use reclaim::scheme::clock::Toward;
+use reclaim::scheme::clock::{Toward, Urgency};
 use reclaim::scheme::seq::Sequence;
 use reclaim::scheme::slots::Slots;
 use reclaim::sync::{Ordering, fence};
@@ -103,9 +103,10 @@ impl GusClock {
         &self,
         slots: &Slots<ReaderSlot, N>,
         goal: Cookie,
+        urgency: Urgency,
     ) -> Toward {
         self.count(slots, Count::Polls);
-        let toward = self.scan_toward(slots, goal);
+        let toward = self.scan_toward(slots, goal, urgency);
         if !toward.passed {
             self.count(slots, Count::FailedPolls);
         }
@@ -114,15 +115,24 @@ impl GusClock {
 
     /// Moves the clock toward the newest goal the retire path waits for: the clock's step.
     /// True when this call raised the read clock.
-    pub(crate) fn step_to_wanted<const N: usize>(&self, slots: &Slots<ReaderSlot, N>) -> bool {
+    pub(crate) fn step_to_wanted<const N: usize>(
+        &self,
+        slots: &Slots<ReaderSlot, N>,
+        urgency: Urgency,
+    ) -> bool {
         let wanted = self.writer.wanted.load(Ordering::Relaxed);
         wanted != IDLE
             && !self.passed(Cookie(wanted))
-            && self.poll_slow(slots, Cookie(wanted)).moved
+            && self.poll_slow(slots, Cookie(wanted), urgency).moved
     }
 
     /// Everything past the fast path: move the clock to a goal ahead of it, scan, raise.
-    fn scan_toward<const N: usize>(&self, slots: &Slots<ReaderSlot, N>, goal: Cookie) -> Toward {
+    fn scan_toward<const N: usize>(
+        &self,
+        slots: &Slots<ReaderSlot, N>,
+        goal: Cookie,
+        urgency: Urgency,
+    ) -> Toward {
         let done = |passed| Toward {
             passed,
             moved: false,
@@ -172,8 +182,11 @@ impl GusClock {
         // E comes later already sees every unlink made before an advance at or before `w` (A
         // precedes P precedes E). In lazy mode this is the heavy half (`membarrier`): a full
         // barrier on every CPU running one of our threads, which stands in for the fence the
-        // fenceless readers skip.
-        self.wr.fence.writer();
+        // fenceless readers skip; shared with the process's batch (`heavy`), so a step that can
+        // wait says "not yet" until the batch is due, and the next poll starts afresh.
+        if !self.wr.fence.writer_batched(urgency) {
+            return done(false);
+        }
         let min_offset = self.scan(slots, r0, w);
         // gus-R: pairs with gus-X, the release store that ends a section: the reads of every section
         // this scan saw end happen before whatever the caller frees next.

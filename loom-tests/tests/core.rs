@@ -157,7 +157,11 @@ fn tag_is_read_after_the_take() {
         fn frontier(&self) -> u64 {
             self.now.get()
         }
-        fn step<const N: usize>(&self, _: &Slots<Slot, N>) -> bool {
+        fn step<const N: usize>(
+            &self,
+            _: &Slots<Slot, N>,
+            _: reclaim::scheme::clock::Urgency,
+        ) -> bool {
             // Objects unlinked at time t get tag t + 1, which expires when `now` reaches it; a
             // reader that entered at t may hold them.
             let moves = self

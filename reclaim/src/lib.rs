@@ -165,7 +165,7 @@ pub mod __private {
     /// The retire path's tuning, for tests that need to reach a threshold.
     pub mod tuning {
         pub use crate::scheme::bag::LOCAL_CAPACITY;
-        pub use crate::scheme::domain::{PRESSURE_OBJECTS, STEP_EVERY_HEAVY};
+        pub use crate::scheme::domain::PRESSURE_OBJECTS;
         pub use crate::scheme::sealed::POOL_NODES;
     }
 }

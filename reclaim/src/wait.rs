@@ -66,6 +66,21 @@ pub trait WaitStrategy {
     /// Park.pause(&event, seen); // returns at once: the notification came after `seen`
     /// ```
     fn pause(&mut self, event: &Event, seen: u64);
+
+    /// True when the wait must not wait for the process's next batch of heavy fences: a domain
+    /// whose readers skip the hardware fence then issues a `membarrier` at once instead of
+    /// sharing the one due within the batch interval (`docs/reclaim.md`, "Batched heavy
+    /// fences"). [`Expedited`] and [`Spin`] say yes; the default is no.
+    ///
+    /// ```
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::wait::{Adaptive, Spin, WaitStrategy};
+    /// assert!(Spin.expedites());
+    /// assert!(!Adaptive::new().expedites());
+    /// ```
+    fn expedites(&self) -> bool {
+        false
+    }
 }
 
 impl<F: FnMut()> WaitStrategy for F {
@@ -87,6 +102,9 @@ pub struct Spin;
 impl WaitStrategy for Spin {
     fn pause(&mut self, _: &Event, _: u64) {
         crate::sync::spin_hint();
+    }
+    fn expedites(&self) -> bool {
+        true
     }
 }
 
@@ -193,6 +211,9 @@ impl WaitStrategy for Expedited {
         } else {
             std::thread::yield_now();
         }
+    }
+    fn expedites(&self) -> bool {
+        true
     }
 }
 

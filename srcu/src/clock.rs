@@ -35,6 +35,9 @@
 
 use crate::{SlotChoice, SrcuSlot};
 use crossbeam_utils::CachePadded;
+use reclaim::scheme::clock::Urgency;
+#[cfg(feature = "std")]
+use reclaim::scheme::heavy::Ticket;
 use reclaim::scheme::seq::Sequence;
 use reclaim::scheme::slots::Slots;
 use reclaim::scheme::{AsymmetricFence, Clock};
@@ -135,6 +138,17 @@ impl GpSeq {
 #[cfg(all(feature = "std", not(loom)))]
 const AUTO_EXPEDITE_MICROS: u64 = 25;
 
+/// What a scan of one half found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scan {
+    /// No read section is inside the half.
+    Empty,
+    /// A read section may be inside.
+    Busy,
+    /// The scan waits for the process's next heavy fence (the Fast flavor, batched).
+    Later,
+}
+
 /// How many times the old half is checked in one step before giving up: readers are usually
 /// short, so a second look right away often saves a pause (Linux's SCAN2 does the same).
 const OLD_HALF_TRIES: usize = 2;
@@ -151,6 +165,21 @@ pub(crate) struct GpState {
     /// the automatic expediting of `synchronize` on an idle domain.
     #[cfg(all(feature = "std", not(loom)))]
     last_end: AtomicU64,
+    /// A Fast scan waiting for the process's next heavy fence: the sequence (with its phase)
+    /// and half it was taken at, its unlock sum, and its `heavy` ticket. Only the driver, under
+    /// `driving`, touches them (its Acquire/Release carries them between drivers).
+    #[cfg(feature = "std")]
+    saved: SavedScan,
+}
+
+/// A scan's first sum, kept until a heavy fence that started after it has completed.
+#[cfg(feature = "std")]
+struct SavedScan {
+    /// The grace-period sequence (phase included) when the sum was taken; `u64::MAX` for none.
+    seq: AtomicU64,
+    half: AtomicUsize,
+    first_sum: AtomicU64,
+    ticket: AtomicU64,
 }
 
 impl GpState {
@@ -162,6 +191,13 @@ impl GpState {
                 driving: AtomicBool::new(false),
                 #[cfg(all(feature = "std", not(loom)))]
                 last_end: AtomicU64::new(0),
+                #[cfg(feature = "std")]
+                saved: SavedScan {
+                    seq: AtomicU64::new(u64::MAX),
+                    half: AtomicUsize::new(0),
+                    first_sum: AtomicU64::new(0),
+                    ticket: AtomicU64::new(0),
+                },
             }
         }
     }
@@ -239,7 +275,11 @@ impl SrcuClock {
 
     /// Moves grace periods forward as far as possible without waiting, if no other thread is
     /// already doing so. True when this call ended a grace period.
-    pub(crate) fn try_advance<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) -> bool {
+    pub(crate) fn try_advance<const N: usize>(
+        &self,
+        slots: &Slots<SrcuSlot, N>,
+        urgency: Urgency,
+    ) -> bool {
         let seq = GpSeq(self.gp.seq.load(Ordering::Relaxed));
         if seq.phase() == Phase::Idle && !self.gp.needed.load(Ordering::Relaxed).seq_gt(seq.0) {
             return false;
@@ -253,13 +293,13 @@ impl SrcuClock {
         {
             return false;
         }
-        let ended = self.drive(slots);
+        let ended = self.drive(slots, urgency);
         self.gp.driving.store(false, Ordering::Release);
         ended
     }
 
     /// The state machine proper; the caller holds `driving`. True when it ended a grace period.
-    fn drive<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) -> bool {
+    fn drive<const N: usize>(&self, slots: &Slots<SrcuSlot, N>, urgency: Urgency) -> bool {
         let mut ended = false;
         loop {
             let seq = GpSeq(self.gp.seq.load(Ordering::Relaxed));
@@ -278,9 +318,9 @@ impl SrcuClock {
                     // Readers that loaded the index before the previous flip may still be
                     // inside the inactive half; flipping onto it before they leave would let
                     // the next scan miss them.
-                    let stale_half_empty = reclaim::mutant!("srcu_one_half" => true,
-                        else self.readers_zero(slots, idx.wrapping_add(1) & 1));
-                    if !stale_half_empty {
+                    let stale_half_empty = reclaim::mutant!("srcu_one_half" => Scan::Empty,
+                        else self.readers_zero(slots, seq, idx.wrapping_add(1) & 1, urgency));
+                    if stale_half_empty != Scan::Empty {
                         return ended;
                     }
                     self.readers
@@ -290,7 +330,14 @@ impl SrcuClock {
                 }
                 Phase::ScanOld => {
                     let old = self.readers.idx.load(Ordering::Relaxed).wrapping_add(1) & 1;
-                    if !(0..OLD_HALF_TRIES).any(|_| self.readers_zero(slots, old)) {
+                    let mut scan = Scan::Busy;
+                    for _ in 0..OLD_HALF_TRIES {
+                        scan = self.readers_zero(slots, seq, old, urgency);
+                        if scan != Scan::Busy {
+                            break;
+                        }
+                    }
+                    if scan != Scan::Empty {
                         return ended;
                     }
                     self.gp.publish(seq.end());
@@ -304,13 +351,25 @@ impl SrcuClock {
         }
     }
 
-    /// True when no read section is inside half `idx`: the unlock sum, read first, equals the
-    /// lock sum, read after A.
+    /// Whether a read section is inside half `idx`: the half is empty when the unlock sum, read
+    /// first, equals the lock sum, read after A.
     ///
-    /// Reading unlocks first is what makes a false "zero" impossible: every unlock counted was
+    /// Reading unlocks first is what makes a false "empty" impossible: every unlock counted was
     /// preceded by its lock, which A makes visible to the lock sum. The other order can count
     /// the unlock of a section whose lock it missed, and so balance out a section still inside.
-    fn readers_zero<const N: usize>(&self, slots: &Slots<SrcuSlot, N>, idx: usize) -> bool {
+    ///
+    /// In the Fast flavor A is a heavy fence from the process-wide batch (`heavy`): the first
+    /// sum and a ticket are kept (in `saved`) until a heavy fence that started after them has
+    /// completed, issued now or with the next batch as `urgency` allows; until then the scan
+    /// says [`Scan::Later`], and a later step resumes it. A first sum taken long before its
+    /// second is only more conservative: sections that began since add to the lock sum.
+    fn readers_zero<const N: usize>(
+        &self,
+        slots: &Slots<SrcuSlot, N>,
+        seq: GpSeq,
+        idx: usize,
+        urgency: Urgency,
+    ) -> Scan {
         type Half = fn(&SrcuSlot) -> &[AtomicU64; 2];
         let sum = |counters: Half| {
             slots.iter().fold(0u64, |total, slot| {
@@ -320,16 +379,56 @@ impl SrcuClock {
         let (locks, unlocks): (Half, Half) = (|slot| &slot.locks, |slot| &slot.unlocks);
         let (first, second) = reclaim::mutant!("srcu_locks_first" => (locks, unlocks),
             else (unlocks, locks));
+        #[cfg(feature = "std")]
+        if self.readers.fence.is_asymmetric() {
+            let saved = &self.gp.saved;
+            let (first_sum, ticket) = if saved.seq.load(Ordering::Relaxed) == seq.0
+                && saved.half.load(Ordering::Relaxed) == idx
+            {
+                (
+                    saved.first_sum.load(Ordering::Relaxed),
+                    Ticket::from_bits(saved.ticket.load(Ordering::Relaxed)),
+                )
+            } else {
+                let first_sum = sum(first);
+                let ticket = Ticket::take();
+                saved.seq.store(seq.0, Ordering::Relaxed);
+                saved.half.store(idx, Ordering::Relaxed);
+                saved.first_sum.store(first_sum, Ordering::Relaxed);
+                saved.ticket.store(ticket.bits(), Ordering::Relaxed);
+                (first_sum, ticket)
+            };
+            // srcu-A, heavy half: a `membarrier` that started after the first sum (the ticket's
+            // fence) and completed before the second, issued by this thread or any other; pairs
+            // with srcu-B and srcu-C as the fenced A does, which the compiler fences of Fast
+            // readers leave to it. The `srcu_fast_plain_a` mutant makes it a plain fence.
+            let fenced = reclaim::mutant!("srcu_fast_plain_a" => {
+                fence(Ordering::SeqCst);
+                true
+            }, else ticket.fence_after(urgency));
+            if !fenced {
+                return Scan::Later;
+            }
+            saved.seq.store(u64::MAX, Ordering::Relaxed);
+            return if first_sum == sum(second) {
+                Scan::Empty
+            } else {
+                Scan::Busy
+            };
+        }
+        let _ = (seq, urgency);
         let first_sum = sum(first);
-        // srcu-A: pairs with srcu-C (an unlock counted above was preceded by its section, which happens
-        // before everything after this fence) and with B (store buffering: either the lock sum
-        // below sees a reader's increment, or that reader, after B, sees every update made
-        // before this fence). `membarrier` in the Fast flavor, whose B and C are compiler
-        // fences.
+        // srcu-A: pairs with srcu-C (an unlock counted above was preceded by its section, which
+        // happens before everything after this fence) and with srcu-B (store buffering: either
+        // the lock sum below sees a reader's increment, or that reader, after B, sees every
+        // update made before this fence).
         reclaim::mutant!("srcu_weak_a" => fence(Ordering::Acquire),
-            else self.readers.fence.writer());
-        let second_sum = sum(second);
-        first_sum == second_sum
+            else fence(Ordering::SeqCst));
+        if first_sum == sum(second) {
+            Scan::Empty
+        } else {
+            Scan::Busy
+        }
     }
 
     /// Records that a grace period must serve `cookie`.
@@ -375,8 +474,8 @@ unsafe impl Clock for SrcuClock {
         self.gp.current().as_cookie()
     }
 
-    fn step<const N: usize>(&self, slots: &Slots<SrcuSlot, N>) -> bool {
-        self.try_advance(slots)
+    fn step<const N: usize>(&self, slots: &Slots<SrcuSlot, N>, urgency: Urgency) -> bool {
+        self.try_advance(slots, urgency)
     }
 
     #[inline]

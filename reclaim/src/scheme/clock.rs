@@ -16,12 +16,12 @@
 //! ([`domain_front!`](crate::domain_front)) is written once over the core.
 //!
 //! ```
-//! use gracepoint_reclaim::scheme::{Clock, InstantClock, slots::Slots};
+//! use gracepoint_reclaim::scheme::{Clock, InstantClock, clock::Urgency, slots::Slots};
 //! let clock = InstantClock::new();
 //! let slots: Slots<(), 0> = Slots::new();
 //! let tag = clock.tag(&slots);
 //! assert!(!InstantClock::le(tag, clock.frontier()));
-//! clock.step(&slots);
+//! clock.step(&slots, Urgency::Now);
 //! assert!(InstantClock::le(tag, clock.frontier()));
 //! ```
 
@@ -37,14 +37,14 @@ use crate::stall::Attribution;
 /// before whatever the caller does next). The shared core frees memory on that basis.
 ///
 /// ```
-/// use gracepoint_reclaim::scheme::{Clock, InstantClock, slots::Slots};
+/// use gracepoint_reclaim::scheme::{Clock, InstantClock, clock::Urgency, slots::Slots};
 /// fn may_free<C: Clock>(clock: &C, batch_tag: C::Tag) -> bool {
 ///     C::le(batch_tag, clock.frontier())
 /// }
 /// let (clock, slots) = (InstantClock::new(), Slots::<(), 0>::new());
 /// let tag = clock.tag(&slots);
 /// assert!(!may_free(&clock, tag));
-/// clock.step(&slots);
+/// clock.step(&slots, Urgency::Now);
 /// assert!(may_free(&clock, tag));
 /// ```
 pub unsafe trait Clock: Sized {
@@ -75,16 +75,21 @@ pub unsafe trait Clock: Sized {
     fn frontier(&self) -> Self::Tag;
 
     /// Moves grace periods forward as far as possible without waiting, toward the tags
-    /// requested so far. Returns true when this call moved the frontier (the core then wakes
-    /// the waiters).
-    fn step<const N: usize>(&self, slots: &Slots<Self::Slot, N>) -> bool;
+    /// requested so far; a clock whose steps need heavy fences issues them as `urgency` allows.
+    /// Returns true when this call moved the frontier (the core then wakes the waiters).
+    fn step<const N: usize>(&self, slots: &Slots<Self::Slot, N>, urgency: Urgency) -> bool;
 
     /// Moves grace periods forward toward `tag` in particular, without waiting (for a poll of a
     /// tag nobody requested), and says whether `tag` has passed (with the same acquire ordering
     /// as the frontier) and whether this call moved the frontier. The default is
     /// [`step`](Clock::step), then a look at the frontier.
-    fn step_toward<const N: usize>(&self, slots: &Slots<Self::Slot, N>, tag: Self::Tag) -> Toward {
-        let moved = self.step(slots);
+    fn step_toward<const N: usize>(
+        &self,
+        slots: &Slots<Self::Slot, N>,
+        tag: Self::Tag,
+        urgency: Urgency,
+    ) -> Toward {
+        let moved = self.step(slots, urgency);
         Toward {
             passed: Self::le(tag, self.frontier()),
             moved,
@@ -101,9 +106,9 @@ pub unsafe trait Clock: Sized {
     /// forward, each time making a new set of tags expire.
     fn completed(&self) -> u64;
 
-    /// True when a step costs a system-wide barrier (`membarrier` in the asymmetric flavors):
-    /// the retire path then steps much less often, so that many more bags share each grace
-    /// period. The default says steps are cheap.
+    /// True when a step needs a system-wide barrier (`membarrier`, in the asymmetric flavors):
+    /// the retire path's steps then wait for the process's next batch of them (see the
+    /// `heavy` module). The default says steps are cheap.
     fn heavy_steps(&self) -> bool {
         false
     }
@@ -133,6 +138,22 @@ pub unsafe trait Clock: Sized {
     }
 }
 
+/// How soon a step's caller needs its grace period: the retire path's work can wait for the
+/// next batch of heavy fences; a waiter's cannot (see the `heavy` module).
+///
+/// ```
+/// use gracepoint_reclaim::scheme::clock::Urgency;
+/// assert_ne!(Urgency::Batched, Urgency::Now);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Urgency {
+    /// Work that can wait (the retire path's grace periods): a clock whose steps need heavy
+    /// fences may put the step off until the process's next batch is due.
+    Batched,
+    /// A caller is waiting (`synchronize`, `wait`, `barrier`, a poll, pressure): step now.
+    Now,
+}
+
 /// What [`Clock::step_toward`] did.
 ///
 /// ```
@@ -156,10 +177,10 @@ impl SlotState for () {
 /// and tests of [`Core`](super::Core); a scheme with readers needs a clock of its own.
 ///
 /// ```
-/// use gracepoint_reclaim::scheme::{Clock, InstantClock, slots::Slots};
+/// use gracepoint_reclaim::scheme::{Clock, InstantClock, clock::Urgency, slots::Slots};
 /// let (clock, slots) = (InstantClock::new(), Slots::<(), 0>::new());
 /// let tag = clock.tag(&slots);
-/// clock.step(&slots);
+/// clock.step(&slots, Urgency::Now);
 /// assert!(InstantClock::le(tag, clock.frontier()));
 /// assert_eq!(clock.completed(), 1);
 /// ```
@@ -192,7 +213,7 @@ unsafe impl Clock for InstantClock {
     fn frontier(&self) -> u64 {
         self.0.load(crate::sync::Ordering::Acquire)
     }
-    fn step<const N: usize>(&self, _: &Slots<(), N>) -> bool {
+    fn step<const N: usize>(&self, _: &Slots<(), N>, _: Urgency) -> bool {
         self.0.fetch_add(1, crate::sync::Ordering::AcqRel);
         true
     }

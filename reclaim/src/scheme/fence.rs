@@ -133,4 +133,26 @@ impl AsymmetricFence {
         }
         fence(Ordering::SeqCst);
     }
+
+    /// The writer's half, shared with the process's batch of heavy fences (see
+    /// [`heavy`](super::heavy)): when asymmetric, a `membarrier` that starts after this call
+    /// and completes before it returns, issued by this thread or any other, or none yet if
+    /// `urgency` lets the caller wait for the next batch (then false, and the caller retries
+    /// later from its first read). Symmetric, `fence(SeqCst)`, and true.
+    ///
+    /// ```
+    /// use gracepoint_reclaim::scheme::{AsymmetricFence, clock::Urgency};
+    /// assert!(AsymmetricFence::new(true).writer_batched(Urgency::Now));
+    /// assert!(AsymmetricFence::new(false).writer_batched(Urgency::Batched));
+    /// ```
+    #[inline]
+    pub fn writer_batched(&self, urgency: super::clock::Urgency) -> bool {
+        #[cfg(feature = "std")]
+        if self.is_asymmetric() {
+            return super::heavy::Ticket::take().fence_after(urgency);
+        }
+        let _ = urgency;
+        fence(Ordering::SeqCst);
+        true
+    }
 }

@@ -33,6 +33,8 @@ pub mod debug;
 pub mod domain;
 mod fence;
 #[cfg(feature = "std")]
+pub mod heavy;
+#[cfg(feature = "std")]
 pub mod membarrier;
 #[cfg(feature = "alloc")]
 mod reader_count;

@@ -54,13 +54,15 @@ macro_rules! scheme_tests {
             }
 
             /// How many objects a retire-bound thread whose own section comes and goes may
-            /// leave waiting: the retire path steps the clock every few bags, and a heavy clock
-            /// (one that issues `membarrier`) every many more (see `docs/reclaim.md`).
+            /// leave waiting: the retire path steps the clock every few bags; a clock that
+            /// needs heavy fences waits for the process's next batch of them, which comes by
+            /// time, so there the bound is the pressure threshold, past which every seal steps
+            /// at once (see `docs/reclaim.md`).
             fn backlog_bound(domain: &$Domain) -> usize {
-                use $crate::__private::tuning::{LOCAL_CAPACITY, STEP_EVERY_HEAVY};
+                use $crate::__private::tuning::{LOCAL_CAPACITY, PRESSURE_OBJECTS};
                 use $crate::scheme::Clock;
                 if domain.core.clock().heavy_steps() {
-                    4 * STEP_EVERY_HEAVY as usize * LOCAL_CAPACITY
+                    PRESSURE_OBJECTS + 32 * LOCAL_CAPACITY
                 } else {
                     32 * LOCAL_CAPACITY
                 }

@@ -2,7 +2,7 @@
 //! waits, and the background round. See the parent module for the policy.
 
 use super::Core;
-use crate::scheme::clock::Clock;
+use crate::scheme::clock::{Clock, Urgency};
 use crate::scheme::sealed::{Expired, Sealed};
 use crate::scheme::slots::Slot;
 use crate::stall::Pending;
@@ -114,7 +114,9 @@ impl<C: Clock, const N: usize> Core<C, N> {
         if self.sealed.pending().0 > 0 {
             let tag = self.clock.tag(&self.slots);
             self.clock.request(tag);
-            self.step_clock();
+            // The background reclaimer's rounds are what drive the batches when nobody else
+            // calls in: a heavy fence here only when one is due.
+            self.step_clock(Urgency::Batched);
         }
         self.collect();
         self.pending()
@@ -247,7 +249,8 @@ impl<C: Clock, const N: usize> Core<C, N> {
         self.free_unlocked(lock, expired);
     }
 
-    /// Waits until `tag` has expired, stepping the clock between pauses.
+    /// Waits until `tag` has expired, stepping the clock between pauses: with the process's
+    /// batch of heavy fences, unless `strategy` [expedites](WaitStrategy::expedites).
     ///
     /// ```
     /// use gracepoint_reclaim::scheme::{Core, InstantClock};
@@ -259,11 +262,16 @@ impl<C: Clock, const N: usize> Core<C, N> {
     /// assert!(core.poll(&tag));
     /// ```
     pub fn wait_for(&self, tag: C::Tag, strategy: &mut impl WaitStrategy) {
+        let urgency = if strategy.expedites() {
+            Urgency::Now
+        } else {
+            Urgency::Batched
+        };
         wait_until(&self.event, strategy, || {
             if C::le(tag, self.clock.frontier()) {
                 return true;
             }
-            if self.step_toward(tag) {
+            if self.step_toward(tag, urgency) {
                 return true;
             }
             self.observe(false);

@@ -6,7 +6,7 @@
 use super::Core;
 use crate::Stats;
 use crate::scheme::bag::Retired;
-use crate::scheme::clock::Clock;
+use crate::scheme::clock::{Clock, Urgency};
 use crate::stall::Pending;
 use crate::wait::WaitStrategy;
 
@@ -67,7 +67,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
     pub fn start_poll(&self) -> C::Tag {
         let tag = self.clock.tag(&self.slots);
         self.clock.request(tag);
-        self.step_clock();
+        self.step_clock(Urgency::Batched);
         tag
     }
 
@@ -86,7 +86,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
 
     #[inline(never)]
     fn poll_slow(&self, tag: C::Tag) -> bool {
-        self.step_toward(tag)
+        self.step_toward(tag, Urgency::Now)
     }
 
     /// Waits until `tag` expired, with `strategy`; then frees what expired.

@@ -18,12 +18,13 @@
 //!    object arrived, or at once when the domain is *quiet*: nothing stepped its clock for
 //!    `QUIET_MICROS` (a program that retires once a minute frees once a minute; retire-heavy
 //!    threads, which step often, keep batching).
-//! 3. After a seal, the clock is stepped every `STEP_EVERY` seals of the thread
-//!    (`STEP_EVERY_HEAVY` when a step costs a `membarrier`), so that retire-heavy threads batch
-//!    many bags into one grace period; at once when the domain is quiet and nothing else waits;
-//!    and, while more than `PRESSURE_OBJECTS` objects wait, on every seal (every
-//!    `STEP_EVERY` seals on a heavy clock), even inside a section, giving the CPU away every
-//!    `YIELD_EVERY` seals (a preempted reader may be waiting for it).
+//! 3. After a seal, the clock is stepped every `STEP_EVERY` seals of the thread, so that
+//!    retire-heavy threads batch many bags into one grace period; at once when the domain is
+//!    quiet and nothing else waits; and, while more than `PRESSURE_OBJECTS` objects wait, on
+//!    every seal, even inside a section, giving the CPU away every `YIELD_EVERY` seals (a
+//!    preempted reader may be waiting for it). A clock whose steps need heavy fences
+//!    (`membarrier`) takes them from the process-wide batch (`heavy`): at most one per
+//!    interval for the retire path's steps, at once under pressure and for waiters.
 //! 4. When the frontier moved since the last collection, a collection runs (a try-lock: a thread
 //!    that finds another collecting goes on). It takes the sealed bags whose tag expired off the
 //!    queue, releases the lock, and frees them, counted in `freeing` until the last destructor
@@ -73,11 +74,6 @@ use crate::wait::Event;
 /// A thread steps the clock on every this-many bags it seals (see the module docs and the
 /// figures in `docs/reclaim.md`).
 const STEP_EVERY: u32 = 2;
-
-/// The same, for clocks whose steps cost a `membarrier` ([`Clock::heavy_steps`]): about 512
-/// retires per thread share one grace period.
-#[doc(hidden)]
-pub const STEP_EVERY_HEAVY: u32 = 512 / super::bag::LOCAL_CAPACITY as u32;
 
 /// A domain whose retire path has not stepped the clock for this long counts as quiet: a
 /// retire then seals and steps at once instead of batching (see the module docs).

@@ -1,11 +1,11 @@
 //! The retire path: into the owner's bag, sealing, stepping the clock, and the work a seal
 //! leaves for the end of the owner's section (see the parent module for the policy).
 
-use super::{Core, PRESSURE_OBJECTS, STEP_EVERY, STEP_EVERY_HEAVY, YIELD_EVERY};
+use super::{Core, PRESSURE_OBJECTS, STEP_EVERY, YIELD_EVERY};
 #[cfg(all(feature = "std", not(loom)))]
 use super::{NEVER_STEPPED, QUIET_MICROS, now_micros};
 use crate::scheme::bag::Retired;
-use crate::scheme::clock::Clock;
+use crate::scheme::clock::{Clock, Urgency};
 use crate::scheme::sealed::Reserved;
 use crate::scheme::slots::{Deferred, Owned};
 
@@ -136,12 +136,13 @@ impl<C: Clock, const N: usize> Core<C, N> {
     /// under pressure, wait for that exit instead (see the module docs).
     pub(super) fn after_seal(&self, before: usize, seals: u32, owner: Option<Owned<'_, C::Slot>>) {
         let pressure = before > PRESSURE_OBJECTS;
-        // Under pressure a light clock steps on every seal and a heavy one as often as a light
-        // one does otherwise.
-        let every = match (self.clock.heavy_steps(), pressure) {
-            (false, true) => 1,
-            (true, false) => STEP_EVERY_HEAVY,
-            _ => STEP_EVERY,
+        // Under pressure the clock steps on every seal, and a heavy fence is issued at once;
+        // otherwise every few seals, and a clock that needs heavy fences waits for the
+        // process's next batch of them (`heavy`), so that one serves every retiring thread.
+        let (every, urgency) = if pressure {
+            (1, Urgency::Now)
+        } else {
+            (STEP_EVERY, Urgency::Batched)
         };
         // Inside its own read section the caller holds back the grace periods it would wait
         // for, so whatever runs long here (a collection freeing thousands of objects) makes
@@ -152,8 +153,8 @@ impl<C: Clock, const N: usize> Core<C, N> {
         if seals.is_multiple_of(every) || (before == 0 && self.quiet()) {
             match inside {
                 Some(owner) if !pressure => owner.defer_to_exit(Deferred::STEP),
-                Some(_) => self.step(false),
-                None => self.step(true),
+                Some(_) => self.step(false, urgency),
+                None => self.step(true, urgency),
             }
         }
         match inside {
@@ -197,7 +198,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
             return;
         }
         if owner.take_deferred() & Deferred::STEP != 0 {
-            self.step(true);
+            self.step(true, Urgency::Batched);
         }
         self.collect_if_moved();
     }
@@ -209,7 +210,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
     /// lapped: tags compare by wrapping arithmetic ([`Clock::le`]), so a bag must be collected
     /// before the frontier runs half the sequence space past its tag. (GUS's test configuration
     /// with a space of 10 000 advances lapped bags this way when a stall ended under pressure.)
-    pub(super) fn step(&self, may_collect: bool) {
+    pub(super) fn step(&self, may_collect: bool, urgency: Urgency) {
         if !self.collected_at_frontier() {
             if may_collect {
                 self.collect();
@@ -218,7 +219,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
                 return;
             }
         }
-        self.step_clock();
+        self.step_clock(urgency);
         #[cfg(all(feature = "std", not(loom)))]
         self.last_step
             .store(now_micros(), crate::sync::Ordering::Relaxed);
@@ -226,16 +227,16 @@ impl<C: Clock, const N: usize> Core<C, N> {
 
     /// Steps the clock, and wakes the waiters parked on the event when the frontier moved:
     /// clocks do not know the event.
-    pub(crate) fn step_clock(&self) {
-        if self.clock.step(&self.slots) {
+    pub(crate) fn step_clock(&self, urgency: Urgency) {
+        if self.clock.step(&self.slots, urgency) {
             self.event.notify_all();
         }
     }
 
     /// Steps the clock toward `tag`, wakes waiters if the frontier moved, and says whether
     /// `tag` has passed.
-    pub(crate) fn step_toward(&self, tag: C::Tag) -> bool {
-        let toward = self.clock.step_toward(&self.slots, tag);
+    pub(crate) fn step_toward(&self, tag: C::Tag, urgency: Urgency) -> bool {
+        let toward = self.clock.step_toward(&self.slots, tag, urgency);
         if toward.moved {
             self.event.notify_all();
         }

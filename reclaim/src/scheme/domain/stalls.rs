@@ -70,7 +70,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
             // very section): step now (unless collection fell behind), collect, and give the
             // CPU away once: past the limit, bounding memory comes before throughput.
             _ => {
-                self.step(true);
+                self.step(true, crate::scheme::clock::Urgency::Now);
                 self.collect();
                 #[cfg(all(feature = "std", not(loom)))]
                 std::thread::yield_now();
