@@ -15,12 +15,21 @@
 //! *observe* the forbidden outcome, which shows that it has teeth (x86 lets a load pass an
 //! earlier store to another location through the store buffer).
 //!
+//! The same test runs with the writer's heavy fence taken from the process-wide batch
+//! ([`heavy::Ticket`]), while a third thread issues heavy fences of its own now and then, so that
+//! some rounds are served by a call another thread made. With
+//! `--cfg reclaim_mutant="heavy_earlier_call_serves"`, a call that started before the ticket also
+//! serves it, and the forbidden outcome must appear.
+//!
 //! Each round starts both threads together on a shared counter and skews one side by a few
 //! spins that vary from round to round, so that the two critical windows overlap in every
 //! possible way over many rounds.
 
 #![cfg(feature = "std")]
+// Each mutant build keeps only the test of its own mutant.
+#![cfg_attr(reclaim_mutant = "plain_heavy", allow(dead_code, unused_imports))]
 
+use gracepoint_reclaim::scheme::heavy::{self, Ticket, Urgency};
 use gracepoint_reclaim::scheme::membarrier;
 use gracepoint_reclaim::sync::light_fence;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -43,7 +52,13 @@ fn skew(round: u64, shift: u32) {
 
 /// Runs up to `rounds` rounds (stopping after `stop_after` forbidden outcomes, or once `budget`
 /// has passed) and returns how many rounds ran and how many showed the forbidden outcome.
-fn store_buffering(rounds: u64, stop_after: u64, budget: std::time::Duration) -> (u64, u64) {
+/// The writer's heavy fence is `writer_fence`.
+fn store_buffering(
+    rounds: u64,
+    stop_after: u64,
+    budget: std::time::Duration,
+    writer_fence: impl Fn(),
+) -> (u64, u64) {
     let deadline = std::time::Instant::now() + budget;
     let shared = Shared {
         x: AtomicUsize::new(0),
@@ -79,7 +94,7 @@ fn store_buffering(rounds: u64, stop_after: u64, budget: std::time::Duration) ->
             shared.go.store(round, Ordering::Release);
             skew(round, 5);
             shared.y.store(1, Ordering::Relaxed);
-            membarrier::heavy();
+            writer_fence();
             let r2 = shared.x.load(Ordering::Relaxed);
             while shared.done.load(Ordering::Acquire) < round {
                 std::hint::spin_loop();
@@ -115,7 +130,10 @@ fn runnable() -> bool {
     true
 }
 
-#[cfg(not(reclaim_mutant = "plain_heavy"))]
+#[cfg(not(any(
+    reclaim_mutant = "plain_heavy",
+    reclaim_mutant = "heavy_earlier_call_serves"
+)))]
 #[test]
 #[cfg_attr(
     debug_assertions,
@@ -128,7 +146,12 @@ fn membarrier_forbids_store_buffering_with_a_compiler_fenced_reader() {
     // Millions of rounds on a quiet two-core machine; bounded in time so that a loaded machine
     // (where every membarrier waits for the other CPU) does not stall the test suite. The
     // mutant below shows the forbidden outcome within a few hundred rounds.
-    let (ran, forbidden) = store_buffering(5_000_000, 1, std::time::Duration::from_secs(20));
+    let (ran, forbidden) = store_buffering(
+        5_000_000,
+        1,
+        std::time::Duration::from_secs(20),
+        membarrier::heavy,
+    );
     eprintln!("litmus: {ran} rounds with membarrier, {forbidden} forbidden outcomes");
     assert_eq!(
         forbidden, 0,
@@ -142,11 +165,86 @@ fn a_plain_writer_fence_lets_store_buffering_through() {
     if !runnable() {
         return;
     }
-    let (ran, forbidden) = store_buffering(20_000_000, 10, std::time::Duration::from_secs(60));
+    let (ran, forbidden) = store_buffering(
+        20_000_000,
+        10,
+        std::time::Duration::from_secs(60),
+        membarrier::heavy,
+    );
     eprintln!("litmus (mutant plain_heavy): {forbidden} forbidden outcomes in {ran} rounds");
     assert!(
         forbidden > 0,
         "the litmus test has no teeth: a plain writer fence never showed store buffering in \
          {ran} rounds"
+    );
+}
+
+/// The writer's fence from the process-wide batch, with a third thread that issues heavy fences
+/// every few tens of microseconds until `run` returns.
+fn with_batched_fences<T>(run: impl FnOnce(&dyn Fn()) -> T) -> T {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                Ticket::take().fence_after(Urgency::Now);
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            }
+        });
+        let result = run(&|| {
+            assert!(Ticket::take().fence_after(Urgency::Now));
+        });
+        stop.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
+#[cfg(not(any(
+    reclaim_mutant = "plain_heavy",
+    reclaim_mutant = "heavy_earlier_call_serves"
+)))]
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "runs for seconds; scripts/test-all runs it in release"
+)]
+fn batched_heavy_fences_forbid_store_buffering_with_a_compiler_fenced_reader() {
+    if !runnable() {
+        return;
+    }
+    let before = heavy::issued();
+    let (ran, forbidden) = with_batched_fences(|fence| {
+        store_buffering(2_000_000, 1, std::time::Duration::from_secs(15), fence)
+    });
+    let issued = heavy::issued() - before;
+    eprintln!(
+        "litmus: {ran} rounds with tickets, {issued} heavy fences issued, {forbidden} forbidden \
+         outcomes"
+    );
+    assert_eq!(
+        forbidden, 0,
+        "a compiler-fenced reader and a writer served by a batched membarrier both missed each \
+         other's store"
+    );
+}
+
+#[cfg(reclaim_mutant = "heavy_earlier_call_serves")]
+#[test]
+fn a_ticket_served_by_an_earlier_call_lets_store_buffering_through() {
+    if !runnable() {
+        return;
+    }
+    let before = heavy::issued();
+    let (ran, forbidden) = with_batched_fences(|fence| {
+        store_buffering(20_000_000, 10, std::time::Duration::from_secs(60), fence)
+    });
+    let issued = heavy::issued() - before;
+    eprintln!(
+        "litmus (mutant heavy_earlier_call_serves): {forbidden} forbidden outcomes in {ran} \
+         rounds, {issued} heavy fences issued"
+    );
+    assert!(
+        forbidden > 0,
+        "the ticket litmus test has no teeth: tickets served by earlier calls never showed store \
+         buffering in {ran} rounds"
     );
 }

@@ -125,7 +125,11 @@ impl Ticket {
             loop {
                 // heavy-C: Acquire pairs with the Release that publishes a completed call; the
                 // fence then orders the caller's next reads after it. Pairs with heavy-T.
-                if COMPLETED.load(Ordering::Acquire) > self.0 {
+                // The `heavy_earlier_call_serves` mutant also accepts the call counted by the
+                // ticket itself, which started before it (the litmus test catches it).
+                let served_after = crate::mutant!("heavy_earlier_call_serves" =>
+                    self.0.saturating_sub(1), else self.0);
+                if COMPLETED.load(Ordering::Acquire) > served_after {
                     fence(Ordering::SeqCst);
                     return true;
                 }
