@@ -11,6 +11,7 @@
 //! | `unreclaimed` | [`unreclaimed`] | objects retired but not yet freed, in a separate counting run | lower |
 //! | `memory` | [`memory`] | peak resident memory of a child process running an update-heavy map | lower |
 //! | `rcu-cell-load`, `rcu-cell-mix` | [`rcu_cell`] | `RcuCell` against arc-swap: ns per load, Mops/s of a read-mostly mix | lower, higher |
+//! | `section` | [`rcu_cell`] | the typed pointers' `Section` against the scheme's guard, and a caller's section against one per call | lower |
 //!
 //! **Adding a workload** is one new file with a `jobs` function (and its `mod` line and its
 //! line in [`jobs`] here). Adding a structure changes no workload: see [`crate::targets`].
@@ -114,7 +115,7 @@ pub fn ask_child(command: &mut std::process::Command, prefix: &str, what: &str) 
 /// ```
 /// assert_eq!(benches::workload::PASSES[0].id, "read-side");
 /// ```
-pub const PASSES: [&Pass; 7] = [
+pub const PASSES: [&Pass; 8] = [
     &read_side::PASS,
     &mixes::PASS,
     &grace_period::PASS,
@@ -122,6 +123,7 @@ pub const PASSES: [&Pass; 7] = [
     &memory::PASS,
     &rcu_cell::LOAD,
     &rcu_cell::MIX,
+    &rcu_cell::SECTION,
 ];
 
 /// A constructor of fresh domains of one scheme.

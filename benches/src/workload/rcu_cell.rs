@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `rcu-cell-load` | ns per load (load, read a field, drop the guard), every thread loading | lower |
 //! | `rcu-cell-mix` | Mops/s of a read-mostly mix: one store in 100 operations, the rest loads | higher |
+//! | `section` | what the typed pointers' `Section` costs: `Section::new` + drop against the scheme's own `enter` + drop, and `SkipList::get_in` in a caller's section against `get` | lower |
 //!
 //! Threads: 1, 2 and 4, whatever the machine (the issue's points). The ratio extra is the
 //! cell's figure over arc-swap's from the same job: below 1 is better for loads, above 1 for
@@ -25,10 +26,11 @@ use std::time::Duration;
 
 use peers::{ArcSwap, Op, SharedCell};
 use reclaim::Reclaim;
-use structures::RcuCell;
+use reclaim::atomic::Section;
+use structures::{RcuCell, SkipList};
 
 use super::{Better, Job, Label, Maker, Pass, Point, Settings};
-use crate::measure::run_timed;
+use crate::measure::{run_timed, time_per_call};
 use crate::schemes::Scheme;
 
 /// The load pass.
@@ -69,6 +71,32 @@ pub const MIX: Pass = Pass {
             figure and the cell's over it (above 1: more throughput than arc-swap).",
 };
 
+/// The section pass: what a `Section` (covariant, so its guard is stored erased) costs next to
+/// the scheme's own guard, and what a caller's section saves a structure.
+///
+/// ```
+/// assert_eq!(benches::workload::rcu_cell::SECTION.id, "section");
+/// ```
+pub const SECTION: Pass = Pass {
+    id: "section",
+    title: "Section cost: ns per operation, one thread",
+    unit: "ns",
+    better: Better::Lower,
+    ops: &[Op::Enter],
+    extras: &[("without", "ns"), ("vs without", "x")],
+    about: "two tables. `Section::new`: a typed-pointer Section entered and dropped, against the             scheme's own enter and guard drop in the same job (the extras: that figure and the             ratio). `SkipList get`: a lookup in a 1024-key skip list with get_in, 64 lookups per             caller section, against get, which enters a section per lookup.",
+};
+
+/// The structure labels of the section pass.
+const NEW: Label = Label {
+    id: "section-new",
+    name: "Section::new + drop (without: enter + drop)",
+};
+const GET: Label = Label {
+    id: "skiplist-get-in",
+    name: "SkipList get_in, 64 per section (without: get)",
+};
+
 /// Thread counts of both passes.
 const THREADS: [usize; 3] = [1, 2, 4];
 
@@ -87,7 +115,7 @@ pub struct Config {
 /// ```
 /// let make: benches::workload::Maker<_> = std::sync::Arc::new(gus::Gus::new);
 /// let jobs = benches::workload::rcu_cell::jobs(&make, &benches::workload::Settings::quick());
-/// assert_eq!(jobs.len(), 6);
+/// assert_eq!(jobs.len(), 8);
 /// ```
 pub fn jobs<R: Reclaim + 'static>(make: &Maker<R>, settings: &Settings) -> Vec<Job> {
     let mut jobs = Vec::new();
@@ -113,6 +141,53 @@ pub fn jobs<R: Reclaim + 'static>(make: &Maker<R>, settings: &Settings) -> Vec<J
             vec![ours, theirs, ours / theirs]
         }));
     }
+    let batches = settings.read_batches;
+    let iters = settings.read_iters;
+    let planned = Duration::from_nanos(20 * iters * batches as u64);
+    let make_new = make.clone();
+    jobs.push(Job::new(
+        Point::new(&SECTION, NEW, Label::NONE, 1),
+        planned,
+        false,
+        move |_| {
+            let domain = make_new();
+            let with = time_per_call(batches, iters, || {
+                drop(black_box(Section::new(&domain)));
+            });
+            let without = time_per_call(batches, iters, || drop(black_box(domain.enter())));
+            vec![with, without, with / without]
+        },
+    ));
+    let make_get = make.clone();
+    jobs.push(Job::new(
+        Point::new(&SECTION, GET, Label::NONE, 1),
+        planned,
+        false,
+        move |_| {
+            let list = SkipList::new(make_get());
+            for k in 0..1024u64 {
+                list.insert(k, k).unwrap();
+            }
+            let mut key = 0u64;
+            let mut next = || {
+                key = (key + 617) % 1024;
+                key
+            };
+            let rounds = (iters / 64).max(1);
+            let with = time_per_call(batches, rounds, || {
+                let section = list.section();
+                for _ in 0..64 {
+                    black_box(list.get_in(&next(), &section));
+                }
+            }) / 64.0;
+            let without = time_per_call(batches, rounds, || {
+                for _ in 0..64 {
+                    black_box(list.get(&next()).map(|v| *v));
+                }
+            }) / 64.0;
+            vec![with, without, with / without]
+        },
+    ));
     jobs
 }
 
