@@ -15,8 +15,8 @@
 //!
 //! The check sits in [`wait_until`](crate::wait::wait_until), through which every blocking
 //! call of every scheme waits, so it costs nothing on any path that does not wait. It asks
-//! [`in_handler`]: on Cortex-M (any `thumbv*m` target) it reads the IPSR register, one
-//! instruction; elsewhere it calls the detector the program installed with [`set_detector`]
+//! [`in_handler`]: on Cortex-M (the `thumbv6m`, `thumbv7m`, `thumbv7em` and `thumbv8m` targets,
+//! which this crate's build script recognises) it reads the IPSR register, one instruction; elsewhere it calls the detector the program installed with [`set_detector`]
 //! (RISC-V has no register that says "in a handler": a trap handler that counts its nesting
 //! is one way), and without one it answers `false` and checks nothing.
 //!
@@ -27,11 +27,11 @@
 //! assert!(!interrupt::in_handler());
 //! ```
 
-#[cfg(not(all(target_arch = "arm", target_feature = "mclass")))]
+#[cfg(not(reclaim_cortex_m))]
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 /// The program's detector, where the target has no register to ask (null: none).
-#[cfg(not(all(target_arch = "arm", target_feature = "mclass")))]
+#[cfg(not(reclaim_cortex_m))]
 static DETECTOR: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
 
 /// True when the caller runs in an interrupt (or exception) handler, as far as this target can
@@ -51,7 +51,7 @@ pub fn in_handler() -> bool {
 /// the detector cannot tell which, or `None` outside handlers.
 #[inline]
 fn handler_number() -> Option<u32> {
-    #[cfg(all(target_arch = "arm", target_feature = "mclass"))]
+    #[cfg(reclaim_cortex_m)]
     {
         let ipsr: u32;
         // SAFETY: reading IPSR has no side effects, and is allowed in thread and handler mode.
@@ -61,7 +61,7 @@ fn handler_number() -> Option<u32> {
         let exception = ipsr & 0x1ff;
         (exception != 0).then_some(exception)
     }
-    #[cfg(not(all(target_arch = "arm", target_feature = "mclass")))]
+    #[cfg(not(reclaim_cortex_m))]
     {
         let detector = DETECTOR.load(Ordering::Relaxed);
         if detector.is_null() {
@@ -86,17 +86,14 @@ fn handler_number() -> Option<u32> {
 /// static DEPTH: AtomicU32 = AtomicU32::new(0);
 /// gracepoint::interrupt::set_detector(|| DEPTH.load(Ordering::Relaxed) != 0);
 /// assert!(!gracepoint::interrupt::in_handler());
-/// # #[cfg(not(all(target_arch = "arm", target_feature = "mclass")))]
-/// # {
 /// DEPTH.store(1, Ordering::Relaxed); // as a trap entry would
 /// assert!(gracepoint::interrupt::in_handler());
 /// DEPTH.store(0, Ordering::Relaxed);
-/// # }
 /// ```
 pub fn set_detector(detect: fn() -> bool) {
-    #[cfg(not(all(target_arch = "arm", target_feature = "mclass")))]
+    #[cfg(not(reclaim_cortex_m))]
     DETECTOR.store(detect as *mut (), Ordering::Relaxed);
-    #[cfg(all(target_arch = "arm", target_feature = "mclass"))]
+    #[cfg(reclaim_cortex_m)]
     let _ = detect;
 }
 
