@@ -26,12 +26,12 @@ use reclaim::scheme::clock::Urgency;
 use reclaim::scheme::seq::Sequence;
 use reclaim::scheme::slots::Slots;
 use reclaim::stall::Attribution;
-use reclaim::sync::{AtomicU64, Ordering, fence};
+use reclaim::sync::{AtomicCount, Count, Ordering, fence};
 
 /// Where every domain's global epoch starts: 0, or, in a `--cfg reclaim_near_wrap` build, 500
 /// advances below the wrap, so that every test runs its comparisons across it.
-pub(crate) const START: u64 = if cfg!(reclaim_near_wrap) {
-    <u64 as Sequence>::NEAR_WRAP & !PINNED
+pub(crate) const START: Count = if cfg!(reclaim_near_wrap) {
+    <Count as Sequence>::NEAR_WRAP & !PINNED
 } else {
     0
 };
@@ -47,18 +47,18 @@ pub(crate) const START: u64 = if cfg!(reclaim_near_wrap) {
 /// assert!(domain.poll(&cookie));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Cookie(pub(crate) u64);
+pub struct Cookie(pub(crate) Count);
 
 /// The global epoch, in units of [`STEP`]: read by every pin, written by advances only.
 pub(crate) struct EpochClock {
-    pub(crate) global: CachePadded<AtomicU64>,
+    pub(crate) global: CachePadded<AtomicCount>,
 }
 
 impl EpochClock {
     reclaim::const_fn_unless_loom! {
         pub(crate) fn new() -> Self {
             Self {
-                global: CachePadded::new(AtomicU64::new(START)),
+                global: CachePadded::new(AtomicCount::new(START)),
             }
         }
     }
@@ -149,13 +149,15 @@ unsafe impl Clock for EpochClock {
     }
 
     #[inline]
+    #[allow(clippy::useless_conversion)] // u64 from u64 where the counters are 64-bit
     fn bits(tag: Cookie) -> u64 {
-        tag.0
+        u64::from(tag.0)
     }
 
-    /// Advances since the domain was built.
+    /// Advances since the domain was built (modulo 2^63, or 2^31 with 32-bit counters).
+    #[allow(clippy::useless_conversion)] // as above
     fn completed(&self) -> u64 {
-        self.global.load(Ordering::Relaxed).wrapping_sub(START) / STEP
+        u64::from(self.global.load(Ordering::Relaxed).wrapping_sub(START) / STEP)
     }
 
     /// Slots pinned at an epoch behind the global one hold the next advance back; a slot

@@ -119,24 +119,25 @@ use clock::EpochClock;
 use crossbeam_utils::CachePadded;
 use reclaim::scheme::Core;
 use reclaim::scheme::slots::SlotState;
-use reclaim::sync::{AtomicU64, Ordering};
+use reclaim::sync::{AtomicCount, Count, Ordering};
 
 /// Bit 0 of a slot word: set while the slot's reader is pinned.
-const PINNED: u64 = 1;
+const PINNED: Count = 1;
 /// One epoch, in the units of the global epoch and of slot words.
-const STEP: u64 = 2;
+const STEP: Count = 2;
 
 /// One reader slot: the epoch its reader pinned at, with [`PINNED`], in one word. (The core's
 /// slot adds the nesting depth and the slot's retire bag.)
 pub(crate) struct EpochSlot {
     /// `epoch | PINNED` while pinned; 0 when not. Written only by the owner, and only by the
-    /// outermost pin and the last unpin.
-    pub(crate) word: AtomicU64,
+    /// outermost pin and the last unpin. A [`Count`]: 32-bit where the target has no 64-bit
+    /// atomics (docs/embedded.md).
+    pub(crate) word: AtomicCount,
 }
 
 impl SlotState for EpochSlot {
     reclaim::idle_slot!(EpochSlot {
-        word: AtomicU64::new(0),
+        word: AtomicCount::new(0),
     });
 }
 
@@ -228,7 +229,8 @@ impl<const N: usize> Epoch<N> {
         }
     }
 
-    /// The current global epoch. It counts modulo 2⁶³, from 0 (or, in test builds with
+    /// The current global epoch. It counts modulo 2⁶³ (2³¹ where the target has no 64-bit
+    /// atomics, or with `--cfg reclaim_seq32`), from 0 (or, in test builds with
     /// `--cfg reclaim_near_wrap`, from just below the wrap).
     ///
     /// ```
@@ -237,8 +239,9 @@ impl<const N: usize> Epoch<N> {
     /// assert!(domain.try_advance());
     /// assert_eq!(domain.epoch(), before.wrapping_add(1));
     /// ```
+    #[allow(clippy::useless_conversion)] // u64 from u64 where the counters are 64-bit
     pub fn epoch(&self) -> u64 {
-        self.core.clock().global.load(Ordering::Relaxed) / STEP
+        u64::from(self.core.clock().global.load(Ordering::Relaxed) / STEP)
     }
 
     /// Makes one attempt to move the global epoch from `e` to `e + 1`: it succeeds when every

@@ -18,8 +18,10 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 const READERS: usize = 3;
-/// `Epoch::epoch` counts modulo 2^63 (the global epoch counts in steps of two in a `u64`).
-const EPOCHS: u64 = u64::MAX >> 1;
+/// `Epoch::epoch` counts modulo 2^63, or 2^31 with 32-bit counters (the global epoch counts in
+/// steps of two in a `gracepoint::sync::Count`).
+#[allow(clippy::unnecessary_cast)] // a cast only where the counters are 32-bit
+const EPOCHS: u64 = (gracepoint::sync::Count::MAX >> 1) as u64;
 
 #[derive(Clone, Debug)]
 enum Op {

@@ -40,7 +40,7 @@ use reclaim::scheme::{AsymmetricFence, Clock};
 use reclaim::stall::Attribution;
 #[cfg(feature = "std")]
 use reclaim::sync::OwnerCell;
-use reclaim::sync::{AtomicU32, AtomicU64, Ordering};
+use reclaim::sync::{AtomicCount, AtomicU32, Ordering};
 
 /// One reader's state, in its slot of the shared core (which adds the slot's retire bag and
 /// nesting depth, and pads the whole to its own cache lines). A scan reads `seq` only.
@@ -53,7 +53,7 @@ pub(crate) struct ReaderSlot {
     pub(crate) deferred: OwnerCell<u32>,
     /// Statistics: written by the owner only (a load and a store, no read-modify-write), read
     /// by anyone who sums them, hence atomics rather than owner-only cells.
-    pub(crate) counters: [AtomicU64; COUNTERS],
+    pub(crate) counters: [AtomicCount; COUNTERS],
 }
 
 /// How many statistics counters each slot keeps (see the statistics module).
@@ -70,8 +70,8 @@ impl SlotState for ReaderSlot {
 
 reclaim::const_fn_unless_loom! {
     /// A fresh set of statistics counters.
-    pub(crate) fn zeroed() -> [AtomicU64; COUNTERS] {
-        [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]
+    pub(crate) fn zeroed() -> [AtomicCount; COUNTERS] {
+        [AtomicCount::new(0), AtomicCount::new(0), AtomicCount::new(0), AtomicCount::new(0)]
     }
 }
 
@@ -91,7 +91,7 @@ pub(crate) struct WriteClock {
 pub(crate) struct ReadClock {
     pub(crate) seq: AtomicSeq,
     /// How many times a scan raised it: the domain's grace periods.
-    pub(crate) raises: AtomicU64,
+    pub(crate) raises: AtomicCount,
 }
 
 /// Writer-only state, away from the lines readers load.
@@ -102,7 +102,7 @@ pub(crate) struct WriterShared {
     /// Deferred mode's count for callers without a slot of their own (no `std`).
     pub(crate) deferred: AtomicU32,
     /// Statistics of callers without a slot of their own (no `std`).
-    pub(crate) counters: [AtomicU64; COUNTERS],
+    pub(crate) counters: [AtomicCount; COUNTERS],
 }
 
 /// GUS's clocks (see the module docs).
@@ -143,7 +143,7 @@ impl GusClock {
                 }),
                 rd: CachePadded::new(ReadClock {
                     seq: AtomicSeq::new(start),
-                    raises: AtomicU64::new(0),
+                    raises: AtomicCount::new(0),
                 }),
                 writer: CachePadded::new(WriterShared {
                     wanted: AtomicSeq::new(IDLE),
@@ -254,7 +254,8 @@ unsafe impl Clock for GusClock {
     }
 
     fn completed(&self) -> u64 {
-        self.rd.raises.load(Ordering::Relaxed)
+        #[allow(clippy::useless_conversion)] // u64 from u64 where the counters are 64-bit
+        u64::from(self.rd.raises.load(Ordering::Relaxed))
     }
 
     /// A lazy poll issues a `membarrier`: step that much less often.

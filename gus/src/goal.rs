@@ -17,19 +17,12 @@
 
 use reclaim::scheme::seq::Sequence;
 
-/// A clock value: `u64` where the target has 64-bit atomics, `u32` otherwise or in a build with
-/// `--cfg reclaim_seq32`.
-#[cfg(all(target_has_atomic = "64", not(reclaim_seq32)))]
-pub type Seq = u64;
-/// A clock value: `u64` where the target has 64-bit atomics, `u32` otherwise or in a build with
-/// `--cfg reclaim_seq32`.
-#[cfg(not(all(target_has_atomic = "64", not(reclaim_seq32))))]
-pub type Seq = u32;
+/// A clock value: the shared core's counter width, [`reclaim::sync::Count`]: `u64` where the
+/// target has 64-bit atomics, `u32` otherwise or in a build with `--cfg reclaim_seq32`.
+pub type Seq = reclaim::sync::Count;
 
-#[cfg(all(target_has_atomic = "64", not(reclaim_seq32)))]
-pub(crate) type AtomicSeq = reclaim::sync::AtomicU64;
-#[cfg(not(all(target_has_atomic = "64", not(reclaim_seq32))))]
-pub(crate) type AtomicSeq = reclaim::sync::AtomicU32;
+/// The atomic that holds a [`Seq`].
+pub(crate) type AtomicSeq = reclaim::sync::AtomicCount;
 
 /// A reader slot's value while its reader is outside any section. Clock values are never 0.
 pub(crate) const IDLE: Seq = 0;

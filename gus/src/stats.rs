@@ -8,7 +8,7 @@
 
 use crate::clock::{COUNTERS, GusClock, ReaderSlot};
 use reclaim::scheme::slots::Slots;
-use reclaim::sync::{AtomicU64, Ordering};
+use reclaim::sync::{AtomicCount, Ordering};
 
 /// One of the counters a domain keeps.
 #[derive(Clone, Copy, Debug)]
@@ -20,7 +20,8 @@ pub(crate) enum Count {
 }
 
 /// GUS's own counters, summed over every reader slot when read (see
-/// [`Gus::counters`](crate::Gus::counters)).
+/// [`Gus::counters`](crate::Gus::counters)). Each slot counts in a
+/// [`reclaim::sync::Count`], so where that is 32-bit a slot's share wraps after 2^32 events.
 ///
 /// ```
 /// let gus = gracepoint::gus::Gus::new();
@@ -49,9 +50,11 @@ impl GusClock {
     /// Advances, polls, scans and failed polls so far, summed over every reader slot.
     pub(crate) fn counters<const N: usize>(&self, slots: &Slots<ReaderSlot, N>) -> Counters {
         let mut sums = [0u64; COUNTERS];
-        let mut add = |counters: &[AtomicU64; COUNTERS]| {
+        let mut add = |counters: &[AtomicCount; COUNTERS]| {
             for (sum, counter) in sums.iter_mut().zip(counters) {
-                *sum = sum.wrapping_add(counter.load(Ordering::Relaxed));
+                #[allow(clippy::useless_conversion)] // u64 from u64 where counters are 64-bit
+                let count = u64::from(counter.load(Ordering::Relaxed));
+                *sum = sum.wrapping_add(count);
             }
         };
         for slot in slots.iter() {

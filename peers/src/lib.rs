@@ -8,6 +8,9 @@
 //! | [`Sdd`] | sdd 4.8 (the epoch crate under scc) | the process |
 //! | [`Liburcu`] | liburcu 0.13 memb flavor, when installed | the process |
 //!
+//! Beside them, [`ArcSwap`] (arc-swap 1.7) and this workspace's `RcuCell` share [`SharedCell`],
+//! for the `compare` program's rcu-cell passes.
+//!
 //! No peer offers every operation of the trait. Each adapter says, through [`Peer::MAPPING`],
 //! how each operation was mapped: natively, adapted (the peer's own operation plus work the
 //! trait's shape forces), emulated (built from other operations), or partially. The benches
@@ -24,12 +27,14 @@
 //! assert!(matches!(CrossbeamEpoch::MAPPING.synchronize, Fidelity::Emulated(_)));
 //! ```
 
+mod cell;
 mod crossbeam;
 pub mod liburcu;
 mod sdd;
 mod seize;
 mod sentinel;
 
+pub use crate::cell::{ArcSwap, SharedCell};
 pub use crate::crossbeam::CrossbeamEpoch;
 pub use crate::liburcu::{Liburcu, LiburcuGuard};
 pub use crate::sdd::Sdd;

@@ -52,6 +52,8 @@
 //! - [`stall`]: stall reports (which reader holds a grace period back), limits on what may
 //!   wait to be freed, and the [`Monitor`](stall::Monitor) trait;
 //! - [`SlotsFull`], the error a fixed-size domain returns when it has no room for a reader.
+//! - [`interrupt`]: what an interrupt handler may do with a domain, and the check that panics
+//!   when a handler is about to wait for a grace period.
 //!
 //! For scheme authors, behind a wall: the `scheme` module (reader slots, the shared core and
 //! its clock abstraction, wrap-safe sequences, the asymmetric fence, `membarrier`) and the
@@ -63,6 +65,9 @@
 //! - `std` (default): thread-id slot lookup, parking, `membarrier`. Implies `alloc`.
 //! - `alloc`: boxed retire, growable slot arrays.
 //! - neither: `#![no_std]` core with fixed slot arrays, spin waiting and raw retire.
+//! - `portable-atomic`: atomics from `portable-atomic`, for targets without compare-and-swap
+//!   (`thumbv6m-none-eabi`); `critical-section` adds its critical-section backend, and makes the
+//!   `no_std` lock mask interrupts while held (see `docs/embedded.md`).
 //! - `toolkit`: shows the scheme-author toolkit in the documentation (it is always compiled).
 //! - `testing`: test support shared by the schemes' test suites (poisoned objects, a drop
 //!   ledger, a generic stress run, and the checks every scheme runs); for dev-dependencies.
@@ -75,6 +80,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod atomic;
+pub mod interrupt;
 #[cfg(all(feature = "std", not(loom)))]
 mod background;
 mod front;
@@ -119,7 +125,7 @@ pub mod prelude {
 pub mod facade {
     #[cfg(all(feature = "std", not(loom)))]
     pub use crate::{Background, BackgroundReclaimer};
-    pub use crate::{Reclaim, SlotsFull, Stats, atomic, prelude, stall, sync, wait};
+    pub use crate::{Reclaim, SlotsFull, Stats, atomic, interrupt, prelude, stall, sync, wait};
 }
 
 /// Test and mutant hooks, and what the macros of this crate expand to. Not part of the API.
@@ -549,4 +555,5 @@ macro_rules! forward_reclaim {
 }
 
 forward_reclaim!(&R);
-forward_reclaim!(#[cfg(feature = "alloc")] alloc::sync::Arc<R>);
+// `alloc::sync` exists only where the target has compare-and-swap (not on thumbv6m).
+forward_reclaim!(#[cfg(all(feature = "alloc", target_has_atomic = "ptr"))] alloc::sync::Arc<R>);

@@ -1,7 +1,9 @@
 //! The atomics shim: every scheme takes its atomics, fences and spin hints from here.
 //!
-//! Under `cfg(loom)` the names resolve to `loom`'s instrumented types, otherwise to `core`'s. The
-//! loom models in `loom-tests` therefore exercise the code that ships, not a copy of it.
+//! Under `cfg(loom)` the names resolve to `loom`'s instrumented types; with the `portable-atomic`
+//! feature to [`portable_atomic`]'s (for targets without compare-and-swap, such as
+//! `thumbv6m-none-eabi`); otherwise to `core`'s. The loom models in `loom-tests` therefore
+//! exercise the code that ships, not a copy of it.
 //!
 //! Two rules follow from what loom can model (see `DESIGN.md`):
 //! - every ordering point that matters is an explicit [`fence`]`(SeqCst)`; loom treats `SeqCst`
@@ -9,23 +11,172 @@
 //! - the light half of an asymmetric fence ([`light_fence`]) is a compiler fence in real builds
 //!   and a full fence under loom, because loom cannot model `membarrier`.
 //!
+//! # Counter width
+//! Every grace-period sequence, reader count and bag tag the schemes keep in an atomic is a
+//! [`Count`], held in an [`AtomicCount`]: 64 bits where the target has 64-bit atomics, 32 bits
+//! where it does not (`thumbv7em-none-eabihf`, `riscv32imac-unknown-none-elf`,
+//! `thumbv6m-none-eabi`), and 32 bits on any target under the test configuration
+//! `--cfg reclaim_seq32`, which runs the whole suite and the loom models with the narrow
+//! counters. Every comparison of these values is wrap-safe ([`crate::scheme::seq`]); what keeps
+//! each scheme's values within comparable distance is argued in its docs (`docs/srcu.md`,
+//! `docs/gus.md`, `docs/epoch.md`, `docs/embedded.md`). [`AtomicU64`] itself is offered only
+//! where the target has it.
+//!
 //! ```
 //! # use gracepoint_reclaim as gracepoint;
-//! use gracepoint::sync::{fence, AtomicU64, Ordering};
-//! let x = AtomicU64::new(1);
-//! x.store(2, Ordering::Relaxed);
+//! use gracepoint::sync::{fence, AtomicCount, Count, Ordering};
+//! let x = AtomicCount::new(Count::MAX);
+//! x.fetch_add(2, Ordering::Relaxed); // wraps, whatever the width
 //! fence(Ordering::SeqCst);
-//! assert_eq!(x.load(Ordering::Relaxed), 2);
+//! assert_eq!(x.load(Ordering::Relaxed), 1);
 //! ```
 
-#[cfg(not(loom))]
+#[cfg(all(
+    not(loom),
+    not(feature = "portable-atomic"),
+    not(target_has_atomic = "ptr")
+))]
+compile_error!(
+    "gracepoint: this target has no atomic compare-and-swap (for example thumbv6m-none-eabi, \
+     Cortex-M0/M0+). Turn on the `critical-section` feature of the gracepoint crate you depend \
+     on (it implies `portable-atomic`) and link one critical-section implementation (on a \
+     single-core Cortex-M: cortex-m's `critical-section-single-core` feature), or turn on \
+     `portable-atomic` and build with `--cfg portable_atomic_unsafe_assume_single_core`; see \
+     docs/embedded.md"
+);
+
+#[cfg(all(not(loom), not(feature = "portable-atomic"), target_has_atomic = "64"))]
+pub use core::sync::atomic::AtomicU64;
+#[cfg(all(not(loom), not(feature = "portable-atomic")))]
 pub use core::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicUsize, Ordering, fence,
 };
 #[cfg(loom)]
 pub use loom::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
 };
+#[cfg(all(not(loom), feature = "portable-atomic", target_has_atomic = "64"))]
+pub use portable_atomic::AtomicU64;
+#[cfg(all(not(loom), feature = "portable-atomic"))]
+pub use portable_atomic::{
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicUsize, Ordering, fence,
+};
+
+/// The schemes' counter, sequence and tag type: `u64` where the target has 64-bit atomics,
+/// `u32` where it does not and under `--cfg reclaim_seq32` (see the module docs).
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::sync::Count;
+/// let before_wrap = Count::MAX;
+/// assert_eq!(before_wrap.wrapping_add(1), 0);
+/// assert!(Count::BITS == 32 || Count::BITS == 64);
+/// ```
+#[cfg(all(target_has_atomic = "64", not(reclaim_seq32)))]
+pub type Count = u64;
+/// The schemes' counter, sequence and tag type: `u64` where the target has 64-bit atomics,
+/// `u32` where it does not and under `--cfg reclaim_seq32` (see the module docs).
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::sync::Count;
+/// let before_wrap = Count::MAX;
+/// assert_eq!(before_wrap.wrapping_add(1), 0);
+/// assert!(Count::BITS == 32 || Count::BITS == 64);
+/// ```
+#[cfg(not(all(target_has_atomic = "64", not(reclaim_seq32))))]
+pub type Count = u32;
+
+/// The atomic that holds a [`Count`]: [`AtomicU64`] or [`AtomicU32`].
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::sync::{AtomicCount, Ordering};
+/// let locks = AtomicCount::new(0);
+/// locks.fetch_add(1, Ordering::Relaxed);
+/// assert_eq!(locks.load(Ordering::Relaxed), 1);
+/// ```
+#[cfg(all(target_has_atomic = "64", not(reclaim_seq32)))]
+pub type AtomicCount = AtomicU64;
+/// The atomic that holds a [`Count`]: [`AtomicU64`] or [`AtomicU32`].
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::sync::{AtomicCount, Ordering};
+/// let locks = AtomicCount::new(0);
+/// locks.fetch_add(1, Ordering::Relaxed);
+/// assert_eq!(locks.load(Ordering::Relaxed), 1);
+/// ```
+#[cfg(not(all(target_has_atomic = "64", not(reclaim_seq32))))]
+pub type AtomicCount = AtomicU32;
+
+/// An atomic that holds a clock tag's bits ([`Clock::bits`](crate::scheme::Clock::bits), a
+/// `u64` that fits in a [`Count`]) for "has the frontier moved" checks: an [`AtomicCount`] that
+/// loads and stores `u64`, so that code comparing bits reads the same at every width.
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::sync::{AtomicBits, Ordering};
+/// let last = AtomicBits::new(0);
+/// last.store(7, Ordering::Relaxed);
+/// assert_eq!(last.load(Ordering::Relaxed), 7);
+/// ```
+#[derive(Debug, Default)]
+#[doc(hidden)]
+pub struct AtomicBits(AtomicCount);
+
+/// Loads and stores in `u64`.
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// let bits = gracepoint::sync::AtomicBits::new(u64::from(u32::MAX));
+/// assert_eq!(bits.load(gracepoint::sync::Ordering::Relaxed), u64::from(u32::MAX));
+/// ```
+impl AtomicBits {
+    crate::const_fn_unless_loom! {
+        /// Holds `bits`.
+        ///
+        /// ```
+        /// # use gracepoint_reclaim as gracepoint;
+        /// static LAST: gracepoint::sync::AtomicBits = gracepoint::sync::AtomicBits::new(0);
+        /// # let _ = &LAST;
+        /// ```
+        pub fn new(bits: u64) -> Self {
+            Self(AtomicCount::new(bits as Count))
+        }
+    }
+
+    /// The bits last stored.
+    ///
+    /// ```
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let bits = gracepoint::sync::AtomicBits::new(3);
+    /// assert_eq!(bits.load(gracepoint::sync::Ordering::Acquire), 3);
+    /// ```
+    #[inline]
+    pub fn load(&self, order: Ordering) -> u64 {
+        #[allow(clippy::useless_conversion)] // u64 from u64 on wide targets
+        u64::from(self.0.load(order))
+    }
+
+    /// Stores `bits`, which a tag of a [`Count`]-wide clock always fits.
+    ///
+    /// ```
+    /// # use gracepoint_reclaim as gracepoint;
+    /// let bits = gracepoint::sync::AtomicBits::new(3);
+    /// bits.store(4, gracepoint::sync::Ordering::Release);
+    /// assert_eq!(bits.load(gracepoint::sync::Ordering::Acquire), 4);
+    /// ```
+    #[inline]
+    pub fn store(&self, bits: u64, order: Ordering) {
+        debug_assert!(
+            Count::try_from(bits).is_ok(),
+            "a tag's bits ({bits:#x}) are wider than the counters ({} bits)",
+            Count::BITS
+        );
+        self.0.store(bits as Count, order)
+    }
+}
 
 /// The reader half of an asymmetric fence.
 ///
@@ -238,6 +389,10 @@ macro_rules! const_fn_unless_loom {
 ///
 /// `parking_lot`'s under `std`, loom's under `cfg(loom)`, and a plain spin lock in `no_std`
 /// builds (where nothing else is available and sections are a handful of instructions long).
+/// With the `critical-section` feature the `no_std` lock also holds a critical section while
+/// it is held, so that on one core an interrupt handler can never spin on a lock that the code
+/// it interrupted holds (guards must then drop in the reverse order of taking, as critical
+/// sections nest).
 ///
 /// ```
 /// # use gracepoint_reclaim as gracepoint;
@@ -353,7 +508,12 @@ mod spin {
     unsafe impl<T: Send> Sync for SpinLock<T> {}
     unsafe impl<T: Send> Send for SpinLock<T> {}
 
-    pub struct SpinGuard<'a, T>(&'a SpinLock<T>);
+    pub struct SpinGuard<'a, T> {
+        lock: &'a SpinLock<T>,
+        /// The critical section held with the lock (interrupts masked on one core).
+        #[cfg(feature = "critical-section")]
+        restore: critical_section::RestoreState,
+    }
 
     impl<T> SpinLock<T> {
         pub const fn new(value: T) -> Self {
@@ -365,6 +525,9 @@ mod spin {
 
         pub fn lock(&self) -> SpinGuard<'_, T> {
             loop {
+                // SAFETY: released in `SpinGuard::drop`, or below when the lock is taken.
+                #[cfg(feature = "critical-section")]
+                let restore = unsafe { critical_section::acquire() };
                 // Acquire pairs with the Release in `SpinGuard::drop`: the previous holder's
                 // writes to `value` are visible to the next one.
                 if self
@@ -372,8 +535,18 @@ mod spin {
                     .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
                     .is_ok()
                 {
-                    return SpinGuard(self);
+                    return SpinGuard {
+                        lock: self,
+                        #[cfg(feature = "critical-section")]
+                        restore,
+                    };
                 }
+                // Held on another core: let interrupts in while waiting for it.
+                // SAFETY: the state `acquire` returned just above, released once.
+                #[cfg(feature = "critical-section")]
+                unsafe {
+                    critical_section::release(restore)
+                };
                 while self.locked.load(Ordering::Relaxed) {
                     core::hint::spin_loop();
                 }
@@ -389,20 +562,25 @@ mod spin {
         type Target = T;
         fn deref(&self) -> &T {
             // SAFETY: the guard proves the lock is held.
-            unsafe { &*self.0.value.get() }
+            unsafe { &*self.lock.value.get() }
         }
     }
 
     impl<T> DerefMut for SpinGuard<'_, T> {
         fn deref_mut(&mut self) -> &mut T {
             // SAFETY: the guard proves the lock is held.
-            unsafe { &mut *self.0.value.get() }
+            unsafe { &mut *self.lock.value.get() }
         }
     }
 
     impl<T> Drop for SpinGuard<'_, T> {
         fn drop(&mut self) {
-            self.0.locked.store(false, Ordering::Release);
+            self.lock.locked.store(false, Ordering::Release);
+            // SAFETY: the state taken with the lock, released once, after the lock.
+            #[cfg(feature = "critical-section")]
+            unsafe {
+                critical_section::release(self.restore)
+            };
         }
     }
 }

@@ -18,7 +18,7 @@
 //! assert_eq!(tries, 3);
 //! ```
 
-use crate::sync::AtomicU64;
+use crate::sync::AtomicCount;
 #[cfg(all(feature = "std", not(loom)))]
 use crate::sync::{AtomicUsize, Ordering, fence};
 
@@ -234,7 +234,9 @@ impl WaitStrategy for Expedited {
 /// assert_eq!(event.count(), 1);
 /// ```
 pub struct Event {
-    count: AtomicU64,
+    /// Notifications so far, wrapping at the counters' width ([`crate::sync::Count`]); compared
+    /// only for equality with a count read before.
+    count: AtomicCount,
     /// Threads in `park`: `notify_all` skips the lock and the condition variable when zero.
     #[cfg(all(feature = "std", not(loom)))]
     parking: AtomicUsize,
@@ -273,7 +275,7 @@ impl Event {
         /// ```
         pub fn new() -> Self {
             Self {
-                count: AtomicU64::new(0),
+                count: AtomicCount::new(0),
                 #[cfg(all(feature = "std", not(loom)))]
                 parking: AtomicUsize::new(0),
                 #[cfg(all(feature = "std", not(loom)))]
@@ -293,7 +295,8 @@ impl Event {
     /// assert_eq!(e.count(), 1);
     /// ```
     pub fn count(&self) -> u64 {
-        self.count.load(crate::sync::Ordering::Acquire)
+        #[allow(clippy::useless_conversion)] // u64 from u64 where the counters are 64-bit
+        u64::from(self.count.load(crate::sync::Ordering::Acquire))
     }
 
     /// Wakes every thread parked on the event.
@@ -336,7 +339,8 @@ impl Event {
             // event-K: pairs with event-N in `notify_all`.
             fence(Ordering::SeqCst);
             let mut guard = self.lock.lock();
-            if self.count.load(Ordering::Relaxed) == seen {
+            #[allow(clippy::useless_conversion)] // as in `count`
+            if u64::from(self.count.load(Ordering::Relaxed)) == seen {
                 self.parked.wait_for(&mut guard, timeout);
             }
             drop(guard);
@@ -358,7 +362,13 @@ impl Event {
 /// let mut n = 0;
 /// wait_until(&Event::new(), &mut || {}, || { n += 1; n > 2 });
 /// ```
+///
+/// # Panics
+/// When called from an interrupt handler (see [`crate::interrupt`]): a wait there can wait for
+/// the code the handler interrupted, forever.
+#[track_caller]
 pub fn wait_until(event: &Event, strategy: &mut impl WaitStrategy, mut done: impl FnMut() -> bool) {
+    crate::interrupt::assert_may_wait();
     loop {
         let seen = event.count();
         if done() {

@@ -10,13 +10,16 @@
 //! grace period ended). A cookie is the sequence value at the end of the first grace period that
 //! *starts* after it was taken: one already in flight may have scanned before the caller's update.
 //! Cookies are compared with wrapping arithmetic ([`reclaim::scheme::seq::Sequence`]); they are
-//! at most two grace periods ahead of the sequence, far inside half the 64-bit space.
+//! at most two grace periods ahead of the sequence, far inside half the space. The sequence is
+//! a [`Count`]: where it is 32-bit it counts 2^30 grace periods before it wraps, and a cookie
+//! kept unpolled for 2^29 grace periods can no longer be told from a future one (Linux's
+//! 32-bit cookies have the same limit; docs/embedded.md).
 //!
 //! # A grace period
 //! 1. `start`, when someone needs a grace period the sequence has not reached;
 //! 2. wait until the inactive half is empty (stale readers that loaded the index before the
 //!    previous flip);
-//! 3. flip the index, `flip`;
+//! 3. flip the index, `flip` (with 32-bit counters, then barrier srcu-D);
 //! 4. wait until the old half is empty (checked twice in a row: readers are usually short);
 //! 5. `end`, and notify the waiters.
 //!
@@ -42,7 +45,9 @@ use reclaim::scheme::seq::Sequence;
 use reclaim::scheme::slots::Slots;
 use reclaim::scheme::{AsymmetricFence, Clock};
 use reclaim::stall::Attribution;
-use reclaim::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+#[cfg(feature = "std")]
+use reclaim::sync::AtomicU64;
+use reclaim::sync::{AtomicBool, AtomicCount, AtomicUsize, Count, Ordering, fence};
 
 /// A grace-period cookie, from `get_state` or `start_poll`, for `poll` and `wait`.
 ///
@@ -53,7 +58,7 @@ use reclaim::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
 /// assert!(domain.poll(&cookie));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Cookie(pub(crate) u64);
+pub struct Cookie(pub(crate) Count);
 
 /// The phase of the grace period in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,17 +70,17 @@ pub(crate) enum Phase {
 
 /// The grace-period sequence (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct GpSeq(pub(crate) u64);
+pub(crate) struct GpSeq(pub(crate) Count);
 
 impl GpSeq {
-    const PHASE_BITS: u64 = 3;
-    const SCAN_INACTIVE: u64 = 1;
-    const SCAN_OLD: u64 = 2;
+    const PHASE_BITS: Count = 3;
+    const SCAN_INACTIVE: Count = 1;
+    const SCAN_OLD: Count = 2;
 
     /// Where every domain's sequence starts: 0, or, in a `--cfg reclaim_near_wrap` build, a few
     /// hundred grace periods below the wrap, so that every test runs the comparisons across it.
     pub(crate) const START: GpSeq = GpSeq(if cfg!(reclaim_near_wrap) {
-        (u64::MAX - 1000) & !Self::PHASE_BITS
+        (Count::MAX - 1000) & !Self::PHASE_BITS
     } else {
         0
     });
@@ -127,8 +132,9 @@ impl GpSeq {
     }
 
     /// Grace periods completed from `start` to `self`.
+    #[allow(clippy::useless_conversion)] // u64 from u64 where the counters are 64-bit
     fn since(self, start: GpSeq) -> u64 {
-        (self.0 & !Self::PHASE_BITS).wrapping_sub(start.0) >> 2
+        u64::from((self.0 & !Self::PHASE_BITS).wrapping_sub(start.0) >> 2)
     }
 }
 
@@ -149,6 +155,11 @@ enum Scan {
     Later,
 }
 
+/// True when the counters are narrower than 64 bits (no 64-bit atomics, or `--cfg
+/// reclaim_seq32`): a grace period then runs barrier srcu-D after the flip to bound how far
+/// the counters can move during one scan (see `drive` and docs/srcu.md).
+const NARROW_COUNTERS: bool = Count::BITS < 64;
+
 /// How many times the old half is checked in one step before giving up: readers are usually
 /// short, so a second look right away often saves a pause (Linux's SCAN2 does the same).
 const OLD_HALF_TRIES: usize = 2;
@@ -156,9 +167,9 @@ const OLD_HALF_TRIES: usize = 2;
 /// The writer side's shared state.
 pub(crate) struct GpState {
     /// Grace-period count and phase; written only by the driver, under `driving`.
-    seq: AtomicU64,
+    seq: AtomicCount,
     /// The latest cookie anyone has asked for.
-    needed: AtomicU64,
+    needed: AtomicCount,
     /// The try-lock that makes one thread at a time the driver.
     driving: AtomicBool,
     /// When the last grace period ended (microseconds on the process's monotonic clock), for
@@ -175,10 +186,11 @@ pub(crate) struct GpState {
 /// A scan's first sum, kept until a heavy fence that started after it has completed.
 #[cfg(feature = "std")]
 struct SavedScan {
-    /// The grace-period sequence (phase included) when the sum was taken; `u64::MAX` for none.
-    seq: AtomicU64,
+    /// The grace-period sequence (phase included) when the sum was taken; `Count::MAX` (whose
+    /// phase bits name no phase) for none.
+    seq: AtomicCount,
     half: AtomicUsize,
-    first_sum: AtomicU64,
+    first_sum: AtomicCount,
     ticket: AtomicU64,
 }
 
@@ -186,16 +198,16 @@ impl GpState {
     reclaim::const_fn_unless_loom! {
         pub(crate) fn new() -> Self {
             Self {
-                seq: AtomicU64::new(GpSeq::START.0),
-                needed: AtomicU64::new(GpSeq::START.0),
+                seq: AtomicCount::new(GpSeq::START.0),
+                needed: AtomicCount::new(GpSeq::START.0),
                 driving: AtomicBool::new(false),
                 #[cfg(all(feature = "std", not(loom)))]
                 last_end: AtomicU64::new(0),
                 #[cfg(feature = "std")]
                 saved: SavedScan {
-                    seq: AtomicU64::new(u64::MAX),
+                    seq: AtomicCount::new(Count::MAX),
                     half: AtomicUsize::new(0),
-                    first_sum: AtomicU64::new(0),
+                    first_sum: AtomicCount::new(0),
                     ticket: AtomicU64::new(0),
                 },
             }
@@ -217,7 +229,9 @@ impl GpState {
 
     fn publish(&self, seq: GpSeq) {
         // Release: the grace period's scans happen before any Acquire load that sees it.
-        self.seq.store(seq.0, Ordering::Release);
+        let release = reclaim::mutant!("srcu_gp_publish_relaxed" => Ordering::Relaxed,
+            else Ordering::Release);
+        self.seq.store(seq.0, release);
     }
 }
 
@@ -326,6 +340,20 @@ impl SrcuClock {
                     self.readers
                         .idx
                         .store(idx.wrapping_add(1), Ordering::Relaxed);
+                    if NARROW_COUNTERS {
+                        // srcu-D: pairs with srcu-B (store buffering: the flip above against a
+                        // reader's unlock increment, B of its next lock, and the index load of
+                        // the lock after). If the old-half scan below misses a reader's unlock,
+                        // that reader's second lock from then on loads the new index, so no
+                        // reader adds more than two sections (plus its nesting) to the old half
+                        // behind the scan's unlock sum: the bound that keeps 32-bit counters
+                        // from wrapping into a false "equal" (docs/srcu.md, "Counter wrap").
+                        // Later scans of this half, here and as the next grace period's
+                        // inactive half, come after this fence or an A. 64-bit counters
+                        // cannot wrap within one scan, and skip it. The `srcu_no_d` mutant
+                        // drops it.
+                        reclaim::mutant!("srcu_no_d" => (), else self.readers.fence.writer());
+                    }
                     self.gp.publish(seq.flip());
                 }
                 Phase::ScanOld => {
@@ -370,9 +398,9 @@ impl SrcuClock {
         idx: usize,
         urgency: Urgency,
     ) -> Scan {
-        type Half = fn(&SrcuSlot) -> &[AtomicU64; 2];
+        type Half = fn(&SrcuSlot) -> &[AtomicCount; 2];
         let sum = |counters: Half| {
-            slots.iter().fold(0u64, |total, slot| {
+            slots.iter().fold(0, |total: Count, slot| {
                 total.wrapping_add(counters(slot.state())[idx].load(Ordering::Relaxed))
             })
         };
@@ -409,7 +437,7 @@ impl SrcuClock {
             if !fenced {
                 return Scan::Later;
             }
-            saved.seq.store(u64::MAX, Ordering::Relaxed);
+            saved.seq.store(Count::MAX, Ordering::Relaxed);
             return if first_sum == sum(second) {
                 Scan::Empty
             } else {
@@ -484,8 +512,9 @@ unsafe impl Clock for SrcuClock {
     }
 
     #[inline]
+    #[allow(clippy::useless_conversion)] // u64 from u64 where the counters are 64-bit
     fn bits(tag: Cookie) -> u64 {
-        tag.0
+        u64::from(tag.0)
     }
 
     fn completed(&self) -> u64 {
@@ -520,12 +549,12 @@ unsafe impl Clock for SrcuClock {
     ) -> Attribution {
         for (index, slot) in slots.iter().enumerate() {
             let state = slot.state();
-            let count = |c: &[AtomicU64; 2]| {
+            let count = |c: &[AtomicCount; 2]| {
                 c[0].load(Ordering::Relaxed)
                     .wrapping_add(c[1].load(Ordering::Relaxed))
             };
-            let open = count(&state.locks).wrapping_sub(count(&state.unlocks)) as i64;
-            if open > 0 {
+            let open = count(&state.locks).wrapping_sub(count(&state.unlocks));
+            if open != 0 && open <= Count::MAX / 2 {
                 blocker(index);
             }
         }

@@ -56,13 +56,16 @@
 //! | **srcu-C** (release) | reader, before incrementing `unlocks[idx]` | **srcu-A** | the section's accesses and its lock increment cannot move after its unlock increment: a scan that counts the unlock sees a finished section |
 //! | **srcu-A** | writer, between the unlock sum and the lock sum of each scan | **srcu-B**, **srcu-C** | with C: every unlock counted comes after its whole section. With B (store buffering): the lock sum sees a reader's increment, or that reader sees every update made before A |
 //! | **srcu-P** | `get_state` (and so every cookie and retire tag), before reading the grace-period sequence | **srcu-A** | if the cookie counts on a grace period that had not started when the sequence was read, that grace period's scans all come after P, so they see the caller's updates or the readers do |
+//! | **srcu-D** (32-bit counters only) | writer, after the flip, before the old half's first scan | **srcu-B** | store buffering: a reader whose unlock the scan misses loads the new index by its second lock after it, so a scan's lock sum runs at most two sections per reader (plus nesting) past its unlock sum, far from a wrap |
 //!
-//! In the [`Fast`](Flavor::Fast) flavor B and C are compiler fences and A is a
-//! `membarrier(PRIVATE_EXPEDITED)`. Linux also runs barriers **D** (after the flip) and **E**
-//! (before it); they bound how far a stale reader can push a half's counters, which matters for
-//! 32-bit counters. With 64-bit counters neither is needed for safety, and in the Fast flavor
-//! each would be a `membarrier`, so this crate runs neither: the loom models check the shipped
-//! code without them.
+//! In the [`Fast`](Flavor::Fast) flavor B and C are compiler fences and A (and D) a
+//! `membarrier(PRIVATE_EXPEDITED)`. Linux also runs barrier **E** (before the flip) and runs D
+//! whatever the counters' width. Both only bound how far a stale reader can push a half's
+//! counters, which matters for 32-bit counters and not for 64-bit ones: the counters
+//! ([`reclaim::sync::Count`]) are 64-bit wherever the target has 64-bit atomics, and there this
+//! crate runs neither (in the Fast flavor each would be a `membarrier`). Where they are 32-bit
+//! (no 64-bit atomics, or the `--cfg reclaim_seq32` test configuration) it runs D, which is
+//! all the bound needs (docs/srcu.md, "Counter wrap").
 //!
 //! # Choices per domain ([`Options`])
 //! - [`Flavor`]: `Fenced` readers run a real `fence(SeqCst)` at B; `Fast` readers only a
@@ -93,7 +96,7 @@ pub use reader::{ReadToken, SrcuGuard, SrcuReader};
 use clock::SrcuClock;
 use reclaim::scheme::Core;
 use reclaim::scheme::slots::SlotState;
-use reclaim::sync::AtomicU64;
+use reclaim::sync::AtomicCount;
 
 /// How readers order their counter updates against their protected accesses.
 ///
@@ -209,15 +212,18 @@ impl Default for Options {
 /// One reader slot: how many sections entered and left each half through it.
 ///
 /// The two halves are kept together on one cache line: a reader touches only its own slot.
+/// The counters are [`AtomicCount`]s: 64-bit where the target has 64-bit atomics, 32-bit where
+/// it does not (and under `--cfg reclaim_seq32`). Barrier srcu-D bounds their wrap when narrow
+/// (see `clock.rs` and docs/srcu.md).
 pub(crate) struct SrcuSlot {
-    pub(crate) locks: [AtomicU64; 2],
-    pub(crate) unlocks: [AtomicU64; 2],
+    pub(crate) locks: [AtomicCount; 2],
+    pub(crate) unlocks: [AtomicCount; 2],
 }
 
 impl SlotState for SrcuSlot {
     reclaim::idle_slot!(SrcuSlot {
-        locks: [AtomicU64::new(0), AtomicU64::new(0)],
-        unlocks: [AtomicU64::new(0), AtomicU64::new(0)],
+        locks: [AtomicCount::new(0), AtomicCount::new(0)],
+        unlocks: [AtomicCount::new(0), AtomicCount::new(0)],
     });
 }
 

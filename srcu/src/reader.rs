@@ -23,7 +23,7 @@ use crate::{Srcu, SrcuSlot};
 use core::marker::PhantomData;
 use reclaim::SlotsFull;
 use reclaim::scheme::slots::{Owned, Slot, SlotClaim, slots_full};
-use reclaim::sync::{AtomicU64, Ordering};
+use reclaim::sync::{AtomicCount, Ordering};
 
 /// A read-side section of an [`Srcu`] domain; the section ends when the guard drops.
 ///
@@ -119,7 +119,7 @@ impl<const N: usize> core::fmt::Debug for ReadToken<'_, N> {
 
 /// Adds one to a counter whose only writer is the caller: a plain load and store.
 #[inline(always)]
-fn bump_owned(counter: &AtomicU64) {
+fn bump_owned(counter: &AtomicCount) {
     counter.store(
         counter.load(Ordering::Relaxed).wrapping_add(1),
         Ordering::Relaxed,
@@ -129,7 +129,7 @@ fn bump_owned(counter: &AtomicU64) {
 /// Adds one to a shared counter; the `srcu_plain_shared` mutant brings back a plain increment
 /// there, which loses counts when two readers share the slot.
 #[inline(always)]
-fn bump_shared(counter: &AtomicU64) {
+fn bump_shared(counter: &AtomicCount) {
     reclaim::mutant!("srcu_plain_shared" => counter.store(
         counter.load(Ordering::Relaxed).wrapping_add(1),
         Ordering::Relaxed,

@@ -9,6 +9,7 @@
 //! | [`Tree`] | Natarajan–Mittal external binary search tree | insert, remove, get, for_each |
 //! | [`Stack`] | Treiber stack | push, pop |
 //! | [`Queue`] | Michael–Scott queue | push, pop |
+//! | [`SkipList`] | lock-free skip list (Herlihy and Shavit; Fraser), towers inline | insert, remove, get, for_each, and the same in a caller's section |
 //! | [`RcuCell`] | RCU pointer publication: one value, replaced whole | load, store, swap, update, compare_and_set |
 //!
 //! # When to pick it
@@ -80,6 +81,7 @@ pub mod list;
 pub mod map;
 pub mod queue;
 pub mod rcu_cell;
+pub mod skiplist;
 pub mod stack;
 #[cfg(all(feature = "testing", not(loom)))]
 pub mod testing;
@@ -89,6 +91,7 @@ pub use list::List;
 pub use map::HashMap;
 pub use queue::Queue;
 pub use rcu_cell::{RcuCell, RcuRef};
+pub use skiplist::SkipList;
 pub use stack::Stack;
 pub use tree::Tree;
 

@@ -5,7 +5,7 @@
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 
-use gracepoint_structures::{HashMap, List, Queue, Stack, Tree};
+use gracepoint_structures::{HashMap, List, Queue, RcuCell, SkipList, Stack, Tree};
 use proptest::prelude::*;
 use srcu::Srcu;
 
@@ -65,6 +65,7 @@ macro_rules! map {
 map!(List<u8, u32, Srcu>);
 map!(HashMap<u8, u32, Srcu>);
 map!(Tree<u8, u32, Srcu>);
+map!(SkipList<u8, u32, Srcu>);
 
 fn check_map(map: &impl Map, ops: &[MapOp], sorted: bool) {
     let mut model = BTreeMap::new();
@@ -118,6 +119,41 @@ proptest! {
     #[test]
     fn tree_matches_a_btree_map(ops in map_ops()) {
         check_map(&Tree::new(Srcu::new()), &ops, true);
+    }
+
+    #[test]
+    fn skiplist_matches_a_btree_map(ops in map_ops()) {
+        check_map(&SkipList::new(Srcu::new()), &ops, true);
+    }
+
+    #[test]
+    fn rcu_cell_matches_a_plain_value(ops in proptest::collection::vec((0u8..5, any::<u32>()), 0..100)) {
+        let cell = RcuCell::new(0u32, Srcu::new());
+        let mut model = 0u32;
+        for (op, v) in ops {
+            match op {
+                0 => {
+                    cell.store(v);
+                    model = v;
+                }
+                1 => {
+                    prop_assert_eq!(*cell.swap(v), model);
+                    model = v;
+                }
+                2 => {
+                    prop_assert_eq!(*cell.update(|x| x.wrapping_add(v)), model);
+                    model = model.wrapping_add(v);
+                }
+                3 => {
+                    let seen = cell.load();
+                    prop_assert!(cell.compare_and_set(&seen, v).is_ok());
+                    prop_assert_eq!(cell.compare_and_set(&seen, v), Err(v));
+                    model = v;
+                }
+                _ => prop_assert_eq!(*cell.load(), model),
+            }
+        }
+        prop_assert_eq!(cell.into_inner(), model);
     }
 
     #[test]

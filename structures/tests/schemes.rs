@@ -1,11 +1,13 @@
 //! The shared suite (`gracepoint_structures::testing`) on every scheme of the workspace: SRCU in both
-//! reader flavors and both slot choices, and GUS in each of its modes. One test per scheme and
+//! reader flavors and both slot choices, GUS in each of its modes, and epochs. One test per scheme and
 //! structure, so that a failure names both.
 //!
 //! The same suite runs on the peer adapters from the `benches` crate.
 #![cfg(not(loom))]
 
-use gracepoint_structures::testing::{check_list, check_map, check_queue, check_stack, check_tree};
+use gracepoint_structures::testing::{
+    check_list, check_map, check_queue, check_rcu_cell, check_skiplist, check_stack, check_tree,
+};
 use gus::{Gus, Mode};
 use srcu::{Flavor, SlotChoice, Srcu};
 
@@ -27,6 +29,16 @@ macro_rules! on_every_structure {
             #[test]
             fn tree() {
                 check_tree(|| $make);
+            }
+
+            #[test]
+            fn skiplist() {
+                check_skiplist(|| $make);
+            }
+
+            #[test]
+            fn rcu_cell() {
+                check_rcu_cell(|| $make);
             }
 
             #[test]
@@ -86,6 +98,7 @@ on_every_structure!(
     gus_lazy,
     Gus::with_options(gus::Options::DEFAULT.mode(Mode::Lazy))
 );
+on_every_structure!(epoch, gracepoint::epoch::Epoch::new());
 
 /// Structures sharing one `static` domain through `&'static Srcu` (a reference to a domain is a
 /// domain): each run's barrier still covers its own retires.

@@ -10,6 +10,8 @@
 //! | `grace-period` | [`grace_period`] | µs per publish + `synchronize` + free with a busy reader | lower |
 //! | `unreclaimed` | [`unreclaimed`] | objects retired but not yet freed, in a separate counting run | lower |
 //! | `memory` | [`memory`] | peak resident memory of a child process running an update-heavy map | lower |
+//! | `rcu-cell-load`, `rcu-cell-mix` | [`rcu_cell`] | `RcuCell` against arc-swap: ns per load, Mops/s of a read-mostly mix | lower, higher |
+//! | `section` | [`rcu_cell`] | the typed pointers' `Section` against the scheme's guard, and a caller's section against one per call | lower |
 //!
 //! **Adding a workload** is one new file with a `jobs` function (and its `mod` line and its
 //! line in [`jobs`] here). Adding a structure changes no workload: see [`crate::targets`].
@@ -28,6 +30,7 @@
 pub mod grace_period;
 pub mod memory;
 pub mod mixes;
+pub mod rcu_cell;
 pub mod read_side;
 pub mod stack;
 pub mod unreclaimed;
@@ -61,6 +64,7 @@ pub fn jobs<R: Reclaim + 'static>(
     jobs.extend(grace_period::jobs(&make, settings));
     jobs.extend(unreclaimed::jobs(&make, settings));
     jobs.extend(memory::jobs(scheme, settings));
+    jobs.extend(rcu_cell::jobs(&make, settings));
     jobs
 }
 
@@ -73,6 +77,7 @@ pub fn jobs<R: Reclaim + 'static>(
 pub fn baselines(settings: &Settings) -> Vec<(Scheme, Vec<Job>)> {
     let mut rows = read_side::baselines(settings);
     rows.extend(memory::baselines(settings));
+    rows.extend(rcu_cell::baselines(settings));
     rows
 }
 
@@ -110,12 +115,15 @@ pub fn ask_child(command: &mut std::process::Command, prefix: &str, what: &str) 
 /// ```
 /// assert_eq!(benches::workload::PASSES[0].id, "read-side");
 /// ```
-pub const PASSES: [&Pass; 5] = [
+pub const PASSES: [&Pass; 8] = [
     &read_side::PASS,
     &mixes::PASS,
     &grace_period::PASS,
     &unreclaimed::PASS,
     &memory::PASS,
+    &rcu_cell::LOAD,
+    &rcu_cell::MIX,
+    &rcu_cell::SECTION,
 ];
 
 /// A constructor of fresh domains of one scheme.

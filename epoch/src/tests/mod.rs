@@ -6,7 +6,7 @@ use core::sync::atomic::Ordering;
 use std::prelude::rust_2024::*;
 
 /// The word of `reader`'s slot.
-fn word<const N: usize>(reader: &EpochReader<'_, N>) -> u64 {
+fn word<const N: usize>(reader: &EpochReader<'_, N>) -> reclaim::sync::Count {
     reader.claim.owned().state().word.load(Ordering::Relaxed)
 }
 
@@ -190,7 +190,7 @@ fn near_wrap_builds_start_below_the_wrap() {
     let global = domain.core.clock().global.load(Ordering::Relaxed);
     assert_eq!(global % STEP, 0);
     if cfg!(reclaim_near_wrap) {
-        assert!(global > u64::MAX - 2000);
+        assert!(global > reclaim::sync::Count::MAX - 2000);
     } else {
         assert_eq!(global, 0);
     }

@@ -25,8 +25,10 @@
 //! assert!(InstantClock::le(tag, clock.frontier()));
 //! ```
 
+use super::seq::Sequence;
 use super::slots::{SlotState, Slots};
 use crate::stall::Attribution;
+use crate::sync::Count;
 
 /// A scheme's grace-period clock (see the module docs).
 ///
@@ -185,7 +187,7 @@ impl SlotState for () {
 /// assert_eq!(clock.completed(), 1);
 /// ```
 #[derive(Debug, Default)]
-pub struct InstantClock(crate::sync::AtomicU64);
+pub struct InstantClock(crate::sync::AtomicCount);
 
 impl InstantClock {
     crate::const_fn_unless_loom! {
@@ -196,7 +198,7 @@ impl InstantClock {
         /// assert_eq!(InstantClock::new().completed(), 0);
         /// ```
         pub fn new() -> Self {
-            Self(crate::sync::AtomicU64::new(0))
+            Self(crate::sync::AtomicCount::new(0))
         }
     }
 }
@@ -204,26 +206,28 @@ impl InstantClock {
 // SAFETY: a domain on this clock has no sections, so no reader can hold what a tag covers.
 unsafe impl Clock for InstantClock {
     type Slot = ();
-    type Tag = u64;
+    type Tag = Count;
     const SCHEME: &'static str = "instant";
-    fn tag<const N: usize>(&self, _: &Slots<(), N>) -> u64 {
-        self.0.load(crate::sync::Ordering::Acquire) + 1
+    fn tag<const N: usize>(&self, _: &Slots<(), N>) -> Count {
+        self.0.load(crate::sync::Ordering::Acquire).wrapping_add(1)
     }
-    fn request(&self, _: u64) {}
-    fn frontier(&self) -> u64 {
+    fn request(&self, _: Count) {}
+    fn frontier(&self) -> Count {
         self.0.load(crate::sync::Ordering::Acquire)
     }
     fn step<const N: usize>(&self, _: &Slots<(), N>, _: Urgency) -> bool {
         self.0.fetch_add(1, crate::sync::Ordering::AcqRel);
         true
     }
-    fn le(a: u64, b: u64) -> bool {
-        a <= b
+    fn le(a: Count, b: Count) -> bool {
+        a.seq_le(b)
     }
-    fn bits(tag: u64) -> u64 {
-        tag
+    #[allow(clippy::useless_conversion)] // u64 from u64 where the counters are 64-bit
+    fn bits(tag: Count) -> u64 {
+        u64::from(tag)
     }
+    #[allow(clippy::useless_conversion)] // as above
     fn completed(&self) -> u64 {
-        self.0.load(crate::sync::Ordering::Relaxed)
+        u64::from(self.0.load(crate::sync::Ordering::Relaxed))
     }
 }

@@ -20,7 +20,12 @@
 //! grace periods wait until no reader at all is inside.
 
 use core::ptr;
+// Process-wide statics, so `core`'s atomics even under loom (whose atomics cannot be built in a
+// `static`), or portable-atomic's on targets without compare-and-swap.
+#[cfg(not(feature = "portable-atomic"))]
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, Ordering::SeqCst, fence};
+#[cfg(feature = "portable-atomic")]
+use portable_atomic::{AtomicPtr, AtomicUsize, Ordering, Ordering::SeqCst, fence};
 
 use alloc::boxed::Box;
 

@@ -13,14 +13,14 @@ const ALL_OPTIONS: [(Flavor, SlotChoice); 4] = [
 ];
 
 /// Sum of `locks[i] - unlocks[i]` over all slots: sections open in half `i`.
-fn open_in<const N: usize>(domain: &Srcu<N>, i: usize) -> u64 {
-    let sum = |f: &dyn Fn(&crate::SrcuSlot) -> u64| {
+fn open_in<const N: usize>(domain: &Srcu<N>, i: usize) -> reclaim::sync::Count {
+    let sum = |f: &dyn Fn(&crate::SrcuSlot) -> reclaim::sync::Count| {
         domain
             .core
             .slots()
             .iter()
             .map(|slot| f(slot.state()))
-            .fold(0u64, u64::wrapping_add)
+            .fold(0, reclaim::sync::Count::wrapping_add)
     };
     sum(&|s| s.locks[i].load(core::sync::atomic::Ordering::Relaxed)).wrapping_sub(sum(&|s| {
         s.unlocks[i].load(core::sync::atomic::Ordering::Relaxed)

@@ -32,7 +32,7 @@ extern crate std;
 use reclaim::Reclaim;
 use reclaim::testing::Tracked;
 
-use crate::{HashMap, List, Queue, Stack, Tree};
+use crate::{HashMap, List, Queue, SkipList, Stack, Tree};
 
 mod counting;
 mod rcu_cell;
@@ -53,6 +53,7 @@ pub fn check_all<R: Reclaim>(make: impl Fn() -> R) {
     check_list(&make);
     check_map(&make);
     check_tree(&make);
+    check_skiplist(&make);
     check_stack(&make);
     check_queue(&make);
     check_rcu_cell(&make);
@@ -86,6 +87,16 @@ pub fn check_map<R: Reclaim>(make: impl Fn() -> R) {
 pub fn check_tree<R: Reclaim>(make: impl Fn() -> R) {
     exactly_once_map::<Tree<u64, Tracked, Counting<R>>, R>(&make);
     poisoned_map::<Tree<u64, Tracked, R>, R>(&make);
+}
+
+/// The [`SkipList`] part of [`check_all`].
+///
+/// ```
+/// gracepoint_structures::testing::check_skiplist(srcu::Srcu::new);
+/// ```
+pub fn check_skiplist<R: Reclaim>(make: impl Fn() -> R) {
+    exactly_once_map::<SkipList<u64, Tracked, Counting<R>>, R>(&make);
+    poisoned_map::<SkipList<u64, Tracked, R>, R>(&make);
 }
 
 /// The [`Stack`] part of [`check_all`].

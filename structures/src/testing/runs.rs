@@ -10,7 +10,7 @@ use reclaim::Reclaim;
 use reclaim::testing::{Ledger, Tracked};
 
 use super::{Counting, RetireCounts};
-use crate::{HashMap, List, Queue, Stack, Tree};
+use crate::{HashMap, List, Queue, SkipList, Stack, Tree};
 
 /// Threads per run, started together: more than the machine's two cores, so that threads are
 /// preempted inside their sections.
@@ -127,6 +127,7 @@ macro_rules! map_like {
 map_like!(List, "List", 1, List::new);
 map_like!(HashMap, "HashMap", 1, |domain| HashMap::new(domain, 8));
 map_like!(Tree, "Tree", 2, Tree::new);
+map_like!(SkipList, "SkipList", 1, SkipList::new);
 
 /// What the threads of one map run did.
 #[derive(Default)]

@@ -82,6 +82,13 @@ pub(super) struct SeekRecord<'g, K, V> {
     pub(super) leaf_edge: Shared<'g, Node<K, V>>,
 }
 
+/// The search and the cleanup that every operation runs (see the [module docs](super)).
+///
+/// ```
+/// let tree = gracepoint::structures::Tree::new(gracepoint::srcu::Srcu::new());
+/// tree.insert(2, ()).unwrap(); // a seek, then a compare-and-swap
+/// assert!(tree.remove(&2)); // a seek, an injection, and a cleanup
+/// ```
 impl<K, V, R> Tree<K, V, R>
 where
     K: Ord + Clone + Send + Sync + 'static,

@@ -68,7 +68,9 @@ use super::sealed::Sealed;
 use super::slots::Slots;
 use super::watch::Watch;
 use crate::stall::Pending;
-use crate::sync::{AtomicU64, AtomicUsize};
+#[cfg(all(feature = "std", not(loom)))]
+use crate::sync::AtomicU64;
+use crate::sync::{AtomicBits, AtomicUsize};
 use crate::wait::Event;
 
 /// A thread steps the clock on every this-many bags it seals (see the module docs and the
@@ -126,8 +128,8 @@ pub struct Core<C: Clock, const N: usize> {
     /// Collections freeing bags they took off the queue (after releasing the lock).
     freeing: AtomicUsize,
     /// The frontier (as bits) at the last collection, and at the last sweep.
-    last_collect: AtomicU64,
-    last_sweep: AtomicU64,
+    last_collect: AtomicBits,
+    last_sweep: AtomicBits,
     /// When the retire path last stepped the clock (microseconds, see `now_micros`).
     #[cfg(all(feature = "std", not(loom)))]
     last_step: AtomicU64,
@@ -184,8 +186,8 @@ impl<C: Clock, const N: usize> Core<C, N> {
                 event: Event::new(),
                 thieves: AtomicUsize::new(0),
                 freeing: AtomicUsize::new(0),
-                last_collect: AtomicU64::new(0),
-                last_sweep: AtomicU64::new(0),
+                last_collect: AtomicBits::new(0),
+                last_sweep: AtomicBits::new(0),
                 #[cfg(all(feature = "std", not(loom)))]
                 last_step: AtomicU64::new(NEVER_STEPPED),
                 watch: Watch::new(),
