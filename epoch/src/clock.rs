@@ -21,10 +21,10 @@
 
 use crate::{EpochSlot, PINNED, STEP};
 use crossbeam_utils::CachePadded;
-use reclaim::scheme::Clock;
 use reclaim::scheme::clock::Urgency;
 use reclaim::scheme::seq::Sequence;
 use reclaim::scheme::slots::Slots;
+use reclaim::scheme::{AsymmetricFence, Clock};
 use reclaim::stall::Attribution;
 use reclaim::sync::{AtomicCount, Count, Ordering, fence};
 
@@ -49,16 +49,24 @@ pub(crate) const START: Count = if cfg!(reclaim_near_wrap) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Cookie(pub(crate) Count);
 
-/// The global epoch, in units of [`STEP`]: read by every pin, written by advances only.
+/// The global epoch, in units of [`STEP`]: read by every pin, written by advances only; and
+/// the fence pair of P (readers) and A (advances).
 pub(crate) struct EpochClock {
     pub(crate) global: CachePadded<AtomicCount>,
+    /// P on the reader's side, A on the advance's: real fences, or, in the Fast flavor, a
+    /// compiler fence against a `membarrier`.
+    pub(crate) fence: AsymmetricFence,
 }
 
 impl EpochClock {
     reclaim::const_fn_unless_loom! {
-        pub(crate) fn new() -> Self {
+        pub(crate) fn new(asymmetric: bool) -> Self {
             Self {
                 global: CachePadded::new(AtomicCount::new(START)),
+                // Only where the hardware is multi-copy atomic (crate docs, "The Fast flavor").
+                fence: AsymmetricFence::new(
+                    asymmetric && cfg!(any(target_arch = "x86_64", target_arch = "aarch64")),
+                ),
             }
         }
     }
@@ -76,12 +84,20 @@ impl EpochClock {
 
     /// Makes one attempt to move the global epoch from `e` to `e + 1` (see the module docs):
     /// true when this call advanced it.
-    pub(crate) fn try_advance<const N: usize>(&self, slots: &Slots<EpochSlot, N>) -> bool {
+    pub(crate) fn try_advance<const N: usize>(
+        &self,
+        slots: &Slots<EpochSlot, N>,
+        urgency: Urgency,
+    ) -> bool {
         let global = self.global.load(Ordering::Relaxed);
-        // epoch-A: pairs with epoch-P (store buffering): either this scan sees a reader's pin, or that
-        // reader's loads see everything that happened before this fence, which includes fence epoch-T
-        // of every tag taken at an older epoch than `global` (see the crate docs).
-        fence(Ordering::SeqCst);
+        // epoch-A: pairs with epoch-P (store buffering): either this scan sees a reader's pin,
+        // or that reader's loads see everything that happened before this fence, which
+        // includes fence epoch-T of every tag taken at an older epoch than `global` (see the
+        // crate docs). In the Fast flavor, a `membarrier` that starts after the load above,
+        // shared with the process's batch: an advance that can wait gives up until it is due.
+        if !self.fence.writer_batched(urgency) {
+            return false;
+        }
         let blocked = slots.iter().any(|slot| {
             let word = slot.state().word.load(Ordering::Relaxed);
             let pinned_at = word & !PINNED;
@@ -139,8 +155,22 @@ unsafe impl Clock for EpochClock {
         self.frontier_cookie()
     }
 
-    fn step<const N: usize>(&self, slots: &Slots<EpochSlot, N>, _: Urgency) -> bool {
-        self.try_advance(slots)
+    fn step<const N: usize>(&self, slots: &Slots<EpochSlot, N>, urgency: Urgency) -> bool {
+        self.try_advance(slots, urgency)
+    }
+
+    /// Fast when pins run a compiler fence at P.
+    fn flavor(&self) -> reclaim::Flavor {
+        if self.fence.is_asymmetric() {
+            reclaim::Flavor::Fast
+        } else {
+            reclaim::Flavor::Fenced
+        }
+    }
+
+    /// Each advance of the Fast flavor runs a `membarrier`.
+    fn heavy_steps(&self) -> bool {
+        self.fence.is_asymmetric()
     }
 
     #[inline]

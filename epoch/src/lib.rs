@@ -67,6 +67,32 @@
 //! have pinned before the unlink and hold the object. Freeing at `t + 1` would free under it;
 //! the `epoch_free_at_e_plus_1` mutant does exactly that, and the loom models catch it.
 //!
+//! # The Fast flavor
+//! With [`Flavor::Fast`] a pin runs a compiler fence where epoch-P was, and each advance runs a
+//! `membarrier(PRIVATE_EXPEDITED)` at epoch-A instead of a fence: between its start and its
+//! return, every CPU running one of the process's threads passes a point where its accesses
+//! before and after are ordered. Take the writer and reader of the argument above again:
+//! - **The pin against the scan.** Either the reader's pin store came before that point on its
+//!   CPU, and the advance's scan sees it; or its loads came after the point, and see everything
+//!   that was visible when the `membarrier` started. The advance from `t + 1` to `t + 2` loaded
+//!   `t + 1`, which comes after the `t` the writer read after T, before its `membarrier`; so
+//!   the unlink was visible by then. A reader pinned at `r <= t` either blocks that advance or
+//!   cannot reach the object.
+//! - **A reader pinned at `t + 1`** does not block it, and the `membarrier` of the advance from
+//!   `t` to `t + 1` may have started before the unlink. The reader loaded `t + 1`, and the
+//!   writer loaded `t` after its full fence T, so the write of `t + 1` came after the unlink was
+//!   visible everywhere; the pin loads the global epoch with acquire ordering (epoch-L), so
+//!   the reader's later loads come after that load, and see the unlink. This step holds on
+//!   multi-copy-atomic hardware (x86-64, AArch64), not in the C++ memory model (where only
+//!   fences on both sides would do), so the Fast flavor is only offered there: elsewhere it
+//!   runs [`Fenced`](Flavor::Fenced). On AArch64 epoch-L is an `LDAR`; on x86 a plain load.
+//!
+//! So objects wait for two advances in both flavors, and a section that began after a cookie
+//! never holds it back. The models run the Fast flavor with both halves as real fences (loom
+//! cannot model `membarrier`); `reclaim/tests/litmus.rs` checks the fence pair on the hardware.
+//! Advances are batched in time with the process's other heavy fences (`docs/epoch.md` has
+//! the figures).
+//!
 //! # The wrap
 //! The global epoch is a `u64` counting in steps of two, so it wraps after 2⁶³ advances (three
 //! centuries at one advance per nanosecond). The scan only compares for equality, which is
@@ -77,9 +103,10 @@
 //! # Fences
 //! | fence | where | pairs with | what it guarantees |
 //! |---|---|---|---|
-//! | **epoch-P** `SeqCst` | pin, after storing the epoch and the pinned bit | **epoch-A**, **epoch-T** | store buffering: an advance's scan sees the pin, or the section's loads see everything before that advance's A (and before T) |
+//! | **epoch-P** `SeqCst` (a compiler fence in the Fast flavor) | pin, after storing the epoch and the pinned bit | **epoch-A**, **epoch-T** | store buffering: an advance's scan sees the pin, or the section's loads see everything before that advance's A (and before T) |
+//! | **epoch-L** acquire load | pin, the load of the global epoch | epoch-T (through the advance's write, Fast flavor only) | a reader that loaded `t + 1` sees what was unlinked before a tag read `t` (above) |
 //! | **epoch-T** `SeqCst` | [`Epoch::get_state`], so every retire tag and cookie, before loading the global epoch | **epoch-P** | a reader that pinned before T has `r <= t` and is seen by the advance to `t + 2`; one that pinned after T sees the unlink |
-//! | **epoch-A** `SeqCst` | advance, after loading the global epoch, before scanning the slots | **epoch-P** | the scan sees every pin whose P came before A |
+//! | **epoch-A** `SeqCst` (`membarrier` in the Fast flavor) | advance, after loading the global epoch, before scanning the slots | **epoch-P** | the scan sees every pin whose P came before A |
 //! | **epoch-U** release store | unpin, and the pin store itself | **epoch-Q** | a section's accesses happen before an advance that saw its slot unpinned (or pinned again later) |
 //! | **epoch-Q** `Acquire` | advance, after the scan, before the compare-and-swap | **epoch-U** | as above |
 //! | **epoch-G** release CAS / **epoch-F** acquire load | the advance's compare-and-swap of the global epoch / the frontier read before freeing | each other | everything the advance learnt from the scan happens before the free |
@@ -117,7 +144,16 @@ pub use reader::{EpochGuard, EpochReader};
 
 use clock::EpochClock;
 use crossbeam_utils::CachePadded;
+/// The read side (shared by every scheme): epochs' [`Fast`](Flavor::Fast) pin runs a compiler
+/// fence instead of epoch-P, and each advance a `membarrier` at epoch-A.
+///
+/// ```
+/// use gracepoint::epoch::{Epoch, Flavor, Options};
+/// assert_eq!(Epoch::with_options(Options::DEFAULT.flavor(Flavor::Fenced)).flavor(), Flavor::Fenced);
+/// ```
+pub use reclaim::Flavor;
 use reclaim::scheme::Core;
+use reclaim::scheme::clock::Urgency;
 use reclaim::scheme::slots::SlotState;
 use reclaim::sync::{AtomicCount, Count, Ordering};
 
@@ -156,32 +192,64 @@ pub const SLOT_BYTES: usize =
 #[cfg(not(loom))]
 const _: () = assert!(SLOT_BYTES <= 256, "a reader slot outgrew 256 bytes");
 
-/// How an [`Epoch`] domain is built. Epochs have no options yet; the type is here so that code
-/// written for one scheme's `with_options` reads the same on every scheme.
+/// How an [`Epoch`] domain is built: its read side ([`Flavor`]).
 ///
 /// ```
+/// use gracepoint::Flavor;
 /// use gracepoint::epoch::{Epoch, Options};
-/// let domain = Epoch::with_options(Options::DEFAULT);
+/// let domain = Epoch::with_options(Options::DEFAULT.flavor(Flavor::Fenced));
 /// assert_eq!(Options::default(), Options::DEFAULT);
 /// drop(domain.enter());
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub struct Options {}
+pub struct Options {
+    flavor: Flavor,
+}
 
-/// The default options.
+/// Building options: start from [`Options::DEFAULT`] and change what differs.
 ///
 /// ```
-/// assert_eq!(gracepoint::epoch::Options::DEFAULT, Default::default());
+/// use gracepoint::{Flavor, epoch::Options};
+/// assert_ne!(Options::DEFAULT.flavor(Flavor::Fast), Options::DEFAULT.flavor(Flavor::Fenced));
 /// ```
 impl Options {
-    /// The only options there are.
+    /// The default options: [`Flavor::Fenced`].
     ///
     /// ```
     /// static DOMAIN: gracepoint::epoch::Epoch = gracepoint::epoch::Epoch::with_options(gracepoint::epoch::Options::DEFAULT);
     /// drop(DOMAIN.enter());
     /// ```
-    pub const DEFAULT: Options = Options {};
+    pub const DEFAULT: Options = Options {
+        flavor: Flavor::Fenced,
+    };
+
+    /// These options with the read side `flavor`. [`Flavor::Fast`] pins with a compiler fence
+    /// instead of `fence(SeqCst)`; each advance then runs a `membarrier`, batched with the rest
+    /// of the process's. Offered on x86-64 and AArch64 Linux (crate docs, "The Fast flavor");
+    /// elsewhere the domain runs [`Flavor::Fenced`].
+    ///
+    /// ```
+    /// use gracepoint::{Flavor, epoch::{Epoch, Options}};
+    /// static DOMAIN: Epoch = Epoch::with_options(Options::DEFAULT.flavor(Flavor::Fast));
+    /// drop(DOMAIN.pin());
+    /// ```
+    #[must_use]
+    pub const fn flavor(mut self, flavor: Flavor) -> Self {
+        self.flavor = flavor;
+        self
+    }
+}
+
+impl Default for Options {
+    /// [`Options::DEFAULT`].
+    ///
+    /// ```
+    /// assert_eq!(gracepoint::epoch::Options::default(), gracepoint::epoch::Options::DEFAULT);
+    /// ```
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// An epoch domain with `N` reader slots inline (and more on demand with `alloc`).
@@ -222,9 +290,8 @@ impl<const N: usize> core::fmt::Debug for Epoch<N> {
 impl<const N: usize> Epoch<N> {
     reclaim::const_fn_unless_loom! {
         fn from_options(options: Options) -> Self {
-            let _ = options;
             Self {
-                core: Core::new(EpochClock::new()),
+                core: Core::new(EpochClock::new(matches!(options.flavor, Flavor::Fast))),
             }
         }
     }
@@ -259,7 +326,10 @@ impl<const N: usize> Epoch<N> {
     /// assert!(domain.try_advance());
     /// ```
     pub fn try_advance(&self) -> bool {
-        let advanced = self.core.clock().try_advance(self.core.slots());
+        let advanced = self
+            .core
+            .clock()
+            .try_advance(self.core.slots(), Urgency::Now);
         if advanced {
             self.core.event().notify_all();
         }

@@ -25,7 +25,7 @@
 use crate::{Epoch, EpochSlot, PINNED};
 use core::marker::PhantomData;
 use reclaim::scheme::slots::{SectionSlot, SlotClaim, slots_full};
-use reclaim::sync::{Ordering, fence};
+use reclaim::sync::Ordering;
 
 /// A pinned read-side section of an [`Epoch`] domain; it ends when the guard drops.
 ///
@@ -177,7 +177,10 @@ impl<const N: usize> Epoch<N> {
     /// Stores the global epoch with the pinned bit into the owner's slot, then P.
     #[inline(always)]
     fn publish_pin(&self, slot: &EpochSlot) {
-        let global = self.core.clock().global.load(Ordering::Relaxed);
+        // epoch-L: in the Fast flavor, the section's loads come after this one, which may read
+        // an epoch written after a writer's T read the one before (crate docs, "The Fast
+        // flavor"). A plain load on x86.
+        let global = self.core.clock().global.load(Ordering::Acquire);
         // epoch-U: Release, like the unpin store: an advance whose scan reads this word (and then
         // runs Q) sees the end of this slot's previous section, even when that section's unpin
         // was overwritten by this pin before the scan. A plain `mov` on x86.
@@ -185,7 +188,8 @@ impl<const N: usize> Epoch<N> {
         // epoch-P: pairs with epoch-A and epoch-T (store buffering). Either every later advance's scan sees this
         // pin, or this section's loads see every update made before that advance's A and
         // before T of every tag it serves (crate docs).
-        reclaim::mutant!("epoch_no_pin_fence" => (), else fence(Ordering::SeqCst));
+        // In the Fast flavor a compiler fence: the advances' `membarrier` at A stands in for it.
+        reclaim::mutant!("epoch_no_pin_fence" => (), else self.core.clock().fence.reader());
     }
 }
 

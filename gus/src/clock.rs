@@ -258,6 +258,15 @@ unsafe impl Clock for GusClock {
         u64::from(self.rd.raises.load(Ordering::Relaxed))
     }
 
+    /// Fast when lazy readers skip the fence.
+    fn flavor(&self) -> reclaim::Flavor {
+        if self.lazy_active() {
+            reclaim::Flavor::Fast
+        } else {
+            reclaim::Flavor::Fenced
+        }
+    }
+
     /// A lazy poll issues a `membarrier`: step that much less often.
     fn heavy_steps(&self) -> bool {
         self.lazy_active()

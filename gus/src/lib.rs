@@ -102,6 +102,14 @@ mod tagged;
 
 pub use goal::{Cookie, Goal};
 pub use reader::{GusGuard, GusReader};
+/// The read side (shared by every scheme): GUS's [`Fast`](Flavor::Fast) flavor is
+/// [`Mode::Lazy`].
+///
+/// ```
+/// use gracepoint::gus::{Flavor, Gus, Mode, Options};
+/// assert_eq!(Gus::with_options(Options::DEFAULT.mode(Mode::Default)).flavor(), Flavor::Fenced);
+/// ```
+pub use reclaim::Flavor;
 pub use stats::Counters;
 #[cfg(feature = "alloc")]
 pub use tagged::Recycler;
@@ -179,6 +187,27 @@ impl Options {
     pub const fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
+    }
+
+    /// These options with the read side of `flavor`, the name every scheme shares:
+    /// [`Flavor::Fast`](reclaim::Flavor::Fast) is [`Mode::Lazy`];
+    /// [`Flavor::Fenced`](reclaim::Flavor::Fenced) is [`Mode::Default`], or keeps a
+    /// [`Mode::Deferred`] already chosen.
+    ///
+    /// ```
+    /// use gracepoint::Flavor;
+    /// use gracepoint::gus::{Mode, Options};
+    /// assert_eq!(Options::DEFAULT.flavor(Flavor::Fast), Options::DEFAULT.mode(Mode::Lazy));
+    /// let deferred = Options::DEFAULT.mode(Mode::Deferred(8));
+    /// assert_eq!(deferred.flavor(Flavor::Fenced), deferred);
+    /// ```
+    #[must_use]
+    pub const fn flavor(self, flavor: reclaim::Flavor) -> Self {
+        match (flavor, self.mode) {
+            (reclaim::Flavor::Fast, _) => self.mode(Mode::Lazy),
+            (reclaim::Flavor::Fenced, Mode::Lazy) => self.mode(Mode::Default),
+            (reclaim::Flavor::Fenced, _) => self,
+        }
     }
 }
 

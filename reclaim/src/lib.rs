@@ -80,10 +80,10 @@ extern crate alloc;
 extern crate std;
 
 pub mod atomic;
-pub mod interrupt;
 #[cfg(all(feature = "std", not(loom)))]
 mod background;
 mod front;
+pub mod interrupt;
 #[cfg_attr(not(feature = "toolkit"), doc(hidden))]
 pub mod scheme;
 pub mod stall;
@@ -96,6 +96,29 @@ pub mod wait;
 #[cfg(all(feature = "std", not(loom)))]
 pub use background::{Background, BackgroundReclaimer};
 pub use scheme::slots::SlotsFull;
+
+/// How a domain's readers order their section against the writers: the same two choices on
+/// every scheme. Ask for one in the scheme's `Options`; a domain's `flavor()` says which one
+/// it runs.
+///
+/// ```
+/// # use gracepoint_reclaim as gracepoint;
+/// use gracepoint::Flavor;
+/// // e.g. `gracepoint::epoch::Options::DEFAULT.flavor(Flavor::Fenced)`
+/// assert_ne!(Flavor::Fast, Flavor::Fenced);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Flavor {
+    /// Readers run a real fence (`fence(SeqCst)`, one locked instruction on x86) per section;
+    /// grace periods pay nothing extra. Works everywhere, with or without `std`.
+    Fenced,
+    /// Readers run only a compiler fence; grace periods pay instead, with a
+    /// `membarrier(PRIVATE_EXPEDITED)` shared by every domain of the process and batched in
+    /// time (`docs/reclaim.md`, "Batched heavy fences"). Asked for where the kernel refuses
+    /// `membarrier` (not Linux, some sandboxes, no `std`), the domain runs
+    /// [`Fenced`](Flavor::Fenced), decided once at run time.
+    Fast,
+}
 
 /// The traits generic code over any domain needs, in one `use`: `use gracepoint::prelude::*;`.
 ///
@@ -125,7 +148,9 @@ pub mod prelude {
 pub mod facade {
     #[cfg(all(feature = "std", not(loom)))]
     pub use crate::{Background, BackgroundReclaimer};
-    pub use crate::{Reclaim, SlotsFull, Stats, atomic, interrupt, prelude, stall, sync, wait};
+    pub use crate::{
+        Flavor, Reclaim, SlotsFull, Stats, atomic, interrupt, prelude, stall, sync, wait,
+    };
 }
 
 /// Test and mutant hooks, and what the macros of this crate expand to. Not part of the API.

@@ -521,6 +521,15 @@ unsafe impl Clock for SrcuClock {
         self.gp.completed()
     }
 
+    /// Fast when barriers B and C are compiler fences.
+    fn flavor(&self) -> reclaim::Flavor {
+        if self.readers.fence.is_asymmetric() {
+            reclaim::Flavor::Fast
+        } else {
+            reclaim::Flavor::Fenced
+        }
+    }
+
     /// Each scan of a Fast grace period runs a `membarrier`.
     fn heavy_steps(&self) -> bool {
         self.readers.fence.is_asymmetric()

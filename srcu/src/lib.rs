@@ -98,24 +98,15 @@ use reclaim::scheme::Core;
 use reclaim::scheme::slots::SlotState;
 use reclaim::sync::AtomicCount;
 
-/// How readers order their counter updates against their protected accesses.
+/// The read side (shared by every scheme): in SRCU's [`Fast`](Flavor::Fast) flavor barriers B
+/// and C are compiler fences and each scan's barrier A is a `membarrier`.
 ///
 /// ```
 /// use gracepoint::srcu::{Flavor, Options, Srcu};
 /// let domain = Srcu::with_options(Options::DEFAULT.flavor(Flavor::Fenced));
 /// assert_eq!(domain.flavor(), Flavor::Fenced);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Flavor {
-    /// Barrier B is a real `fence(SeqCst)` (C a release fence, free on x86): readers pay one
-    /// fence per section, grace periods pay nothing extra. Works everywhere.
-    Fenced,
-    /// B and C are compiler fences only; each grace period's scans run
-    /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` at A instead (about half a microsecond
-    /// each, two per grace period with no reader in the way). Asked for where the kernel
-    /// refuses `membarrier` (or without `std`), the domain runs [`Flavor::Fenced`].
-    Fast,
-}
+pub use reclaim::Flavor;
 
 /// Which slot a reader's counters go to.
 ///
@@ -271,23 +262,6 @@ impl<const N: usize> Srcu<N> {
                     options.slots,
                 )),
             }
-        }
-    }
-
-    /// The flavor readers run: the one asked for, except that `Fast` where `membarrier` is
-    /// refused (or without `std`) runs as `Fenced`. Resolved against the kernel on first use.
-    ///
-    /// ```
-    /// use gracepoint::srcu::{Flavor, Options, Srcu};
-    /// assert_eq!(Srcu::new().flavor(), Flavor::Fenced);
-    /// let fast = Srcu::with_options(Options::DEFAULT.flavor(Flavor::Fast));
-    /// assert!(matches!(fast.flavor(), Flavor::Fast | Flavor::Fenced)); // as the kernel allows
-    /// ```
-    pub fn flavor(&self) -> Flavor {
-        if self.clock().readers.fence.is_asymmetric() {
-            Flavor::Fast
-        } else {
-            Flavor::Fenced
         }
     }
 

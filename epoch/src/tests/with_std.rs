@@ -107,5 +107,8 @@ fn concurrent_synchronize_callers_share_advances() {
 
 reclaim::scheme_tests! {
     domain: Epoch,
-    configurations: [Epoch::new()],
+    configurations: [
+        Epoch::with_options(crate::Options::DEFAULT.flavor(crate::Flavor::Fenced)),
+        Epoch::with_options(crate::Options::DEFAULT.flavor(crate::Flavor::Fast)),
+    ],
 }

@@ -124,6 +124,24 @@ macro_rules! __front_build {
                     claim: self.core.slots().claim()?,
                 })
             }
+
+            /// The read side this domain runs: the [`Flavor`]($crate::Flavor) its options
+            /// asked for, except that [`Fast`]($crate::Flavor::Fast) runs as
+            /// [`Fenced`]($crate::Flavor::Fenced) where the kernel refuses `membarrier` (or
+            /// without `std`). Resolved once, on first use.
+            ///
+            /// ```
+            /// use gracepoint::Flavor;
+            #[doc = concat!("use ", $path, "::{", stringify!($Domain), ", Options};")]
+            #[doc = concat!("let fenced = ", stringify!($Domain), "::with_options(Options::DEFAULT.flavor(Flavor::Fenced));")]
+            /// assert_eq!(fenced.flavor(), Flavor::Fenced);
+            #[doc = concat!("let fast = ", stringify!($Domain), "::with_options(Options::DEFAULT.flavor(Flavor::Fast));")]
+            /// assert!(matches!(fast.flavor(), Flavor::Fast | Flavor::Fenced)); // as the kernel allows
+            /// ```
+            pub fn flavor(&self) -> $crate::Flavor {
+                use $crate::scheme::Clock as _;
+                self.core.clock().flavor()
+            }
         }
     };
 }

@@ -108,6 +108,12 @@ pub unsafe trait Clock: Sized {
     /// forward, each time making a new set of tags expire.
     fn completed(&self) -> u64;
 
+    /// The read side this clock's readers run, as resolved at run time. The default is
+    /// [`Flavor::Fenced`](crate::Flavor::Fenced).
+    fn flavor(&self) -> crate::Flavor {
+        crate::Flavor::Fenced
+    }
+
     /// True when a step needs a system-wide barrier (`membarrier`, in the asymmetric flavors):
     /// the retire path's steps then wait for the process's next batch of them (see the
     /// `heavy` module). The default says steps are cheap.
