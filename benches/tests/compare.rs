@@ -408,6 +408,35 @@ fn files_carry_the_context_and_the_ratio_chart_has_every_ratio() {
         !expected.iter().any(|(_, id)| id == "crossbeam-epoch"),
         "the baseline has no mark"
     );
+
+    // --replot redraws the same charts from the files alone, with the recorded context.
+    let again = out_dir("compare-replot");
+    let out = Command::new(COMPARE)
+        .arg("--replot")
+        .arg(&dir)
+        .arg("--plots")
+        .arg(&again)
+        .output()
+        .expect("compare runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let redrawn = std::fs::read_to_string(again.join("ratios.svg")).expect("ratios.svg redrawn");
+    assert_eq!(
+        elements(&redrawn, "ratio").len(),
+        expected.len(),
+        "the same marks"
+    );
+    assert!(redrawn.contains(&started) && redrawn.contains("mode: quick"));
+    for svg in &svgs {
+        assert!(
+            again.join(svg.file_name().unwrap()).exists(),
+            "{}",
+            svg.display()
+        );
+    }
 }
 
 #[test]

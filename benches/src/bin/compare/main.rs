@@ -5,6 +5,7 @@
 mod context;
 mod files;
 mod plot;
+mod replot;
 mod report;
 mod runner;
 mod svg;
@@ -37,8 +38,7 @@ MODES (pick at most one)
 SELECTION
     --only PATTERN   keep the schemes whose id or name contains PATTERN (case-insensitive;
                      repeatable). The ratio baseline (crossbeam-epoch) and the floors always run.
-    --pass ID        run only this pass (repeatable): read-side, throughput, grace-period,
-                     unreclaimed, memory.
+    --pass ID        run only this pass (repeatable); the ids are listed under PASSES below.
     --threads LIST   thread counts of the throughput pass, e.g. 1,2,8 (default: 1, 2, the CPU
                      count and twice it).
     --mix LIST       mixes of the throughput pass: read-only, 90/5/5, 50/25/25, 0/50/50.
@@ -54,9 +54,17 @@ OUTPUT
     --json           one JSON document on stdout instead of the tables (the SUMMARY lines are
                      inside it, and also printed to stderr).
     --csv DIR        where the CSV files go (default: target/compare): one per pass, tidy,
-                     one row per scheme x structure x mix x threads, with every run's value.
-    --plots DIR      where the SVG charts go (default: the CSV directory).
+                     one row per scheme x structure x mix x threads, with every run's value,
+                     each row ending with the run's started_utc; and run.json, the run's
+                     context (time, command, mode, runs, point length, commit, CPU, CPU count,
+                     kernel, membarrier, liburcu, build), which the preamble also prints.
+    --plots DIR      where the SVG charts go (default: the CSV directory): ratios.svg first
+                     (every scheme's throughput ratio to crossbeam-epoch in every cell), a
+                     throughput chart per structure and mix, a bar chart per one-point pass.
+                     Each carries the run's context in its footer and <desc>.
     --no-files       write no CSV and no SVG.
+    --replot DIR     run nothing: redraw the charts of the run whose CSV files (and run.json)
+                     are in DIR, into --plots DIR (default: DIR), with this version's charts.
     --list           print the ids of the schemes in this build and exit.
     -h, --help       this text.
     A progress bar with the running workload and the time left is drawn on stderr when it is
@@ -92,6 +100,32 @@ fn main() {
         if let Err(e) = job_child_main(&args[1..]) {
             eprintln!("compare (job child): {e}");
             std::process::exit(2);
+        }
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--replot") {
+        let [_, dir, rest @ ..] = args.as_slice() else {
+            eprintln!("compare: --replot needs a directory (try --help)");
+            std::process::exit(2);
+        };
+        let plots = match rest {
+            [] => PathBuf::from(dir),
+            [flag, plots] if flag == "--plots" => PathBuf::from(plots),
+            _ => {
+                eprintln!("compare: --replot DIR takes only --plots DIR after it");
+                std::process::exit(2);
+            }
+        };
+        match replot::replot(std::path::Path::new(dir), &plots) {
+            Ok(written) => println!(
+                "compare: {} SVG charts redrawn in {}",
+                written.len(),
+                plots.display()
+            ),
+            Err(e) => {
+                eprintln!("compare: {e}");
+                std::process::exit(1);
+            }
         }
         return;
     }

@@ -197,28 +197,25 @@ fn linear_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     ticks
 }
 
-/// Tick values of a log axis over `[lo, hi]`: 1-2-5 per decade, with finer steps when the
-/// range is narrow.
-fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
-    let mut candidates = Vec::new();
+/// Tick values of a log axis over `[lo, hi]`: 1-2-5 per decade, then finer steps where they
+/// fit, none closer than `min_gap` (in natural-log units) to another.
+fn log_ticks(lo: f64, hi: f64, min_gap: f64) -> Vec<f64> {
+    let mut candidates = vec![1.0];
     for e in -3..=3 {
         for m in [1.0, 2.0, 5.0] {
             candidates.push(m * 10f64.powi(e));
         }
     }
-    let inside = |v: &Vec<f64>| -> Vec<f64> {
-        v.iter()
-            .copied()
-            .filter(|t| *t >= lo * 0.999 && *t <= hi * 1.001)
-            .collect()
-    };
-    let mut ticks = inside(&candidates);
-    if ticks.len() < 5 {
-        candidates.extend([0.67, 0.75, 0.8, 0.9, 1.1, 1.25, 1.5, 3.0, 4.0]);
-        ticks = inside(&candidates);
+    candidates.extend([0.5, 0.8, 1.25, 0.67, 1.5, 0.9, 1.1, 0.75, 3.0, 4.0]);
+    let mut ticks: Vec<f64> = Vec::new();
+    for t in candidates {
+        let inside = t >= lo * 0.999 && t <= hi * 1.001;
+        let apart = ticks.iter().all(|k| (k.ln() - t.ln()).abs() >= min_gap);
+        if inside && apart {
+            ticks.push(t);
+        }
     }
     ticks.sort_by(f64::total_cmp);
-    ticks.dedup();
     ticks
 }
 
@@ -367,11 +364,12 @@ fn ratio_chart(results: &Results, cells: &[&Cell], looks: &Looks, context: &Cont
         hi = hi.max(r.max);
     }
     let (lo, hi) = ((lo / 1.15).max(1e-3), (hi * 1.15).min(1e3));
-    let ticks = log_ticks(lo, hi);
+    let panel_h = 220.0;
+    // Tick labels at least 16 px apart.
+    let ticks = log_ticks(lo, hi, 16.0 / panel_h * (hi.ln() - lo.ln()));
 
     let slot_w = (rows.len() as f64 * 7.0 + 16.0).max(60.0);
     let panel_w = slot_w * threads.len() as f64;
-    let panel_h = 220.0;
     let (left, top, gap_x, gap_y) = (60.0, 92.0, 44.0, 62.0);
     let legend_x = left + columns as f64 * (panel_w + gap_x) + 10.0;
     let width = legend_x + 300.0;
@@ -987,9 +985,14 @@ mod tests {
             linear_ticks(0.0, 10.0, 5),
             vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
         );
-        let log = log_ticks(0.5, 2.0);
+        let log = log_ticks(0.5, 2.0, 0.05);
         assert!(log.contains(&1.0) && log.contains(&0.5) && log.contains(&2.0));
         assert!(log.len() >= 5, "{log:?}");
+        let sparse = log_ticks(0.1, 10.0, 0.5);
+        assert!(
+            sparse.windows(2).all(|w| (w[1] / w[0]).ln() >= 0.5),
+            "{sparse:?}"
+        );
         assert_eq!(tick_label(0.25), "0.25");
         assert_eq!(tick_label(2.0), "2");
     }
