@@ -44,6 +44,9 @@ const PHASE1_TICKS: u32 = 400;
 const PHASE2_ROUNDS: u32 = 30;
 /// The timer period, in timer cycles, around which each tick's period varies.
 const PERIOD: u32 = 4000;
+/// The hang guard, counted in interrupts: a scheme's run takes about 500 ticks; one that has
+/// not finished after this many is stuck (a grace period that never ends), and fails.
+const HANG_TICKS: u32 = 50_000;
 
 static SRCU: Srcu<4> = Srcu::new_fixed();
 static GUS: Gus<4> = Gus::new_fixed();
@@ -61,6 +64,8 @@ trait Scheme: Reclaim + Sync + 'static {
     /// As `retire_raw`.
     unsafe fn retire_by(reader: &Self::R<'_>, ptr: *mut (), free: unsafe fn(*mut ()));
     fn grace_periods(&self) -> u64;
+    /// Frees what has expired, without waiting.
+    fn collect_expired(&self) -> usize;
 }
 
 macro_rules! scheme {
@@ -80,6 +85,9 @@ macro_rules! scheme {
             }
             fn grace_periods(&self) -> u64 {
                 self.stats().grace_periods
+            }
+            fn collect_expired(&self) -> usize {
+                self.collect()
             }
         }
     };
@@ -211,6 +219,12 @@ fn tick<D: Scheme>(context: *const ()) {
     // SAFETY: `run` keeps the context alive until the timer stops.
     let ctx = unsafe { &*(context as *const Ctx<'static, D>) };
     let n = ctx.ticks.fetch_add(1, Ordering::Relaxed) + 1;
+    assert!(
+        n < HANG_TICKS,
+        "{}: the main loop has not finished after {HANG_TICKS} timer interrupts (about 100 times \
+         what a run takes): a grace period that never ends?",
+        D::NAME
+    );
     // SAFETY: only the handler touches these while the timer runs.
     let rng = unsafe { &mut *ctx.rng.get() };
     *rng ^= *rng << 13;
@@ -358,7 +372,11 @@ fn run<D: Scheme>(domain: &'static D) -> bool {
         round += 1;
     }
 
-    // Phase 2: the writer in the handler, a reader here.
+    // Phase 2: the writer in the handler, a reader here. Without an allocator a retire finds a
+    // free bag among the domain's few pooled ones only while grace periods keep freeing them, and
+    // a handler must not wait for one (it would panic): so the pool starts empty, and the main
+    // loop runs a grace period and a collection between its sections.
+    domain.barrier();
     ctx.phase.store(WRITER_IN_HANDLER, Ordering::Relaxed);
     let mut main_sections = 0u32;
     for _ in 0..PHASE2_ROUNDS {
@@ -372,7 +390,8 @@ fn run<D: Scheme>(domain: &'static D) -> bool {
             check(cell, Some(value));
             main_sections += 1;
         }
-        domain.barrier();
+        domain.synchronize();
+        domain.collect_expired();
     }
 
     board::stop_timer();
