@@ -9,9 +9,10 @@
 //! domain), and now and then runs `synchronize`, a polled grace period or `barrier`.
 //!
 //! Phase 2, the writer in the interrupt handler. The main loop holds a section for three ticks
-//! and checks its value before and after; each tick the handler publishes a fresh value,
-//! retires the old one through its own reader (a retire from a handler never waits while a
-//! bag is free) and polls, so frees run in the handler while the main loop reads.
+//! and checks its value before and after, then runs a grace period and a collection; once per
+//! such round the handler publishes a fresh value and retires the old one through its own
+//! reader (a retire from a handler never waits while a pooled bag is free), and every tick it
+//! polls, so frees run in the handler while the main loop reads.
 //!
 //! Values come from a static pool. A freed value is poisoned; every read checks for poison, and
 //! that the value is the one the section first saw. Every value counts its retires and frees:
@@ -209,6 +210,10 @@ struct Ctx<'a, D: Scheme> {
     long_sections: AtomicU32,
     long_checks: AtomicU32,
     handler_retires: AtomicU32,
+    /// Set by the main loop when the handler may retire once (phase 2).
+    may_retire: AtomicU8,
+    /// 1 while the handler's long section is open (it opens none after phase 1's last tick).
+    long_open: AtomicU8,
     /// Handler-only while the timer runs: the open long section, and what it read.
     long_guard: UnsafeCell<Option<<D as Reclaim>::Guard<'a>>>,
     long_held: UnsafeCell<(*const Value, u32, u32)>,
@@ -251,7 +256,7 @@ fn tick<D: Scheme>(context: *const ()) {
             }
             // SAFETY: handler-only while the timer runs.
             let (guard, held) = unsafe { (&mut *ctx.long_guard.get(), &mut *ctx.long_held.get()) };
-            if held.2 == 0 {
+            if held.2 == 0 && n < PHASE1_TICKS {
                 #[cfg(not(feature = "mutant-irq-reader-uncounted"))]
                 {
                     *guard = Some(ctx.long.enter());
@@ -263,10 +268,11 @@ fn tick<D: Scheme>(context: *const ()) {
                     // SAFETY: as above.
                     let value = check(unsafe { &*p }, None);
                     *held = (p, value, 1 + n % 4);
+                    ctx.long_open.store(1, Ordering::Relaxed);
                 } else {
                     *guard = None;
                 }
-            } else {
+            } else if held.2 != 0 {
                 // SAFETY: as above; the long section is still open.
                 check(unsafe { &*held.0 }, Some(held.1));
                 ctx.long_checks.fetch_add(1, Ordering::Relaxed);
@@ -274,10 +280,16 @@ fn tick<D: Scheme>(context: *const ()) {
                 if held.2 == 0 {
                     *guard = None;
                     ctx.long_sections.fetch_add(1, Ordering::Relaxed);
+                    ctx.long_open.store(0, Ordering::Relaxed);
                 }
             }
         }
-        WRITER_IN_HANDLER => {
+        // One retire per section of the main loop, after the main loop's grace period and
+        // collection: without an allocator the domain seals into four pooled bags, which a
+        // handler must never wait for (it would panic), and a bag it seals waits for the end of
+        // the main loop's section; a handler that interrupts a collection finds the bags that
+        // collection holds taken too.
+        WRITER_IN_HANDLER if ctx.may_retire.swap(0, Ordering::Relaxed) == 1 => {
             if let Some(fresh) = alloc() {
                 let old = PUBLISHED.swap(fresh as *const Value as *mut Value, Ordering::AcqRel);
                 if !old.is_null() {
@@ -289,7 +301,10 @@ fn tick<D: Scheme>(context: *const ()) {
             let cookie = ctx.domain.start_poll();
             let _ = ctx.domain.poll(&cookie);
         }
-        _ => {}
+        _ => {
+            let cookie = ctx.domain.start_poll();
+            let _ = ctx.domain.poll(&cookie);
+        }
     }
 }
 
@@ -326,6 +341,8 @@ fn run<D: Scheme>(domain: &'static D) -> bool {
         long_sections: AtomicU32::new(0),
         long_checks: AtomicU32::new(0),
         handler_retires: AtomicU32::new(0),
+        may_retire: AtomicU8::new(0),
+        long_open: AtomicU8::new(0),
         long_guard: UnsafeCell::new(None),
         long_held: UnsafeCell::new((ptr::null(), 0, 0)),
         rng: UnsafeCell::new(0x1234_5678),
@@ -376,6 +393,11 @@ fn run<D: Scheme>(domain: &'static D) -> bool {
     // free bag among the domain's few pooled ones only while grace periods keep freeing them, and
     // a handler must not wait for one (it would panic): so the pool starts empty, and the main
     // loop runs a grace period and a collection between its sections.
+    // The handler opens no long section after phase 1's last tick: wait for the open one to
+    // close (it would hold every grace period of phase 2 back).
+    while ctx.long_open.load(Ordering::Relaxed) != 0 {
+        core::hint::spin_loop();
+    }
     domain.barrier();
     ctx.phase.store(WRITER_IN_HANDLER, Ordering::Relaxed);
     let mut main_sections = 0u32;
@@ -392,6 +414,7 @@ fn run<D: Scheme>(domain: &'static D) -> bool {
         }
         domain.synchronize();
         domain.collect_expired();
+        ctx.may_retire.store(1, Ordering::Relaxed);
     }
 
     board::stop_timer();
