@@ -367,7 +367,7 @@ fn run<D: Scheme>(domain: &'static D) -> bool {
         let old = PUBLISHED.swap(fresh as *const Value as *mut Value, Ordering::AcqRel);
         // SAFETY: pool values are statics.
         let old = unsafe { &*old };
-        if round % 3 == 0 {
+        if round.is_multiple_of(3) {
             retire(domain, None, old);
         } else {
             retire(domain, Some(&main_reader), old);
