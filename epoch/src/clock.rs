@@ -80,7 +80,8 @@ impl EpochClock {
         // epoch-A: pairs with epoch-P (store buffering): either this scan sees a reader's pin, or that
         // reader's loads see everything that happened before this fence, which includes fence epoch-T
         // of every tag taken at an older epoch than `global` (see the crate docs).
-        fence(Ordering::SeqCst);
+        reclaim::mutant!("epoch_weak_advance_fence" => fence(Ordering::Acquire),
+            else fence(Ordering::SeqCst));
         let blocked = slots.iter().any(|slot| {
             let word = slot.state().word.load(Ordering::Relaxed);
             let pinned_at = word & !PINNED;

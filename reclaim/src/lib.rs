@@ -80,10 +80,10 @@ extern crate alloc;
 extern crate std;
 
 pub mod atomic;
-pub mod interrupt;
 #[cfg(all(feature = "std", not(loom)))]
 mod background;
 mod front;
+pub mod interrupt;
 #[cfg_attr(not(feature = "toolkit"), doc(hidden))]
 pub mod scheme;
 pub mod stall;

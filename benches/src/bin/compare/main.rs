@@ -38,7 +38,8 @@ MODES (pick at most one)
 SELECTION
     --only PATTERN   keep the schemes whose id or name contains PATTERN (case-insensitive;
                      repeatable). The ratio baseline (crossbeam-epoch) and the floors always run.
-    --pass ID        run only this pass (repeatable); the ids are listed under PASSES below.
+    --pass ID        run only this pass (repeatable): read-side, throughput, grace-period,
+                     unreclaimed, memory, rcu-cell-load, rcu-cell-mix, section.
     --threads LIST   thread counts of the throughput pass, e.g. 1,2,8 (default: 1, 2, the CPU
                      count and twice it).
     --mix LIST       mixes of the throughput pass: read-only, 90/5/5, 50/25/25, 0/50/50.
