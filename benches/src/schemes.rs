@@ -53,7 +53,9 @@ macro_rules! registered {
     };
 }
 
-/// Hands every scheme to `visitor`: SRCU's four configurations, GUS's three modes, epoch, then
+/// Hands every scheme to `visitor`: for each of this workspace's schemes first its default
+/// configuration (`new()`, named after the configuration it resolved to, see [`srcu_default`]),
+/// then its explicit configurations (SRCU's four, GUS's three modes, epoch's one), then
 /// the peers (crossbeam-epoch, seize, sdd, and liburcu when this build found it). Each of ours
 /// also carries a timed loop over its registered reader, crossbeam-epoch one over its
 /// registered handle, and liburcu one over its inline C read side ([`Scheme::direct_read_sides`]).
@@ -73,6 +75,11 @@ macro_rules! registered {
 /// benches::schemes::for_each_scheme(&mut Print);
 /// ```
 pub fn for_each_scheme(v: &mut impl SchemeVisitor) {
+    let registered = registered!(Srcu::new());
+    v.visit(
+        &srcu_default().with_direct_read_side(REGISTERED, registered),
+        Srcu::new,
+    );
     for (flavor, choice) in SRCU_CONFIGS {
         let registered = registered!(Srcu::with_options(
             srcu::Options::DEFAULT.flavor(flavor).slots(choice)
@@ -82,6 +89,11 @@ pub fn for_each_scheme(v: &mut impl SchemeVisitor) {
             move || Srcu::with_options(srcu::Options::DEFAULT.flavor(flavor).slots(choice)),
         );
     }
+    let registered = registered!(Gus::new());
+    v.visit(
+        &gus_default().with_direct_read_side(REGISTERED, registered),
+        Gus::new,
+    );
     for mode in GUS_MODES {
         let registered = registered!(Gus::with_options(gus::Options::DEFAULT.mode(mode)));
         v.visit(
@@ -89,6 +101,11 @@ pub fn for_each_scheme(v: &mut impl SchemeVisitor) {
             move || Gus::with_options(gus::Options::DEFAULT.mode(mode)),
         );
     }
+    let registered = registered!(Epoch::new());
+    v.visit(
+        &epoch_default().with_direct_read_side(REGISTERED, registered),
+        Epoch::new,
+    );
     let registered = registered!(Epoch::new());
     v.visit(
         &Scheme::ours("epoch", "epoch").with_direct_read_side(REGISTERED, registered),
@@ -214,9 +231,9 @@ pub type TimedReadSide = Arc<dyn Fn(u64) -> Duration + Send + Sync>;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReadPath {
-    /// Appended to the scheme's id (`gus-default+registered`).
+    /// Appended to the scheme's id (`gus-fenced+registered`).
     pub id: &'static str,
-    /// Appended to the scheme's name (`GUS default (registered reader)`).
+    /// Appended to the scheme's name (`GUS fenced (registered reader)`).
     pub name: &'static str,
     /// What the path does instead of the trait's `enter`; the tables print it under the row.
     pub note: &'static str,
@@ -249,7 +266,7 @@ impl Scheme {
     /// One of this workspace's schemes: every operation native.
     ///
     /// ```
-    /// let s = benches::schemes::Scheme::ours("gus-default", "GUS default");
+    /// let s = benches::schemes::Scheme::ours("gus-fenced", "GUS fenced");
     /// assert_eq!(s.origin, benches::schemes::Origin::Ours);
     /// ```
     pub fn ours(id: impl Into<String>, name: impl Into<String>) -> Self {
@@ -422,6 +439,61 @@ fn flavor_word(flavor: Flavor) -> &'static str {
     }
 }
 
+fn slots_word(choice: SlotChoice) -> &'static str {
+    match choice {
+        SlotChoice::Thread => "thread",
+        SlotChoice::Cpu => "cpu",
+    }
+}
+
+/// SRCU's default configuration, `Srcu::new()`: id `srcu-default`, and a name that says the
+/// flavor and slots it resolved to on this machine, such as `SRCU default (fenced/thread)`
+/// (a Fast default where `membarrier` is refused says `fenced`).
+///
+/// ```
+/// let s = benches::schemes::srcu_default();
+/// assert_eq!(s.id, "srcu-default");
+/// assert!(s.name.starts_with("SRCU default ("), "{}", s.name);
+/// ```
+pub fn srcu_default() -> Scheme {
+    let domain = Srcu::new();
+    Scheme::ours(
+        "srcu-default",
+        format!(
+            "SRCU default ({}/{})",
+            flavor_word(domain.flavor()),
+            slots_word(domain.slot_choice())
+        ),
+    )
+}
+
+/// GUS's default configuration, `Gus::new()`: id `gus-default`, and a name that says the mode
+/// it resolved to on this machine, such as `GUS default (fenced)` or `GUS default (lazy)`.
+///
+/// ```
+/// let s = benches::schemes::gus_default();
+/// assert_eq!(s.id, "gus-default");
+/// assert!(s.name.starts_with("GUS default ("), "{}", s.name);
+/// ```
+pub fn gus_default() -> Scheme {
+    let mode = Gus::new().mode();
+    Scheme::ours(
+        "gus-default",
+        format!("GUS default ({})", mode_words(mode).1),
+    )
+}
+
+/// epoch's default configuration, `Epoch::new()`: id `epoch-default`.
+///
+/// ```
+/// let s = benches::schemes::epoch_default();
+/// assert_eq!(s.id, "epoch-default");
+/// assert!(s.name.starts_with("epoch default"), "{}", s.name);
+/// ```
+pub fn epoch_default() -> Scheme {
+    Scheme::ours("epoch-default", "epoch default")
+}
+
 /// An SRCU configuration's description; its name says when Fast fell back to Fenced.
 ///
 /// ```
@@ -431,10 +503,7 @@ fn flavor_word(flavor: Flavor) -> &'static str {
 /// ```
 pub fn srcu(flavor: Flavor, choice: SlotChoice) -> Scheme {
     let active = Srcu::with_options(srcu::Options::DEFAULT.flavor(flavor).slots(choice)).flavor();
-    let slots = match choice {
-        SlotChoice::Thread => "thread",
-        SlotChoice::Cpu => "cpu",
-    };
+    let slots = slots_word(choice);
     let asked = flavor_word(flavor);
     let mut name = format!("SRCU {asked}/{slots}");
     if active != flavor {
@@ -445,17 +514,22 @@ pub fn srcu(flavor: Flavor, choice: SlotChoice) -> Scheme {
 
 fn mode_words(mode: Mode) -> (String, String) {
     match mode {
-        Mode::Default => ("default".into(), "default".into()),
+        // `Mode::Default` is GUS's fenced read side with an advance per write; the row named
+        // `default` is the domain `Gus::new()` builds, whatever mode that is.
+        Mode::Default => ("fenced".into(), "fenced".into()),
         Mode::Deferred(n) => (format!("deferred{n}"), format!("deferred({n})")),
         Mode::Lazy => ("lazy".into(), "lazy".into()),
     }
 }
 
 /// A GUS mode's description; its name says when the domain fell back to another mode.
+/// `Mode::Default`, the fenced read side, is `gus-fenced` ("GUS fenced"): `gus-default` is
+/// [`gus_default`], the domain `Gus::new()` builds.
 ///
 /// ```
 /// let s = benches::schemes::gus(gus::Mode::Deferred(8));
 /// assert_eq!((s.id.as_str(), s.name.as_str()), ("gus-deferred8", "GUS deferred(8)"));
+/// assert_eq!(benches::schemes::gus(gus::Mode::Default).id, "gus-fenced");
 /// ```
 pub fn gus(mode: Mode) -> Scheme {
     let active = Gus::with_options(gus::Options::DEFAULT.mode(mode)).mode();

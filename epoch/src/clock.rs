@@ -95,7 +95,11 @@ impl EpochClock {
         // includes fence epoch-T of every tag taken at an older epoch than `global` (see the
         // crate docs). In the Fast flavor, a `membarrier` that starts after the load above,
         // shared with the process's batch: an advance that can wait gives up until it is due.
-        if !self.fence.writer_batched(urgency) {
+        let fenced = reclaim::mutant!("epoch_weak_advance_fence" => {
+            fence(Ordering::Acquire);
+            true
+        }, else self.fence.writer_batched(urgency));
+        if !fenced {
             return false;
         }
         let blocked = slots.iter().any(|slot| {

@@ -184,7 +184,9 @@ impl<const N: usize> Epoch<N> {
         // epoch-U: Release, like the unpin store: an advance whose scan reads this word (and then
         // runs Q) sees the end of this slot's previous section, even when that section's unpin
         // was overwritten by this pin before the scan. A plain `mov` on x86.
-        slot.word.store(global | PINNED, Ordering::Release);
+        let release = reclaim::mutant!("epoch_pin_store_relaxed" => Ordering::Relaxed,
+            else Ordering::Release);
+        slot.word.store(global | PINNED, release);
         // epoch-P: pairs with epoch-A and epoch-T (store buffering). Either every later advance's scan sees this
         // pin, or this section's loads see every update made before that advance's A and
         // before T of every tag it serves (crate docs).
@@ -219,7 +221,9 @@ impl<const N: usize> EpochGuard<'_, N> {
         if slot.word.load(Ordering::Relaxed) == global | PINNED {
             return;
         }
-        self.domain.publish_pin(slot);
+        reclaim::mutant!("epoch_repin_no_fence" =>
+            slot.word.store(global | PINNED, Ordering::Release),
+            else self.domain.publish_pin(slot));
     }
 }
 

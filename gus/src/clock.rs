@@ -218,7 +218,9 @@ unsafe impl Clock for GusClock {
     #[inline]
     fn frontier(&self) -> Cookie {
         // gus-R, as an acquire load: pairs with the release compare-and-swap that raised it.
-        Cookie(self.rd.seq.load(Ordering::Acquire))
+        let acquire = reclaim::mutant!("gus_frontier_relaxed" => Ordering::Relaxed,
+            else Ordering::Acquire);
+        Cookie(self.rd.seq.load(acquire))
     }
 
     fn step<const N: usize>(&self, slots: &Slots<ReaderSlot, N>, urgency: Urgency) -> bool {

@@ -1,7 +1,9 @@
 //! Loom models of the shared retire path (`reclaim::scheme::Core`), run through the shipped code
 //! of a scheme: local bags filled by one thread and sealed by another (on the epoch scheme, whose
-//! grace periods are cheapest to model), bags left behind by a thread that exited (on SRCU), and
-//! a barrier racing with a collection that frees outside the collection lock (on epochs).
+//! grace periods are cheapest to model), bags left behind by a thread that exited (on SRCU), a
+//! barrier racing with a collection that frees outside the collection lock (on epochs), barriers
+//! racing with the bag's owner or another thief, a sealed bag collected on another thread, and
+//! two single-threaded scripts (the clock stepping while collection lags; a full local bag).
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release -p loom-tests --test core`. The mutants
 //! listed in `mutants/core.txt` must each make a model fail.
@@ -309,13 +311,17 @@ fn counted(
 /// take, and must then see the owner's `sealing` flag, raised before the take (the acquire
 /// fence core-E after the check, pairing with the take's bag-W). The main thread owns the slot:
 /// it fills its bag, retires X, starts the other thread, and retires once more, which takes the
-/// full bag. The other thread's barrier must have freed X when it returns. The
-/// `core_empty_check_unordered` mutant drops core-E.
+/// full bag. The other thread's barrier must have freed X when it returns. Mutants:
+/// `core_empty_check_unordered` drops core-E; `core_take_acquire` weakens the take's bag-W to
+/// an acquire, so core-E has no release to pair with; `core_owner_skips_sealing_flag` never
+/// raises the flag; `core_barrier_skips_sealing` does not wait for it. The failing schedule
+/// needs one preemption (the owner stops right after its take), and bound 1 catches all four
+/// in seconds where bound 2 took most of a minute.
 #[test]
 fn barrier_meets_a_bag_its_owner_is_sealing() {
     use loom::sync::Arc;
     use loom::sync::atomic::{AtomicUsize, Ordering};
-    check_with(bounded(2), || {
+    check_with(bounded(1), || {
         let core = leak_instant_core();
         let owner = core.slots().mine().unwrap();
         let fillers = Arc::new(AtomicUsize::new(0));
@@ -351,7 +357,10 @@ fn barrier_meets_a_bag_its_owner_is_sealing() {
 /// before it returns (core-E again). Loom's search does not reach the failing schedule of this
 /// version with `core_empty_check_unordered` (it needs two stale reads in the same execution,
 /// of `thieves` and of the sealed stack, up to a preemption bound of 5 at least); model (5)
-/// catches that mutant, and this one guards the path against other changes.
+/// catches that mutant. This one catches `core_barrier_skips_thieves` (the barrier does not
+/// wait for the other thief's hand-over) and `core_thief_announces_late` (the thief counts
+/// itself in `thieves` only after its take, so a barrier that saw the bag emptied may still
+/// read no thief), in seconds at bound 2 already.
 #[test]
 fn barrier_meets_a_bag_another_barrier_is_stealing() {
     use loom::sync::Arc;
@@ -381,5 +390,188 @@ fn barrier_meets_a_bag_another_barrier_is_stealing() {
         );
         other.join().unwrap();
         release_instant_core(core);
+    });
+}
+
+/// (7) A sealed bag's tag and items are plain memory (loom cells in loom builds): the push onto
+/// the sealed stack (sealed-S, a release) must publish them to a collector on another thread
+/// (sealed-G, an acquire). A thread retires X into a quiet domain, which seals it alone at once;
+/// the main thread collects meanwhile, and may find the bag on the stack before its sealer
+/// collects it. With `sealed_publish_relaxed` the collector reads the tag (and frees the items)
+/// unordered after their writes, which loom reports as a causality violation.
+#[test]
+fn bag_sealed_on_one_thread_is_collected_on_another() {
+    use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    check_with(bounded(2), || {
+        let core = leak_instant_core();
+        let x = Arc::new(AtomicUsize::new(0));
+        let sealer = {
+            let x = x.clone();
+            thread::spawn(move || {
+                let owner = core.slots().mine().unwrap();
+                core.retire(owner, counted(&x));
+            })
+        };
+        core.collect();
+        sealer.join().unwrap();
+        core.barrier_with(&mut reclaim::wait::Spin);
+        assert_eq!(
+            x.load(Ordering::Relaxed),
+            1,
+            "the object sealed on another thread was not freed exactly once"
+        );
+        release_instant_core(core);
+    });
+}
+
+/// (8) A step waits for collection to catch up with the frontier: a tag compares with the
+/// frontier by wrapping arithmetic, so a sealed bag must be collected before the frontier runs
+/// half the tag space past it, or it looks young again and waits a whole lap. Scripted on one
+/// thread with a clock of 16 tags: X is sealed while a reader holds the grace period back; then,
+/// while a collection holds the collection lock (inside its first look at the frontier), the
+/// retire path seals and steps 12 times. Stepping only while collection has caught up, the
+/// clock moves one tag, and that collection frees X; `core_step_while_collection_lags` steps
+/// every time, the frontier laps X's tag, and X stays behind.
+#[test]
+fn steps_wait_for_collection_to_catch_up() {
+    use reclaim::scheme::bag::Retired;
+    use reclaim::scheme::slots::Slots;
+    use reclaim::scheme::{Clock, Core};
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    /// Tags wrap at this many values; `le` compares within half of it.
+    const SPACE: u64 = 16;
+
+    /// A clock whose steps stop while `blocked` (a reader inside), and which runs `script`
+    /// (once) inside its next `frontier` call.
+    #[derive(Default)]
+    struct WrappingClock {
+        now: Cell<u64>,
+        blocked: Cell<bool>,
+        script: RefCell<Option<Box<dyn FnOnce()>>>,
+    }
+    // SAFETY: a single-threaded script whose `step` never passes a reader that is inside.
+    unsafe impl Clock for WrappingClock {
+        type Slot = ();
+        type Tag = u64;
+        const SCHEME: &'static str = "wrapping";
+        fn tag<const N: usize>(&self, _: &Slots<(), N>) -> u64 {
+            (self.now.get() + 1) % SPACE
+        }
+        fn request(&self, _: u64) {}
+        fn frontier(&self) -> u64 {
+            let script = self.script.borrow_mut().take();
+            if let Some(script) = script {
+                script();
+            }
+            self.now.get() % SPACE
+        }
+        fn step<const N: usize>(
+            &self,
+            _: &Slots<(), N>,
+            _: reclaim::scheme::clock::Urgency,
+        ) -> bool {
+            let moves = !self.blocked.get();
+            if moves {
+                self.now.set(self.now.get() + 1);
+            }
+            moves
+        }
+        fn le(a: u64, b: u64) -> bool {
+            b.wrapping_sub(a) % SPACE < SPACE / 2
+        }
+        fn bits(tag: u64) -> u64 {
+            tag
+        }
+        fn completed(&self) -> u64 {
+            self.now.get()
+        }
+    }
+
+    /// Counts its frees.
+    struct Object(Rc<Cell<usize>>);
+    impl Drop for Object {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    // SAFETY: the script runs on one thread; `Retired` asks for `Send` only.
+    unsafe impl Send for Object {}
+    let object = |frees: &Rc<Cell<usize>>| Retired::from_box(Box::new(Object(frees.clone())));
+
+    check_with(bounded(0), move || {
+        let core: Core<WrappingClock, 0> = Core::new(WrappingClock::default());
+        let (x, fillers) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        core.clock().blocked.set(true);
+        core.retire_unowned(object(&x));
+        assert_eq!(
+            x.get(),
+            0,
+            "X was freed while a reader held its grace period back"
+        );
+        core.clock().blocked.set(false);
+        // The clock lives in the core, so the script reaches the core by address; the core
+        // stays where it is until the end of the model.
+        let at: *const Core<WrappingClock, 0> = &core;
+        let filler = fillers.clone();
+        *core.clock().script.borrow_mut() = Some(Box::new(move || {
+            // SAFETY: the core outlives the script, which runs inside its `collect`.
+            let core = unsafe { &*at };
+            for _ in 0..12 {
+                core.retire_unowned(object(&filler));
+            }
+        }));
+        core.collect();
+        assert_eq!(
+            x.get(),
+            1,
+            "a sealed bag was lapped: the retire path stepped the clock while collection lagged \
+             behind the frontier, which ran past X's tag by more than half the tag space, so X \
+             looks younger than the frontier and a collection after its grace period left it"
+        );
+        core.barrier_with(&mut reclaim::wait::Spin);
+        assert_eq!(
+            fillers.get(),
+            12,
+            "every retired object is freed exactly once"
+        );
+    });
+}
+
+/// (9) A full local bag refuses the next object (its owner then seals the bag and pushes
+/// again): an entry is reused only once a take moved `head` past it. `core_bag_full_off_by_one`
+/// accepts one more, which overwrites the oldest entry (that object is lost) and leaves the bag
+/// longer than its capacity, where every take spins forever waiting for `head` to settle.
+#[test]
+fn a_full_local_bag_refuses_an_object() {
+    use reclaim::__private::tuning::LOCAL_CAPACITY;
+    use reclaim::scheme::bag::{LocalBag, Retired, Taken};
+    check_with(bounded(0), || {
+        let bag = LocalBag::new();
+        for _ in 0..LOCAL_CAPACITY {
+            // SAFETY: this model is the bag's only owner.
+            let pushed = unsafe { bag.push(Retired::from_box(Box::new(0u8))) };
+            assert!(pushed.is_ok(), "a bag with room refused an object");
+        }
+        // SAFETY: as above.
+        let refused = match unsafe { bag.push(Retired::from_box(Box::new(0u8))) } {
+            Err(back) => {
+                // SAFETY: the object came back, so nothing else holds it.
+                unsafe { back.free() };
+                true
+            }
+            Ok(()) => false,
+        };
+        assert!(
+            refused,
+            "a full local bag accepted one more object: it overwrote the oldest entry (that \
+             object is lost), and its length now exceeds the capacity, so every take spins"
+        );
+        let mut taken = Taken::new();
+        assert_eq!(bag.take(&mut taken), LOCAL_CAPACITY);
+        // SAFETY: nothing else can reach the objects.
+        unsafe { taken.free_all() };
     });
 }

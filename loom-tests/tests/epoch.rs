@@ -41,7 +41,19 @@ fn release_domain(domain: &'static Domain) {
 /// pointer that its threads can borrow for `'static`; both are released once `body` returns
 /// (after joining every thread it spawned).
 fn check(preemptions: usize, body: fn(&'static Domain, &'static Shared)) {
-    check_with(builder(preemptions), move || {
+    check_on(builder(preemptions), body);
+}
+
+/// As `check`, with `preemptions` as the bound whatever `LOOM_MAX_PREEMPTIONS` says: for a
+/// model whose failing schedule needs a higher bound than the suite's, and is cheap there.
+fn check_at(preemptions: usize, body: fn(&'static Domain, &'static Shared)) {
+    let mut fixed = loom::model::Builder::new();
+    fixed.preemption_bound = Some(preemptions);
+    check_on(fixed, body);
+}
+
+fn check_on(builder: loom::model::Builder, body: fn(&'static Domain, &'static Shared)) {
+    check_with(builder, move || {
         let domain = leak_domain();
         let shared = Shared::new();
         body(domain, shared);
@@ -172,6 +184,74 @@ fn registered_reader_against_synchronize() {
         let old = shared.swap();
         domain.synchronize();
         old.poison();
+        reader.join().unwrap();
+    });
+}
+
+/// (7) The advances that free an object, made by a thread that runs no other fence: their
+/// fence A must be `SeqCst`. A reader pins at epoch `t` and its P comes before the writer's T
+/// (so its loads need not see the unlink), and the writer's tag is `t`; the advances from `t`
+/// to `t + 2` happen on a thread spawned first (nothing orders it after the reader's pin but
+/// A's place in the single order of `SeqCst` fences). With `epoch_weak_advance_fence` A is an
+/// acquire fence: both scans may miss the pin, and the writer frees under the reader. (Loom
+/// makes every `SeqCst` fence synchronize with every earlier one, stronger than the language;
+/// with the advances on the writer's thread, its T would stand in for a weak A.)
+#[test]
+fn advances_on_a_thread_that_runs_no_other_fence() {
+    check(3, |domain, shared| {
+        let advancer = thread::spawn(move || {
+            domain.try_advance();
+            domain.try_advance();
+        });
+        let reader = spawn_reader(domain, shared);
+        let old = shared.swap();
+        let cookie = domain.get_state();
+        if domain.poll(&cookie) {
+            old.poison();
+        }
+        reader.join().unwrap();
+        advancer.join().unwrap();
+    });
+}
+
+/// (8) A reader's second section, pinned at the epoch an advance then scans: the advance must
+/// see the end of the first section, which read the object, although the unpin that ended it
+/// was overwritten by the second pin before the scan. The pin store is a release for that
+/// (epoch-U; `epoch_pin_store_relaxed` makes it relaxed, and the writer's free races with the
+/// first section's read). The failing schedule needs 4 preemptions; the model takes a fraction
+/// of a second there.
+#[test]
+fn second_pin_publishes_the_end_of_the_first_section() {
+    check_at(4, |domain, shared| {
+        let reader = thread::spawn(move || {
+            let guard = domain.pin();
+            shared.load().read();
+            drop(guard);
+            drop(domain.pin());
+        });
+        let old = shared.swap();
+        free_after_polling(domain, old);
+        reader.join().unwrap();
+    });
+}
+
+/// (9) `repin` moves a long section to the current epoch: the new pin must be published before
+/// the loads that follow it (fence P again), or an advance may count the reader as at the new
+/// epoch while its loads do not yet see an unlink the writer made before its tag. The reader
+/// pins, advances the epoch itself, repins and loads; `epoch_repin_no_fence` stores the new
+/// pin without P.
+#[test]
+fn repin_fences_before_the_loads_that_follow() {
+    check(3, |domain, shared| {
+        let reader = thread::spawn(move || {
+            let mut guard = domain.pin();
+            domain.try_advance();
+            guard.repin();
+            shared.load().read();
+            drop(guard);
+        });
+        let old = shared.swap();
+        free_after_polling(domain, old);
         reader.join().unwrap();
     });
 }

@@ -326,3 +326,31 @@ fn collections_exclude_each_other() {
         release_domain(gus);
     });
 }
+
+/// A poller that never scans: another thread's poll raised the read clock past the writer's
+/// goal after the reader left, and the writer's `poll` succeeds on the frontier alone (the
+/// core's fast path). The frontier load must acquire what the raising scan acquired from the
+/// reader's exit (gus-R on the load; `gus_frontier_relaxed` loads it relaxed, and the free
+/// races with the reader's read).
+#[test]
+fn goal_passed_by_another_threads_poll() {
+    model(|| {
+        let gus = leak(Gus::new_fixed());
+        own_slot_now(gus);
+        let scene = Scene::new(gus);
+        scene.unlink();
+        let goal = gus.advance();
+        let poller = thread::spawn(move || {
+            let later = gus.advance();
+            gus.poll(&later);
+        });
+        // The writer is delayed here: without the yield, loom's bounded search never runs the
+        // whole poller between the spawn and the writer's poll.
+        thread::yield_now();
+        if gus.poll(&goal) {
+            scene.old.poison();
+        }
+        poller.join().unwrap();
+        scene.finish();
+    });
+}

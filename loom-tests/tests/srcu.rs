@@ -46,6 +46,14 @@ fn check(preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
     check_with(builder(preemptions), model);
 }
 
+/// As `check`, with `preemptions` as the bound whatever `LOOM_MAX_PREEMPTIONS` says: for a
+/// model whose failing schedule needs few preemptions and whose threads make long executions.
+fn check_at(preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
+    let mut fixed = loom::model::Builder::new();
+    fixed.preemption_bound = Some(preemptions);
+    check_with(fixed, model);
+}
+
 /// (1) A reader loads the index, stalls, and increments after a flip. The writer runs a full
 /// grace period first, so that the reader's stale index lands in the *inactive* half of the
 /// second grace period: only waiting on both halves catches it.
@@ -192,16 +200,20 @@ fn grace_period_driven_by_another_caller() {
 /// (7) Two readers share one slot (per-CPU slots; under loom every thread is on "CPU 0") with
 /// overlapping sections. Their increments must not lose counts: with a plain load and store
 /// instead of `fetch_add` (the `srcu_plain_shared` mutant), one reader's lock can vanish and the
-/// grace period end while it is inside.
+/// grace period end while it is inside. The writer polls a few times instead of waiting: with
+/// counts lost the other way a wait spins until loom's branch limit, which names nothing.
 #[test]
 fn readers_sharing_a_slot_do_not_lose_counts() {
-    check(2, || {
+    // Bound 2 catches the mutant in seconds; the suite's 3 takes over a minute.
+    check_at(2, || {
         let domain = leak_domain(SlotChoice::Cpu);
         let shared = Shared::new();
         let readers: Vec<_> = (0..2).map(|_| reader_model(domain, shared)).collect();
         let old = shared.swap();
-        domain.synchronize();
-        old.poison();
+        let cookie = domain.start_poll();
+        if (0..3).any(|_| domain.poll(&cookie)) {
+            old.poison();
+        }
         for reader in readers {
             reader.join().unwrap();
         }
@@ -234,6 +246,81 @@ fn grace_period_driven_by_a_thread_that_fenced_before_the_update() {
             old.poison();
         }
         reader.join().unwrap();
+        release_domain(domain);
+        shared.release();
+    });
+}
+
+/// (9) The token version of (7): two threads lock through `read_lock_token` on one shared slot
+/// (per-CPU slots; under loom every thread is on CPU 0), read, and unlock. A token's lock on a
+/// shared slot must be an atomic increment (`srcu_token_plain_shared` makes it a plain load and
+/// store, as on a slot the thread owns): a lost lock lets the grace period end while that reader
+/// is inside. The writer polls a few times instead of waiting: with counts lost the other way
+/// (more unlocks than locks) a wait would spin until loom's branch limit, which names nothing.
+#[test]
+fn token_readers_sharing_a_slot_do_not_lose_counts() {
+    // Bound 2 catches the mutant in seconds; the suite's 3 takes over a minute.
+    check_at(2, || {
+        let domain = leak_domain(SlotChoice::Cpu);
+        let shared = Shared::new();
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                thread::spawn(move || {
+                    let token = domain.read_lock_token();
+                    shared.load().read();
+                    domain.read_unlock(token);
+                })
+            })
+            .collect();
+        let old = shared.swap();
+        let cookie = domain.start_poll();
+        if (0..3).any(|_| domain.poll(&cookie)) {
+            old.poison();
+        }
+        for reader in readers {
+            reader.join().unwrap();
+        }
+        release_domain(domain);
+        shared.release();
+    });
+}
+
+/// (10) A poller that drives nothing, against two drivers: a reader leaves its section and
+/// drives the grace period the poller's cookie needs to its end; another thread starts the next
+/// one, having run its own P before it took over the machine (so before the first driver's
+/// scans, which it only learns of through the sequence and the driving lock). The poll may
+/// read the sequence from that second driver's store, and its thread ran no fence after it
+/// took over: only the Release on every store of the sequence (with the Acquire of the poll's
+/// load) hands the first driver's scans, and the section they saw end, on to the poller.
+/// `srcu_gp_publish_relaxed` makes the stores relaxed; a relaxed store right after a fence A
+/// would still be ordered by that fence, which is why the model needs the second driver. (The
+/// Fast flavor needs the Release even with one driver: its A is `membarrier`, not a fence of
+/// the language.)
+#[test]
+fn poll_reads_the_sequence_from_a_later_driver() {
+    // The failing schedule needs 2 preemptions (the second driver stops between its P and its
+    // load of the sequence); at 3 the model takes minutes.
+    check_at(2, || {
+        let domain = leak_domain(SlotChoice::Thread);
+        let shared = Shared::new();
+        let first = thread::spawn(move || {
+            let section = domain.enter();
+            shared.load().read();
+            drop(section);
+            let _ = domain.start_poll();
+        });
+        let old = shared.swap();
+        let cookie = domain.get_state();
+        let second = thread::spawn(move || {
+            let _ = domain.start_poll();
+        });
+        // Without the yield, loom's bounded search never runs both drivers before this poll.
+        thread::yield_now();
+        if domain.poll(&cookie) {
+            old.poison();
+        }
+        first.join().unwrap();
+        second.join().unwrap();
         release_domain(domain);
         shared.release();
     });

@@ -1,7 +1,7 @@
 //! The atomics shim: every scheme takes its atomics, fences and spin hints from here.
 //!
 //! Under `cfg(loom)` the names resolve to `loom`'s instrumented types; with the `portable-atomic`
-//! feature to [`portable_atomic`]'s (for targets without compare-and-swap, such as
+//! feature to the `portable-atomic` crate's (for targets without compare-and-swap, such as
 //! `thumbv6m-none-eabi`); otherwise to `core`'s. The loom models in `loom-tests` therefore
 //! exercise the code that ships, not a copy of it.
 //!

@@ -243,7 +243,8 @@ impl<const N: usize> Srcu<N> {
     pub fn read_lock_token(&self) -> ReadToken<'_, N> {
         self.note_token();
         let (slot, owner) = self.own_slot();
-        let idx = self.lock_slot(slot.state(), owner.is_none());
+        let shared = reclaim::mutant!("srcu_token_plain_shared" => false, else owner.is_none());
+        let idx = self.lock_slot(slot.state(), shared);
         ReadToken {
             domain: self,
             slot: slot.state(),

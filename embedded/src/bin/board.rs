@@ -9,9 +9,10 @@
 //! domain), and now and then runs `synchronize`, a polled grace period or `barrier`.
 //!
 //! Phase 2, the writer in the interrupt handler. The main loop holds a section for three ticks
-//! and checks its value before and after; each tick the handler publishes a fresh value,
-//! retires the old one through its own reader (a retire from a handler never waits while a
-//! bag is free) and polls, so frees run in the handler while the main loop reads.
+//! and checks its value before and after, then runs a grace period and a collection; once per
+//! such round the handler publishes a fresh value and retires the old one through its own
+//! reader (a retire from a handler never waits while a pooled bag is free), and every tick it
+//! polls, so frees run in the handler while the main loop reads.
 //!
 //! Values come from a static pool. A freed value is poisoned; every read checks for poison, and
 //! that the value is the one the section first saw. Every value counts its retires and frees:
@@ -44,6 +45,9 @@ const PHASE1_TICKS: u32 = 400;
 const PHASE2_ROUNDS: u32 = 30;
 /// The timer period, in timer cycles, around which each tick's period varies.
 const PERIOD: u32 = 4000;
+/// The hang guard, counted in interrupts: a scheme's run takes about 500 ticks; one that has
+/// not finished after this many is stuck (a grace period that never ends), and fails.
+const HANG_TICKS: u32 = 50_000;
 
 static SRCU: Srcu<4> = Srcu::new_fixed();
 static GUS: Gus<4> = Gus::new_fixed();
@@ -61,6 +65,8 @@ trait Scheme: Reclaim + Sync + 'static {
     /// As `retire_raw`.
     unsafe fn retire_by(reader: &Self::R<'_>, ptr: *mut (), free: unsafe fn(*mut ()));
     fn grace_periods(&self) -> u64;
+    /// Frees what has expired, without waiting.
+    fn collect_expired(&self) -> usize;
 }
 
 macro_rules! scheme {
@@ -80,6 +86,9 @@ macro_rules! scheme {
             }
             fn grace_periods(&self) -> u64 {
                 self.stats().grace_periods
+            }
+            fn collect_expired(&self) -> usize {
+                self.collect()
             }
         }
     };
@@ -201,6 +210,10 @@ struct Ctx<'a, D: Scheme> {
     long_sections: AtomicU32,
     long_checks: AtomicU32,
     handler_retires: AtomicU32,
+    /// Set by the main loop when the handler may retire once (phase 2).
+    may_retire: AtomicU8,
+    /// 1 while the handler's long section is open (it opens none after phase 1's last tick).
+    long_open: AtomicU8,
     /// Handler-only while the timer runs: the open long section, and what it read.
     long_guard: UnsafeCell<Option<<D as Reclaim>::Guard<'a>>>,
     long_held: UnsafeCell<(*const Value, u32, u32)>,
@@ -211,6 +224,12 @@ fn tick<D: Scheme>(context: *const ()) {
     // SAFETY: `run` keeps the context alive until the timer stops.
     let ctx = unsafe { &*(context as *const Ctx<'static, D>) };
     let n = ctx.ticks.fetch_add(1, Ordering::Relaxed) + 1;
+    assert!(
+        n < HANG_TICKS,
+        "{}: the main loop has not finished after {HANG_TICKS} timer interrupts (about 100 times \
+         what a run takes): a grace period that never ends?",
+        D::NAME
+    );
     // SAFETY: only the handler touches these while the timer runs.
     let rng = unsafe { &mut *ctx.rng.get() };
     *rng ^= *rng << 13;
@@ -237,7 +256,7 @@ fn tick<D: Scheme>(context: *const ()) {
             }
             // SAFETY: handler-only while the timer runs.
             let (guard, held) = unsafe { (&mut *ctx.long_guard.get(), &mut *ctx.long_held.get()) };
-            if held.2 == 0 {
+            if held.2 == 0 && n < PHASE1_TICKS {
                 #[cfg(not(feature = "mutant-irq-reader-uncounted"))]
                 {
                     *guard = Some(ctx.long.enter());
@@ -249,10 +268,11 @@ fn tick<D: Scheme>(context: *const ()) {
                     // SAFETY: as above.
                     let value = check(unsafe { &*p }, None);
                     *held = (p, value, 1 + n % 4);
+                    ctx.long_open.store(1, Ordering::Relaxed);
                 } else {
                     *guard = None;
                 }
-            } else {
+            } else if held.2 != 0 {
                 // SAFETY: as above; the long section is still open.
                 check(unsafe { &*held.0 }, Some(held.1));
                 ctx.long_checks.fetch_add(1, Ordering::Relaxed);
@@ -260,10 +280,16 @@ fn tick<D: Scheme>(context: *const ()) {
                 if held.2 == 0 {
                     *guard = None;
                     ctx.long_sections.fetch_add(1, Ordering::Relaxed);
+                    ctx.long_open.store(0, Ordering::Relaxed);
                 }
             }
         }
-        WRITER_IN_HANDLER => {
+        // One retire per section of the main loop, after the main loop's grace period and
+        // collection: without an allocator the domain seals into four pooled bags, which a
+        // handler must never wait for (it would panic), and a bag it seals waits for the end of
+        // the main loop's section; a handler that interrupts a collection finds the bags that
+        // collection holds taken too.
+        WRITER_IN_HANDLER if ctx.may_retire.swap(0, Ordering::Relaxed) == 1 => {
             if let Some(fresh) = alloc() {
                 let old = PUBLISHED.swap(fresh as *const Value as *mut Value, Ordering::AcqRel);
                 if !old.is_null() {
@@ -275,7 +301,10 @@ fn tick<D: Scheme>(context: *const ()) {
             let cookie = ctx.domain.start_poll();
             let _ = ctx.domain.poll(&cookie);
         }
-        _ => {}
+        _ => {
+            let cookie = ctx.domain.start_poll();
+            let _ = ctx.domain.poll(&cookie);
+        }
     }
 }
 
@@ -312,6 +341,8 @@ fn run<D: Scheme>(domain: &'static D) -> bool {
         long_sections: AtomicU32::new(0),
         long_checks: AtomicU32::new(0),
         handler_retires: AtomicU32::new(0),
+        may_retire: AtomicU8::new(0),
+        long_open: AtomicU8::new(0),
         long_guard: UnsafeCell::new(None),
         long_held: UnsafeCell::new((ptr::null(), 0, 0)),
         rng: UnsafeCell::new(0x1234_5678),
@@ -336,7 +367,7 @@ fn run<D: Scheme>(domain: &'static D) -> bool {
         let old = PUBLISHED.swap(fresh as *const Value as *mut Value, Ordering::AcqRel);
         // SAFETY: pool values are statics.
         let old = unsafe { &*old };
-        if round % 3 == 0 {
+        if round.is_multiple_of(3) {
             retire(domain, None, old);
         } else {
             retire(domain, Some(&main_reader), old);
@@ -358,7 +389,16 @@ fn run<D: Scheme>(domain: &'static D) -> bool {
         round += 1;
     }
 
-    // Phase 2: the writer in the handler, a reader here.
+    // Phase 2: the writer in the handler, a reader here. Without an allocator a retire finds a
+    // free bag among the domain's few pooled ones only while grace periods keep freeing them, and
+    // a handler must not wait for one (it would panic): so the pool starts empty, and the main
+    // loop runs a grace period and a collection between its sections.
+    // The handler opens no long section after phase 1's last tick: wait for the open one to
+    // close (it would hold every grace period of phase 2 back).
+    while ctx.long_open.load(Ordering::Relaxed) != 0 {
+        core::hint::spin_loop();
+    }
+    domain.barrier();
     ctx.phase.store(WRITER_IN_HANDLER, Ordering::Relaxed);
     let mut main_sections = 0u32;
     for _ in 0..PHASE2_ROUNDS {
@@ -372,7 +412,9 @@ fn run<D: Scheme>(domain: &'static D) -> bool {
             check(cell, Some(value));
             main_sections += 1;
         }
-        domain.barrier();
+        domain.synchronize();
+        domain.collect_expired();
+        ctx.may_retire.store(1, Ordering::Relaxed);
     }
 
     board::stop_timer();

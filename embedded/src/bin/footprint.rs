@@ -6,6 +6,11 @@
 #![no_main]
 
 use core::hint::black_box;
+// The runtime's crates, for the critical-section implementation (thumbv6m) they provide.
+#[cfg(target_arch = "arm")]
+use cortex_m as _;
+#[cfg(target_arch = "riscv32")]
+use riscv as _;
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {

@@ -35,7 +35,7 @@ const GUARD_WORDS: usize = 6;
 
 /// Untyped storage for one guard (see the module docs).
 #[repr(C)]
-pub(super) struct GuardSlot([MaybeUninit<usize>; GUARD_WORDS]);
+pub(super) struct GuardSlot(MaybeUninit<[usize; GUARD_WORDS]>);
 
 /// Whether a `G` is stored inline, and the compile-time check that it can be stored at all.
 struct Layout<G>(PhantomData<G>);
@@ -56,7 +56,7 @@ impl GuardSlot {
     pub(super) fn new<G>(guard: G) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Layout::<G>::STORABLE;
-        let mut slot = GuardSlot([MaybeUninit::uninit(); GUARD_WORDS]);
+        let mut slot = GuardSlot(MaybeUninit::uninit());
         if Layout::<G>::INLINE {
             // SAFETY: the slot is large and aligned enough for a `G` (checked just above).
             unsafe { slot.0.as_mut_ptr().cast::<G>().write(guard) };

@@ -31,17 +31,42 @@ pub(crate) struct Node<T> {
     /// The next bag on the `incoming` stack, then in the queue.
     next: AtomicPtr<Node<T>>,
     /// Written by `publish`; every node reachable from `incoming` or the queue has it.
+    #[cfg(not(loom))]
     tag: core::mem::MaybeUninit<T>,
+    #[cfg(not(loom))]
     items: Taken,
+    /// Under loom the tag and the items live in loom cells, so that the models check that the
+    /// push onto `incoming` (sealed-S) publishes them to the collector (sealed-G).
+    #[cfg(loom)]
+    tag: UnsafeCell<core::mem::MaybeUninit<T>>,
+    #[cfg(loom)]
+    items: UnsafeCell<Taken>,
     bytes: usize,
+}
+
+impl<T> Node<T> {
+    /// The node's batch, for its holder: the sealer before the push, the collector after.
+    fn items_mut(&mut self) -> &mut Taken {
+        #[cfg(not(loom))]
+        return &mut self.items;
+        // SAFETY: the caller holds the node (`&mut`); loom records the access.
+        #[cfg(loom)]
+        return self.items.with_mut(|items| unsafe { &mut *items });
+    }
 }
 
 impl<T: Copy> Node<T> {
     fn empty() -> Self {
         Self {
             next: AtomicPtr::new(core::ptr::null_mut()),
+            #[cfg(not(loom))]
             tag: core::mem::MaybeUninit::uninit(),
+            #[cfg(not(loom))]
             items: Taken::new(),
+            #[cfg(loom)]
+            tag: UnsafeCell::new(core::mem::MaybeUninit::uninit()),
+            #[cfg(loom)]
+            items: UnsafeCell::new(Taken::new()),
             bytes: 0,
         }
     }
@@ -49,7 +74,20 @@ impl<T: Copy> Node<T> {
     /// The tag of a published node.
     fn tag(&self) -> T {
         // SAFETY: only published nodes are reachable from the queue (see the field).
-        unsafe { self.tag.assume_init() }
+        #[cfg(not(loom))]
+        return unsafe { self.tag.assume_init() };
+        // SAFETY: as above; loom records the access.
+        #[cfg(loom)]
+        return self.tag.with(|tag| unsafe { (*tag).assume_init() });
+    }
+
+    /// Tags a reserved node, before `publish` pushes it.
+    fn set_tag(&mut self, tag: T) {
+        #[cfg(not(loom))]
+        self.tag.write(tag);
+        // SAFETY: the holder of a reserved node is its only user; loom records the access.
+        #[cfg(loom)]
+        self.tag.with_mut(|cell| unsafe { (*cell).write(tag) });
     }
 }
 
@@ -62,7 +100,7 @@ impl<T> Reserved<T> {
     /// The batch to take objects into.
     pub(crate) fn items(&mut self) -> &mut Taken {
         // SAFETY: a reserved node belongs to its holder.
-        unsafe { &mut self.node.as_mut().items }
+        unsafe { self.node.as_mut().items_mut() }
     }
 }
 
@@ -178,9 +216,9 @@ impl<T: Copy> Sealed<T> {
     pub(crate) fn publish(&self, mut reserved: Reserved<T>, tag: T) -> usize {
         // SAFETY: a reserved node belongs to its holder until the push below publishes it.
         let node = unsafe { reserved.node.as_mut() };
-        node.tag.write(tag);
-        node.bytes = node.items.bytes();
-        let len = node.items.len();
+        node.set_tag(tag);
+        node.bytes = node.items_mut().bytes();
+        let len = node.items_mut().len();
         self.bytes.fetch_add(node.bytes, Ordering::Relaxed);
         let before = self.objects.fetch_add(len, Ordering::Relaxed);
         let node = reserved.node.as_ptr();
@@ -193,7 +231,7 @@ impl<T: Copy> Sealed<T> {
             match self.incoming.compare_exchange_weak(
                 head,
                 node,
-                Ordering::Release,
+                crate::mutant!("sealed_publish_relaxed" => Ordering::Relaxed, else Ordering::Release),
                 Ordering::Relaxed,
             ) {
                 Ok(_) => return before,
@@ -365,7 +403,7 @@ impl<T: Copy> Sealed<T> {
                 // SAFETY: expired nodes belong to this walk.
                 let n = unsafe { &mut *node };
                 self.node = n.next.load(Ordering::Relaxed);
-                let len = n.items.len();
+                let len = n.items_mut().len();
                 let bytes = n.bytes;
                 self.sealed.objects.fetch_sub(len, Ordering::Relaxed);
                 self.sealed.bytes.fetch_sub(bytes, Ordering::Relaxed);
@@ -381,7 +419,7 @@ impl<T: Copy> Sealed<T> {
                 }
                 let _release = Release(self.sealed, node);
                 // SAFETY: the walk's caller vouched for the grace period.
-                unsafe { n.items.free_all() };
+                unsafe { n.items_mut().free_all() };
                 true
             }
         }

@@ -80,7 +80,9 @@ const NO_KEY: u64 = u64::MAX;
 pub(crate) fn acquire() -> usize {
     let me = this_thread();
     let mut pool = pool();
-    let id = match pool.free.pop() {
+    let id = match crate::mutant!("thread_id_peek" => pool.free.peek().copied(),
+        else pool.free.pop())
+    {
         Some(Reverse(id)) => id,
         None => {
             pool.next += 1;

@@ -1,12 +1,14 @@
 //! Machine-readable output: one tidy CSV file per pass (one row per scheme × structure × mix ×
-//! threads), and the same records as JSON.
+//! threads, each ending with the run's `started_utc`), `run.json` beside them with the run's
+//! context, and the same records as JSON.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use benches::schemes::RATIO_BASELINE;
 
-use crate::report::{Cell, mapping_cell, num};
+use crate::context::{Context, json_string};
+use crate::report::{Cell, mapping_cell};
 use crate::runner::Results;
 
 /// The columns every CSV file starts with; the pass's extras follow as `NAME_median`, `NAME_min`
@@ -91,6 +93,7 @@ fn record(results: &Results, cell: &Cell) -> Vec<(String, Value)> {
     columns.into_iter().zip(fields).collect()
 }
 
+#[derive(Clone)]
 enum Value {
     Number(f64),
     Text(String),
@@ -117,29 +120,19 @@ impl Value {
     }
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// The column every CSV row ends with: the run's start, the same as `run.json`'s, which ties the
+/// row to its context.
+pub const RUN_COLUMN: &str = "started_utc";
 
-/// Writes `PASS.csv` into `dir` for every pass that ran; returns the files written.
+/// Writes `PASS.csv` into `dir` for every pass that ran, and `run.json` with the run's context;
+/// returns the CSV files written.
 pub fn write_csv(
     dir: &Path,
     results: &Results,
     cells: &[Cell],
+    context: &Context,
 ) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let started = Value::Text(context.get(RUN_COLUMN).unwrap_or_default().to_owned());
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
     for pass in benches::workload::PASSES {
@@ -152,7 +145,8 @@ pub fn write_csv(
         }
         let mut text = String::new();
         for (i, cell) in mine.iter().enumerate() {
-            let rec = record(results, cell);
+            let mut rec = record(results, cell);
+            rec.push((RUN_COLUMN.to_owned(), started.clone()));
             if i == 0 {
                 let header: Vec<&str> = rec.iter().map(|(c, _)| c.as_str()).collect();
                 let _ = writeln!(text, "{}", header.join(","));
@@ -164,25 +158,18 @@ pub fn write_csv(
         std::fs::write(&path, text)?;
         written.push(path);
     }
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    context.write_run_json(dir, &names)?;
     Ok(written)
 }
 
 /// Everything as one JSON document: the run's context, every record, and the SUMMARY lines.
-pub fn json(
-    results: &Results,
-    cells: &[Cell],
-    context: &[(&str, String)],
-    summary: &[String],
-) -> String {
+pub fn json(results: &Results, cells: &[Cell], context: &Context, summary: &[String]) -> String {
     let mut out = String::from("{\n");
-    for (k, v) in context {
-        let _ = writeln!(out, "  {}: {},", json_string(k), json_string(v));
-    }
-    let _ = writeln!(
-        out,
-        "  \"elapsed_s\": {},",
-        num(results.elapsed.as_secs_f64())
-    );
+    out.push_str(&context.json_members("  "));
     out.push_str("  \"results\": [\n");
     for (i, cell) in cells.iter().enumerate() {
         let fields: Vec<String> = record(results, cell)

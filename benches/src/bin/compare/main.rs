@@ -2,10 +2,13 @@
 //! `reclaim::Reclaim`, in one run; tables, CSV, SVG plots, JSON and SUMMARY lines. Run
 //! `compare --help` for the options and passes.
 
+mod context;
 mod files;
 mod plot;
+mod replot;
 mod report;
 mod runner;
+mod svg;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -36,7 +39,7 @@ SELECTION
     --only PATTERN   keep the schemes whose id or name contains PATTERN (case-insensitive;
                      repeatable). The ratio baseline (crossbeam-epoch) and the floors always run.
     --pass ID        run only this pass (repeatable): read-side, throughput, grace-period,
-                     unreclaimed, memory.
+                     unreclaimed, memory, rcu-cell-load, rcu-cell-mix, section.
     --threads LIST   thread counts of the throughput pass, e.g. 1,2,8 (default: 1, 2, the CPU
                      count and twice it).
     --mix LIST       mixes of the throughput pass: read-only, 90/5/5, 50/25/25, 0/50/50.
@@ -52,9 +55,17 @@ OUTPUT
     --json           one JSON document on stdout instead of the tables (the SUMMARY lines are
                      inside it, and also printed to stderr).
     --csv DIR        where the CSV files go (default: target/compare): one per pass, tidy,
-                     one row per scheme x structure x mix x threads, with every run's value.
-    --plots DIR      where the SVG charts go (default: the CSV directory).
+                     one row per scheme x structure x mix x threads, with every run's value,
+                     each row ending with the run's started_utc; and run.json, the run's
+                     context (time, command, mode, runs, point length, commit, CPU, CPU count,
+                     kernel, membarrier, liburcu, build), which the preamble also prints.
+    --plots DIR      where the SVG charts go (default: the CSV directory): ratios.svg first
+                     (every scheme's throughput ratio to crossbeam-epoch in every cell), a
+                     throughput chart per structure and mix, a bar chart per one-point pass.
+                     Each carries the run's context in its footer and <desc>.
     --no-files       write no CSV and no SVG.
+    --replot DIR     run nothing: redraw the charts of the run whose CSV files (and run.json)
+                     are in DIR, into --plots DIR (default: DIR), with this version's charts.
     --list           print the ids of the schemes in this build and exit.
     -h, --help       this text.
     A progress bar with the running workload and the time left is drawn on stderr when it is
@@ -93,6 +104,32 @@ fn main() {
         }
         return;
     }
+    if args.first().map(String::as_str) == Some("--replot") {
+        let [_, dir, rest @ ..] = args.as_slice() else {
+            eprintln!("compare: --replot needs a directory (try --help)");
+            std::process::exit(2);
+        };
+        let plots = match rest {
+            [] => PathBuf::from(dir),
+            [flag, plots] if flag == "--plots" => PathBuf::from(plots),
+            _ => {
+                eprintln!("compare: --replot DIR takes only --plots DIR after it");
+                std::process::exit(2);
+            }
+        };
+        match replot::replot(std::path::Path::new(dir), &plots) {
+            Ok(written) => println!(
+                "compare: {} SVG charts redrawn in {}",
+                written.len(),
+                plots.display()
+            ),
+            Err(e) => {
+                eprintln!("compare: {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     let options = match Options::parse(&args) {
         Ok(Some(o)) => o,
         Ok(None) => return,
@@ -109,7 +146,7 @@ fn main() {
             })
         })
         .flatten();
-    run(options, isolation.as_ref());
+    run(options, isolation.as_ref(), &args);
 }
 
 /// A child that runs one job: `SCHEME-ID JOB-INDEX NANOSECONDS -- PARENT-OPTIONS...`.
@@ -292,58 +329,7 @@ fn wrap(text: &str, indent: usize, width: usize) -> String {
         .join("\n")
 }
 
-/// The machine and the build, for the preamble and the JSON.
-fn context(results: &runner::Results) -> Vec<(&'static str, String)> {
-    let s = &results.settings;
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|k| k.trim().to_owned())
-        .unwrap_or_else(|_| "unknown".to_owned());
-    let fast = srcu::Srcu::with_options(
-        srcu::Options::DEFAULT
-            .flavor(srcu::Flavor::Fast)
-            .slots(srcu::SlotChoice::Thread),
-    )
-    .flavor();
-    vec![
-        ("mode", format!("{:?}", s.mode).to_lowercase()),
-        ("cpus", num_cpus::get().to_string()),
-        ("cpu", cpu),
-        ("kernel", kernel),
-        (
-            "membarrier",
-            if fast == srcu::Flavor::Fast {
-                "available".to_owned()
-            } else {
-                "refused (SRCU fast and GUS lazy fall back)".to_owned()
-            },
-        ),
-        ("liburcu", peers::liburcu::status().to_owned()),
-        (
-            "build",
-            if cfg!(debug_assertions) {
-                "debug (figures meaningless)".to_owned()
-            } else {
-                "release".to_owned()
-            },
-        ),
-        ("runs", s.runs.to_string()),
-        (
-            "throughput_point_ms",
-            format!("{:.0}", s.point.mul_f64(results.scale).as_secs_f64() * 1e3),
-        ),
-    ]
-}
-
-fn run(options: Options, isolation: Option<&runner::Isolation>) {
+fn run(options: Options, isolation: Option<&runner::Isolation>, args: &[String]) {
     let Options { json, markdown, .. } = options;
     if peers::Liburcu::try_new().is_err() {
         eprintln!(
@@ -352,10 +338,11 @@ fn run(options: Options, isolation: Option<&runner::Isolation>) {
         );
     }
     let schemes = runner::kept_schemes(&options.filter);
+    let started = std::time::SystemTime::now();
     let results = runner::run(options.settings, &options.filter, isolation);
     let cells = report::cells(&results);
     let summary = report::summary_lines(&results, &cells, &schemes);
-    let context = context(&results);
+    let context = context::Context::gather(&results, started, args);
 
     if json {
         print!("{}", files::json(&results, &cells, &context, &summary));
@@ -364,11 +351,11 @@ fn run(options: Options, isolation: Option<&runner::Isolation>) {
         }
     } else {
         let mut out = String::new();
-        let preamble: Vec<String> = context.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let preamble = context.preamble();
         if markdown {
-            out.push_str(&format!("_{}_\n\n", preamble.join("; ")));
+            out.push_str(&format!("_{preamble}_\n\n"));
         } else {
-            out.push_str(&format!("{}\n\n", preamble.join("; ")));
+            out.push_str(&format!("{preamble}\n\n"));
         }
         for table in report::tables(&results, &cells) {
             if markdown {
@@ -384,13 +371,17 @@ fn run(options: Options, isolation: Option<&runner::Isolation>) {
     }
     let mut said = Vec::new();
     if let Some(dir) = &options.csv {
-        match files::write_csv(dir, &results, &cells) {
-            Ok(written) => said.push(format!("{} CSV files in {}", written.len(), dir.display())),
+        match files::write_csv(dir, &results, &cells, &context) {
+            Ok(written) => said.push(format!(
+                "{} CSV files and run.json in {}",
+                written.len(),
+                dir.display()
+            )),
             Err(e) => eprintln!("compare: cannot write CSV files to {}: {e}", dir.display()),
         }
     }
     if let Some(dir) = &options.plots {
-        match plot::write_svgs(dir, &results, &cells) {
+        match plot::write_svgs(dir, &results, &cells, &context) {
             Ok(written) => said.push(format!("{} SVG charts in {}", written.len(), dir.display())),
             Err(e) => eprintln!("compare: cannot draw the charts in {}: {e}", dir.display()),
         }

@@ -296,7 +296,9 @@ impl LocalBag {
         // bag-T: Acquire pairs with the AcqRel compare-and-swap of `take` (W): a taker that moved
         // `head` past an entry has copied it out before the owner reuses the entry.
         let head = self.head.load(Ordering::Acquire);
-        if tail.wrapping_sub(head) >= LOCAL_CAPACITY {
+        if crate::mutant!("core_bag_full_off_by_one" => tail.wrapping_sub(head) > LOCAL_CAPACITY,
+            else tail.wrapping_sub(head) >= LOCAL_CAPACITY)
+        {
             return Err(item);
         }
         let at = tail % LOCAL_CAPACITY;
@@ -356,7 +358,12 @@ impl LocalBag {
             // reuses them); Acquire orders this taker after the previous one.
             if self
                 .head
-                .compare_exchange(head, tail, Ordering::AcqRel, Ordering::Relaxed)
+                .compare_exchange(
+                    head,
+                    tail,
+                    crate::mutant!("core_take_acquire" => Ordering::Acquire, else Ordering::AcqRel),
+                    Ordering::Relaxed,
+                )
                 .is_ok()
             {
                 return len;

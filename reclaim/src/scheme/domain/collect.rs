@@ -154,8 +154,14 @@ impl<C: Clock, const N: usize> Core<C, N> {
         };
         // Announced before the take (its AcqRel compare-and-swap carries this to a barrier
         // whose take sees the bag emptied), withdrawn after the hand-over.
-        self.thieves.fetch_add(1, Ordering::Relaxed);
-        if slot.bag().take(reserved.items()) == 0 {
+        // The `core_thief_announces_late` mutant announces after the take.
+        crate::mutant!("core_thief_announces_late" => (),
+            else { self.thieves.fetch_add(1, Ordering::Relaxed); });
+        let took = slot.bag().take(reserved.items());
+        crate::mutant!("core_thief_announces_late" => {
+            self.thieves.fetch_add(1, Ordering::Relaxed);
+        }, else ());
+        if took == 0 {
             self.sealed.unreserve(reserved);
         } else if crate::mutant!("core_free_stolen_untagged" => true, else false) {
             // The mutant frees what it took from another (say, exited) thread at once.
@@ -190,12 +196,14 @@ impl<C: Clock, const N: usize> Core<C, N> {
         // Every slot's bag, other live threads' included, and bags their owners are sealing.
         for slot in self.slots.iter() {
             self.steal(slot);
-            while slot.sealing() {
+            while crate::mutant!("core_barrier_skips_sealing" => false, else slot.sealing()) {
                 crate::sync::spin_hint();
             }
         }
         // Bags other takers are sealing (Acquire pairs with their Release decrement).
-        while self.thieves.load(Ordering::Acquire) != 0 {
+        while crate::mutant!("core_barrier_skips_thieves" => false,
+            else self.thieves.load(Ordering::Acquire) != 0)
+        {
             crate::sync::spin_hint();
         }
         self.collect_waiting(strategy);

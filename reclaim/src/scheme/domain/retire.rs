@@ -93,7 +93,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
     /// `None` when a thief had already emptied the bag.
     pub(super) fn hand_over_own(&self, owner: Owned<'_, C::Slot>) -> Option<usize> {
         let mut reserved = self.reserve();
-        owner.set_sealing(true);
+        crate::mutant!("core_owner_skips_sealing_flag" => (), else owner.set_sealing(true));
         if owner.slot().bag().take(reserved.items()) == 0 {
             owner.set_sealing(false);
             self.sealed.unreserve(reserved);
@@ -215,7 +215,9 @@ impl<C: Clock, const N: usize> Core<C, N> {
             if may_collect {
                 self.collect();
             }
-            if !self.collected_at_frontier() {
+            if !crate::mutant!("core_step_while_collection_lags" => true,
+                else self.collected_at_frontier())
+            {
                 return;
             }
         }
