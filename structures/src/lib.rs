@@ -37,12 +37,14 @@
 //!
 //! # Why the safe API is sound
 //! A grace-period scheme protects a read only if the read happens inside a section *of the
-//! domain that frees the node*. Domains are independent instances, and the [`Reclaim`] trait
-//! cannot tell two instances of the same type apart, so an API that accepted a guard from its
-//! caller could be handed a guard of the wrong `Srcu` and read freed memory with no `unsafe` in
-//! sight. These structures never accept a guard:
+//! domain that frees the node*. Domains are independent instances, so an API that accepted a
+//! guard from its caller without checking it could be handed a guard of the wrong `Srcu` and
+//! read freed memory with no `unsafe` in sight. So:
 //! - each structure **owns its domain** (by value; or `&R` / `Arc<R>`, which are domains too, to
-//!   share one domain between several structures), and opens every section itself;
+//!   share one domain between several structures), and opens its sections itself;
+//! - the few methods that run in a **caller's section** ([`SkipList::get_in`] and its siblings,
+//!   [`RcuCell::load_in`]) check that it belongs to the structure's domain
+//!   ([`Section::belongs_to`](reclaim::atomic::Section::belongs_to)) and panic otherwise;
 //! - a read returns a [`Ref`], which **owns the section** it was read in, so the value stays
 //!   valid exactly as long as the `Ref` exists, and the borrow checker ties the `Ref` to the
 //!   structure;
