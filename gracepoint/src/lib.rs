@@ -182,5 +182,5 @@ pub mod structures {
 
 /// The examples in the workspace's README, compiled and run as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

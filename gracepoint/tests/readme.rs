@@ -15,11 +15,13 @@ fn first_rust_block(readme: &str) -> String {
 
 #[test]
 fn the_readme_example_builds_and_runs_against_the_facade_alone() {
+    // The crate's own README.md (the workspace's, through a symbolic link that `cargo package`
+    // turns into a file), so that the test also runs from the published package.
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let workspace = manifest.parent().unwrap();
-    let readme = std::fs::read_to_string(workspace.join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(manifest.join("README.md")).unwrap();
     let example = first_rust_block(&readme);
-    let dir: PathBuf = workspace.join("target").join("readme-crate");
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let dir: PathBuf = scratch.join("readme-crate");
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(
         dir.join("Cargo.toml"),
@@ -34,10 +36,7 @@ fn the_readme_example_builds_and_runs_against_the_facade_alone() {
     let status = Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
-        .env(
-            "CARGO_TARGET_DIR",
-            workspace.join("target").join("readme-crate-target"),
-        )
+        .env("CARGO_TARGET_DIR", scratch.join("readme-crate-target"))
         .status()
         .expect("cargo runs");
     assert!(

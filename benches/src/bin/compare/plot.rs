@@ -374,11 +374,8 @@ fn ratio_chart(results: &Results, cells: &[&Cell], looks: &Looks, context: &Cont
     let legend_x = left + columns as f64 * (panel_w + gap_x) + 10.0;
     let width = legend_x + 300.0;
     let plot_bottom = top + structures.len() as f64 * (panel_h + gap_y);
-    let legend_h = top + 24.0 * rows.len() as f64 + 280.0;
-    let body_h = plot_bottom.max(legend_h);
     let footer = Svg::footer_lines(context, width) as f64;
-    let height = body_h + 20.0 + 13.0 * footer;
-    let mut svg = Svg::new(width, height);
+    let mut svg = Svg::new(width, plot_bottom + 20.0 + 13.0 * footer);
 
     let title = format!(
         "Throughput ratio to {RATIO_BASELINE} (the baseline) per structure × mix × threads: \
@@ -580,7 +577,11 @@ fn ratio_chart(results: &Results, cells: &[&Cell], looks: &Looks, context: &Cont
         "Markers: circle SRCU, square GUS, diamond epoch, triangle peers. Marks beyond the axis \
          sit on its edge.",
     );
+    let legend_end = legend.y;
     svg.close();
+    // As tall as the plot or the legend, whichever ends lower, then the footer.
+    let body_h = plot_bottom.max(legend_end + 10.0);
+    svg.height = body_h + 20.0 + 13.0 * footer;
     svg.footer(context, body_h + 20.0);
     svg.finish(&title, context)
 }
@@ -610,10 +611,9 @@ fn throughput_chart(
     let (left, top, plot_w, plot_h) = (80.0, 70.0, 700.0, 420.0);
     let legend_x = left + plot_w + 30.0;
     let width = legend_x + 300.0;
-    let legend_h = top + 20.0 * rows.len() as f64 + 170.0;
-    let body_h = (top + plot_h + 50.0).max(legend_h);
+    let plot_bottom = top + plot_h + 50.0;
     let footer = Svg::footer_lines(context, width) as f64;
-    let mut svg = Svg::new(width, body_h + 20.0 + 13.0 * footer);
+    let mut svg = Svg::new(width, plot_bottom + 20.0 + 13.0 * footer);
     let title = format!(
         "{} {}: throughput (higher is better)",
         point.structure.name, point.mix.name
@@ -732,7 +732,11 @@ fn throughput_chart(
         svg.line(x + 13.0, y - 7.0, x + 13.0, y + 7.0, "stroke=\"#555555\"")
     });
     legend.note("Whiskers are set side by side so that they do not hide each other.");
+    let legend_end = legend.y;
     svg.close();
+    // As tall as the plot or the legend, whichever ends lower, then the footer.
+    let body_h = plot_bottom.max(legend_end + 10.0);
+    svg.height = body_h + 20.0 + 13.0 * footer;
     svg.footer(context, body_h + 20.0);
     svg.finish(&title, context)
 }
@@ -762,10 +766,9 @@ fn bar_chart(results: &Results, cells: &[&Cell], looks: &Looks, context: &Contex
             row.origin != Origin::Baseline && row.id == row.scheme_id
         })
         .collect();
-    let legend_h = top + 20.0 * schemes.len() as f64 + 230.0;
-    let body_h = (top + plot_h + 50.0).max(legend_h);
+    let plot_bottom = top + plot_h + 50.0;
     let footer = Svg::footer_lines(context, width) as f64;
-    let mut svg = Svg::new(width, body_h + 20.0 + 13.0 * footer);
+    let mut svg = Svg::new(width, plot_bottom + 20.0 + 13.0 * footer);
     svg.define_hatch();
     let title = format!("{} ({} is better)", pass.title, pass.better.word());
     svg.text(20.0, 26.0, 17.0, "font-weight=\"bold\"", &title);
@@ -970,7 +973,11 @@ fn bar_chart(results: &Results, cells: &[&Cell], looks: &Looks, context: &Contex
             )
         },
     );
+    let legend_end = legend.y;
     svg.close();
+    // As tall as the plot or the legend, whichever ends lower, then the footer.
+    let body_h = plot_bottom.max(legend_end + 10.0);
+    svg.height = body_h + 20.0 + 13.0 * footer;
     svg.footer(context, body_h + 20.0);
     svg.finish(&title, context)
 }
