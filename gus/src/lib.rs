@@ -190,8 +190,8 @@ impl Options {
     }
 
     /// These options with the read side of `flavor`, the name every scheme shares:
-    /// [`Flavor::Fast`](reclaim::Flavor::Fast) is [`Mode::Lazy`];
-    /// [`Flavor::Fenced`](reclaim::Flavor::Fenced) is [`Mode::Default`], or keeps a
+    /// [`Flavor::Fast`] is [`Mode::Lazy`];
+    /// [`Flavor::Fenced`] is [`Mode::Default`], or keeps a
     /// [`Mode::Deferred`] already chosen.
     ///
     /// ```

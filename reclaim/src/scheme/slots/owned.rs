@@ -6,7 +6,8 @@ use core::fmt;
 use core::marker::PhantomData;
 
 /// Proof that the caller owns a slot: the way to its owner-only parts. Made only by
-/// [`Slots::mine`] (the calling thread's slot) and [`SlotClaim::owned`]; not `Send`, because
+/// [`Slots::mine`](super::Slots::mine) (the calling thread's slot) and
+/// [`SlotClaim::owned`](super::SlotClaim::owned); not `Send`, because
 /// ownership by thread id does not travel.
 ///
 /// ```
