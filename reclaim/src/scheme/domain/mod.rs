@@ -61,6 +61,8 @@ mod collect;
 mod front;
 mod retire;
 mod stalls;
+#[cfg(all(test, not(feature = "alloc"), not(loom)))]
+mod tests;
 
 use super::bag::{LocalBag, Taken};
 use super::clock::Clock;
