@@ -130,6 +130,8 @@ suite! {
     tree_on_every_scheme => check_tree,
     stack_on_every_scheme => check_stack,
     queue_on_every_scheme => check_queue,
+    skiplist_on_every_scheme => check_skiplist,
+    rcu_cell_on_every_scheme => check_rcu_cell,
 }
 
 /// Reader threads and replacements of the swap test.
