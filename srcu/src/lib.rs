@@ -206,15 +206,43 @@ impl Default for Options {
 /// The counters are [`AtomicCount`]s: 64-bit where the target has 64-bit atomics, 32-bit where
 /// it does not (and under `--cfg reclaim_seq32`). Barrier srcu-D bounds their wrap when narrow
 /// (see `clock.rs` and docs/srcu.md).
+///
+/// `cpu_locks` and `cpu_unlocks` are per-CPU counters that only the restartable sequence of
+/// [`SlotChoice::Cpu`] readers writes, with a plain load and store, and only on the CPU whose
+/// number is the slot's index (docs/srcu.md, "Per-CPU counters with restartable sequences");
+/// everything else (tokens, `enter_on`, registered readers, CPUs past the run) increments
+/// `locks` and `unlocks` atomically. A half's counts are the sums of both pairs.
 pub(crate) struct SrcuSlot {
     pub(crate) locks: [AtomicCount; 2],
     pub(crate) unlocks: [AtomicCount; 2],
+    pub(crate) cpu_locks: [AtomicCount; 2],
+    pub(crate) cpu_unlocks: [AtomicCount; 2],
+}
+
+impl SrcuSlot {
+    /// Sections that entered half `idx` through this slot.
+    #[inline]
+    pub(crate) fn locked(&self, idx: usize) -> reclaim::sync::Count {
+        self.locks[idx]
+            .load(reclaim::sync::Ordering::Relaxed)
+            .wrapping_add(self.cpu_locks[idx].load(reclaim::sync::Ordering::Relaxed))
+    }
+
+    /// Sections that left half `idx` through this slot.
+    #[inline]
+    pub(crate) fn unlocked(&self, idx: usize) -> reclaim::sync::Count {
+        self.unlocks[idx]
+            .load(reclaim::sync::Ordering::Relaxed)
+            .wrapping_add(self.cpu_unlocks[idx].load(reclaim::sync::Ordering::Relaxed))
+    }
 }
 
 impl SlotState for SrcuSlot {
     reclaim::idle_slot!(SrcuSlot {
         locks: [AtomicCount::new(0), AtomicCount::new(0)],
         unlocks: [AtomicCount::new(0), AtomicCount::new(0)],
+        cpu_locks: [AtomicCount::new(0), AtomicCount::new(0)],
+        cpu_unlocks: [AtomicCount::new(0), AtomicCount::new(0)],
     });
 }
 
