@@ -526,11 +526,17 @@ impl<const N: usize> Srcu<N> {
             // The CPU may differ from the lock's: lock and unlock land on different slots,
             // which the sums do not mind.
             #[cfg(feature = "std")]
-            Bump::Cpu => {
-                if !self.add_on_cpu(&slot.cpu_unlocks[idx]) {
-                    self.bump_on_cpu_slot(true, idx);
-                }
-            }
+            Bump::Cpu => self.unlock_on_cpu(slot, idx),
+        }
+    }
+
+    /// The per-CPU unlock, out of line: inlined, its registers would make every guard's drop
+    /// glue too big for the compiler to inline into the caller, per-thread guards included.
+    #[cfg(feature = "std")]
+    #[inline(never)]
+    fn unlock_on_cpu(&self, slot: &SrcuSlot, idx: usize) {
+        if !self.add_on_cpu(&slot.cpu_unlocks[idx]) {
+            self.bump_on_cpu_slot(true, idx);
         }
     }
 }
