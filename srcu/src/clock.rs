@@ -256,6 +256,9 @@ pub(crate) struct ReaderShared {
     /// The address of slot 0's state, the first of that run.
     #[cfg(feature = "std")]
     pub(crate) rseq_first: AtomicUsize,
+    /// The rseq area's offset from the thread pointer (`cpu::rseq_offset`, as `usize`).
+    #[cfg(feature = "std")]
+    pub(crate) rseq_offset: AtomicUsize,
 }
 
 /// `rseq_bound` before the first per-CPU section resolved it.
@@ -281,6 +284,8 @@ impl SrcuClock {
                     rseq_bound: AtomicUsize::new(RSEQ_UNKNOWN),
                     #[cfg(feature = "std")]
                     rseq_first: AtomicUsize::new(0),
+                    #[cfg(feature = "std")]
+                    rseq_offset: AtomicUsize::new(0),
                 }),
                 gp: CachePadded::new(GpState::new()),
             }

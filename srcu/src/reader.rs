@@ -406,15 +406,17 @@ impl<const N: usize> Srcu<N> {
     #[inline(never)]
     fn resolve_rseq(&self) -> Option<&SrcuSlot> {
         let readers = &self.srcu_clock().readers;
-        let run = if reclaim::scheme::cpu::can_add_on_cpu() {
+        let offset = reclaim::scheme::cpu::rseq_offset();
+        let run = offset.and_then(|_| {
             self.core
                 .slots()
                 .leading_run(reclaim::scheme::cpu::possible())
-        } else {
-            None
-        };
-        match run {
-            Some((first, bound)) => {
+        });
+        match (offset, run) {
+            (Some(offset), Some((first, bound))) => {
+                readers
+                    .rseq_offset
+                    .store(offset as usize, Ordering::Relaxed);
                 readers.rseq_first.store(
                     core::ptr::from_ref(first.state()) as usize,
                     Ordering::Relaxed,
@@ -422,7 +424,7 @@ impl<const N: usize> Srcu<N> {
                 readers.rseq_bound.store(bound, Ordering::Release);
                 Some(first.state())
             }
-            None => {
+            _ => {
                 readers.rseq_bound.store(0, Ordering::Relaxed);
                 None
             }
@@ -434,13 +436,17 @@ impl<const N: usize> Srcu<N> {
     #[cfg(feature = "std")]
     #[inline(always)]
     fn add_on_cpu(&self, counter: &AtomicCount) -> bool {
-        let bound = self.srcu_clock().readers.rseq_bound.load(Ordering::Relaxed);
+        let readers = &self.srcu_clock().readers;
+        let bound = readers.rseq_bound.load(Ordering::Relaxed);
+        let offset = readers.rseq_offset.load(Ordering::Relaxed) as isize;
         // SAFETY: `counter` is in slot 0 of a run of `bound` slots, `Slots::STRIDE` bytes apart,
         // all in the domain's slot array (so alive as long as `self`); the same field of slot
         // `c` is written only by this sequence on CPU `c` (`cpu_locks` and `cpu_unlocks` have
-        // no other writer; scans only load them).
+        // no other writer; scans only load them). `offset` came from `rseq_offset`, stored
+        // before the bound that `rseq_first` (which every caller loaded) was published with.
         unsafe {
-            reclaim::scheme::cpu::add_on_cpu(
+            reclaim::scheme::cpu::add_on_cpu_at(
+                offset,
                 core::ptr::from_ref(counter).cast(),
                 reclaim::scheme::slots::Slots::<SrcuSlot, N>::STRIDE,
                 bound,

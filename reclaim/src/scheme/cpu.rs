@@ -136,6 +136,7 @@ mod rseq {
         //   that disassemblers stay in step): it starts again from `6:`, since the kernel
         //   cleared `rseq_cs`. A retry is bounded by the next preemption or signal.
         // - `8:` (cpu_id at or past `bound`, or negative: unregistered) leaves, writing nothing.
+        // - The result (1: added, 0: not) goes out in the register that held the CPU number.
         // Labels avoid 0 and 1, which Intel syntax could read as binary numbers.
         macro_rules! sequence {
             ($($store_cs:literal)?) => {
@@ -158,22 +159,22 @@ mod rseq {
                     "add {tmp}, 1",
                     "mov qword ptr [{first} + {cpu}], {tmp}",
                     "5:",
-                    "mov {done:e}, 1",
+                    "mov {cpu:e}, 1",
                     "jmp 9f",
                     ".byte 0x0f, 0xb9, 0x3d",
                     ".long 0x53053053",
                     "7:",
                     "jmp 6b",
                     "8:",
-                    "xor {done:e}, {done:e}",
+                    "xor {cpu:e}, {cpu:e}",
                     "9:",
                     area = in(reg) offset,
                     first = in(reg) first,
                     stride = in(reg) stride,
                     bound = in(reg) bound,
-                    cpu = out(reg) _,
+                    // The CPU's number, then whether the sequence added (1) or not (0).
+                    cpu = out(reg) done,
                     tmp = out(reg) _,
-                    done = out(reg) done,
                     // Neither `nomem` nor `readonly`: the block writes memory the compiler
                     // knows of (a counter other code reads atomically), so it is a compiler
                     // barrier for memory, like the atomic increment it replaces. The ordering
@@ -246,6 +247,29 @@ pub fn current() -> usize {
 #[doc(hidden)]
 #[inline(always)]
 pub unsafe fn add_on_cpu(first: *const u8, stride: usize, bound: usize) -> bool {
+    match rseq_offset() {
+        // SAFETY: as the caller promises; `offset` comes from `rseq_offset`.
+        Some(offset) => unsafe { add_on_cpu_at(offset, first, stride, bound) },
+        None => false,
+    }
+}
+
+/// Where glibc's rseq area sits from the thread pointer (the same for every thread of the
+/// process), when [`add_on_cpu`] can add: callers that keep it save [`add_on_cpu_at`] a look
+/// at a process-wide static on each call.
+///
+/// ```
+/// if let Some(offset) = gracepoint_reclaim::scheme::cpu::rseq_offset() {
+///     let counters = [0u64; 1024];
+///     // SAFETY: 1024 counters, 8 bytes apart, written only by this call.
+///     let _ = unsafe {
+///         gracepoint_reclaim::scheme::cpu::add_on_cpu_at(offset, counters.as_ptr().cast(), 8, 1024)
+///     };
+/// }
+/// ```
+#[doc(hidden)]
+#[inline]
+pub fn rseq_offset() -> Option<isize> {
     #[cfg(all(
         target_os = "linux",
         target_arch = "x86_64",
@@ -254,12 +278,47 @@ pub unsafe fn add_on_cpu(first: *const u8, stride: usize, bound: usize) -> bool 
         not(loom),
         not(miri)
     ))]
-    if let Some(offset) = rseq::offset() {
-        // SAFETY: as the caller promises; `offset` is the registered area's.
-        return unsafe { rseq::add(offset, first, stride, bound) };
+    if let Some(offset) = rseq::offset()
+        && rseq::can_add()
+    {
+        return Some(offset);
     }
-    let _ = (first, stride, bound);
-    false
+    None
+}
+
+/// [`add_on_cpu`] with the area's offset given.
+///
+/// # Safety
+/// As [`add_on_cpu`], and `offset` comes from [`rseq_offset`].
+///
+/// ```
+/// let counters = [0u64; 1024];
+/// if let Some(offset) = gracepoint_reclaim::scheme::cpu::rseq_offset() {
+///     // SAFETY: 1024 counters, 8 bytes apart, written only by this call.
+///     let added = unsafe {
+///         gracepoint_reclaim::scheme::cpu::add_on_cpu_at(offset, counters.as_ptr().cast(), 8, 1024)
+///     };
+///     assert_eq!(counters.iter().sum::<u64>(), added as u64);
+/// }
+/// ```
+#[doc(hidden)]
+#[inline(always)]
+pub unsafe fn add_on_cpu_at(offset: isize, first: *const u8, stride: usize, bound: usize) -> bool {
+    #[cfg(all(
+        target_os = "linux",
+        target_arch = "x86_64",
+        target_has_atomic = "64",
+        not(reclaim_seq32),
+        not(loom),
+        not(miri)
+    ))]
+    // SAFETY: as the caller promises.
+    return unsafe { rseq::add(offset, first, stride, bound) };
+    #[allow(unreachable_code)]
+    {
+        let _ = (offset, first, stride, bound);
+        false
+    }
 }
 
 /// True when [`add_on_cpu`] can add at all here: Linux on x86-64, with glibc's registered rseq
@@ -270,17 +329,7 @@ pub unsafe fn add_on_cpu(first: *const u8, stride: usize, bound: usize) -> bool 
 /// ```
 #[doc(hidden)]
 pub fn can_add_on_cpu() -> bool {
-    #[cfg(all(
-        target_os = "linux",
-        target_arch = "x86_64",
-        target_has_atomic = "64",
-        not(reclaim_seq32),
-        not(loom),
-        not(miri)
-    ))]
-    return rseq::can_add();
-    #[allow(unreachable_code)]
-    false
+    rseq_offset().is_some()
 }
 
 /// How many CPUs the system may have (`sysconf(_SC_NPROCESSORS_CONF)`), at least 1.
