@@ -93,7 +93,7 @@ fn a_fast_grace_period_runs_membarrier_at_barrier_a() {
 }
 
 /// Per-CPU increments by restartable sequence (what `SlotChoice::Cpu` SRCU readers run on Linux
-/// x86-64) lose no count: eight threads on however few CPUs there are, moved between them with
+/// x86-64) lose no count: eight threads kept on two CPUs, moved between them with
 /// `sched_setaffinity` and `sched_yield` and preempted by each other, each add one to the
 /// current CPU's counter millions of times in all, and the counters must sum to exactly the
 /// increments made. The kernel restarts a sequence that is preempted, migrated or signalled
@@ -119,9 +119,10 @@ fn per_cpu_rseq_increments_lose_no_count() {
     let counters: Vec<AtomicCount> = (0..cpus * SPACING).map(|_| AtomicCount::new(0)).collect();
     let stride = SPACING * size_of::<AtomicCount>();
     let refused = AtomicU64::new(0);
-    // The CPUs this process may run on, to move threads between them.
+    // Two of the CPUs this process may run on: every thread is kept on them (eight threads on
+    // two CPUs preempt each other whatever the machine's size) and moved between them.
     // SAFETY: a zeroed cpu set is a valid empty one; sched_getaffinity fills it.
-    let allowed: Vec<usize> = unsafe {
+    let mut allowed: Vec<usize> = unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
         if libc::sched_getaffinity(0, size_of_val(&set), &mut set) != 0 {
             Vec::new()
@@ -131,6 +132,7 @@ fn per_cpu_rseq_increments_lose_no_count() {
                 .collect()
         }
     };
+    allowed.truncate(2);
     std::thread::scope(|s| {
         for t in 0..THREADS {
             let (counters, refused, allowed) = (&counters, &refused, &allowed);
@@ -143,7 +145,7 @@ fn per_cpu_rseq_increments_lose_no_count() {
                     }
                     if i % 1024 == 0 {
                         if (i / 1024 + t as u64).is_multiple_of(3) && !allowed.is_empty() {
-                            // Pin to the next CPU (a migration), or let go of the pin.
+                            // Pin to the next CPU (a migration), or to both.
                             let k = (i / 1024) as usize + t;
                             // SAFETY: a cpu set filled here and passed with its size.
                             unsafe {

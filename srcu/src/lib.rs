@@ -71,7 +71,7 @@
 //! - [`Flavor`]: `Fenced` readers run a real `fence(SeqCst)` at B; `Fast` readers only a
 //!   compiler fence, and the writer pays with `membarrier` at A.
 //! - [`SlotChoice`]: a slot per thread (plain increments on an owned slot) or per CPU (shared
-//!   slots, atomic increments). Without `std`, callers name the slot ([`Srcu::enter_on`]) or
+//!   slots: restartable sequences on Linux x86-64, atomic increments elsewhere). Without `std`, callers name the slot ([`Srcu::enter_on`]) or
 //!   register a reader ([`Srcu::register`]).
 //!
 //! # Features
@@ -123,8 +123,11 @@ pub enum SlotChoice {
     /// [`SlotChoice::Cpu`] on the slot the caller names.
     Thread,
     /// One slot per CPU (read from the kernel's `rseq` area, or `sched_getcpu`). Threads share
-    /// slots, so increments are `fetch_add`. A thread that migrates mid-section unlocks on
-    /// another slot: only the sums over all slots matter.
+    /// slots: on Linux x86-64 with glibc's rseq area, a guard's increments are restartable
+    /// sequences on the CPU's own counters (a plain load and store that the kernel restarts
+    /// if the thread is preempted or migrated in between); elsewhere, and for tokens, they are
+    /// `fetch_add`. A thread that migrates mid-section unlocks on another slot: only the sums
+    /// over all slots matter.
     Cpu,
 }
 
