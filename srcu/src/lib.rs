@@ -226,17 +226,24 @@ impl SrcuSlot {
     /// Sections that entered half `idx` through this slot.
     #[inline]
     pub(crate) fn locked(&self, idx: usize) -> reclaim::sync::Count {
-        self.locks[idx]
-            .load(reclaim::sync::Ordering::Relaxed)
-            .wrapping_add(self.cpu_locks[idx].load(reclaim::sync::Ordering::Relaxed))
+        Self::sum(&self.locks[idx], &self.cpu_locks[idx])
     }
 
     /// Sections that left half `idx` through this slot.
     #[inline]
     pub(crate) fn unlocked(&self, idx: usize) -> reclaim::sync::Count {
-        self.unlocks[idx]
-            .load(reclaim::sync::Ordering::Relaxed)
-            .wrapping_add(self.cpu_unlocks[idx].load(reclaim::sync::Ordering::Relaxed))
+        Self::sum(&self.unlocks[idx], &self.cpu_unlocks[idx])
+    }
+
+    #[inline]
+    fn sum(atomic: &AtomicCount, per_cpu: &AtomicCount) -> reclaim::sync::Count {
+        let atomic = atomic.load(reclaim::sync::Ordering::Relaxed);
+        // Under loom nothing writes the per-CPU counters (no restartable sequences there), and
+        // each load would only add interleavings for the models to explore.
+        if cfg!(loom) {
+            return atomic;
+        }
+        atomic.wrapping_add(per_cpu.load(reclaim::sync::Ordering::Relaxed))
     }
 }
 
