@@ -55,7 +55,7 @@ macro_rules! registered {
 
 /// Hands every scheme to `visitor`: for each of this workspace's schemes first its default
 /// configuration (`new()`, named after the configuration it resolved to, see [`srcu_default`]),
-/// then its explicit configurations (SRCU's four, GUS's three modes, epoch's one), then
+/// then its explicit configurations (SRCU's four, GUS's three modes, epoch's two flavors), then
 /// the peers (crossbeam-epoch, seize, sdd, and liburcu when this build found it). Each of ours
 /// also carries a timed loop over its registered reader, crossbeam-epoch one over its
 /// registered handle, and liburcu one over its inline C read side ([`Scheme::direct_read_sides`]).
@@ -106,11 +106,13 @@ pub fn for_each_scheme(v: &mut impl SchemeVisitor) {
         &epoch_default().with_direct_read_side(REGISTERED, registered),
         Epoch::new,
     );
-    let registered = registered!(Epoch::new());
-    v.visit(
-        &Scheme::ours("epoch", "epoch").with_direct_read_side(REGISTERED, registered),
-        Epoch::new,
-    );
+    for flavor in [Flavor::Fenced, Flavor::Fast] {
+        let registered = registered!(Epoch::with_options(epoch::Options::DEFAULT.flavor(flavor)));
+        v.visit(
+            &epoch(flavor).with_direct_read_side(REGISTERED, registered),
+            move || Epoch::with_options(epoch::Options::DEFAULT.flavor(flavor)),
+        );
+    }
     let registered = |iters| CrossbeamEpoch.time_registered_read_side(iters);
     v.visit(
         &Scheme::peer::<CrossbeamEpoch>().with_direct_read_side(CROSSBEAM_HANDLE, registered),
@@ -483,15 +485,38 @@ pub fn gus_default() -> Scheme {
     )
 }
 
-/// epoch's default configuration, `Epoch::new()`: id `epoch-default`.
+/// epoch's default configuration, `Epoch::new()`: id `epoch-default`, and a name that says the
+/// flavor it resolved to on this machine, such as `epoch default (fast)`.
 ///
 /// ```
 /// let s = benches::schemes::epoch_default();
 /// assert_eq!(s.id, "epoch-default");
-/// assert!(s.name.starts_with("epoch default"), "{}", s.name);
+/// assert!(s.name.starts_with("epoch default ("), "{}", s.name);
 /// ```
 pub fn epoch_default() -> Scheme {
-    Scheme::ours("epoch-default", "epoch default")
+    let flavor = Epoch::new().flavor();
+    Scheme::ours(
+        "epoch-default",
+        format!("epoch default ({})", flavor_word(flavor)),
+    )
+}
+
+/// An epoch configuration's description (ids `epoch-fenced`, `epoch-fast`); its name says when
+/// Fast fell back to Fenced.
+///
+/// ```
+/// use srcu::Flavor;
+/// let s = benches::schemes::epoch(Flavor::Fenced);
+/// assert_eq!((s.id.as_str(), s.name.as_str()), ("epoch-fenced", "epoch fenced"));
+/// ```
+pub fn epoch(flavor: Flavor) -> Scheme {
+    let active = Epoch::with_options(epoch::Options::DEFAULT.flavor(flavor)).flavor();
+    let asked = flavor_word(flavor);
+    let mut name = format!("epoch {asked}");
+    if active != flavor {
+        name.push_str(&format!(" (runs {})", flavor_word(active)));
+    }
+    Scheme::ours(format!("epoch-{asked}"), name)
 }
 
 /// An SRCU configuration's description; its name says when Fast fell back to Fenced.

@@ -123,7 +123,8 @@ fn quick_run_writes_tables_csv_plots_and_summaries() {
         ("srcu-default", "SRCU default ("),
         ("gus-default", "GUS default ("),
         ("gus-fenced", "GUS fenced"),
-        ("epoch-default", "epoch default"),
+        ("epoch-default", "epoch default ("),
+        ("epoch-fenced", "epoch fenced"),
     ] {
         assert!(ids.iter().any(|i| i == id), "no {id} row");
         assert!(stdout.contains(name), "no {name} in the tables");

@@ -214,14 +214,17 @@ pub struct Options {
 /// assert_ne!(Options::DEFAULT.flavor(Flavor::Fast), Options::DEFAULT.flavor(Flavor::Fenced));
 /// ```
 impl Options {
-    /// The default options: [`Flavor::Fenced`].
+    /// The default options: [`Flavor::Fast`], pins with a compiler fence and advances that pay
+    /// a batched `membarrier`. Where that flavor is not offered (not x86-64 or AArch64 Linux, the
+    /// kernel refuses `membarrier`, or no `std`) the domain runs [`Flavor::Fenced`], and
+    /// [`flavor`](Epoch::flavor) says so.
     ///
     /// ```
     /// static DOMAIN: gracepoint::epoch::Epoch = gracepoint::epoch::Epoch::with_options(gracepoint::epoch::Options::DEFAULT);
     /// drop(DOMAIN.enter());
     /// ```
     pub const DEFAULT: Options = Options {
-        flavor: Flavor::Fenced,
+        flavor: Flavor::Fast,
     };
 
     /// These options with the read side `flavor`. [`Flavor::Fast`] pins with a compiler fence

@@ -138,9 +138,11 @@ pub enum Mode {
     /// bouncing); a goal may take one extra increment to pass. `n <= 1` is the default mode.
     Deferred(u32),
     /// Readers run no fence at all (a compiler fence only). Advances never write the clock:
-    /// they return a goal two increments ahead, and each poll that scans issues one
-    /// `membarrier(PRIVATE_EXPEDITED)` first and then moves the clock one increment, so a goal
-    /// passes after about three polls. Where `membarrier` is unavailable (not Linux, refused
+    /// they return a goal two increments ahead, and each poll that scans first needs a
+    /// `membarrier(PRIVATE_EXPEDITED)` that started after its snapshot (shared with the rest of
+    /// the process: the retire path's polls wait for the next batch, an explicit poll issues
+    /// one at once) and then moves the clock one increment, so a goal passes after about three
+    /// polls. Where `membarrier` is unavailable (not Linux, refused
     /// by a sandbox, a `--cfg reclaim_no_membarrier` build, or no `std`) the domain runs in the
     /// default mode instead and [`Gus::mode`] says so.
     Lazy,

@@ -286,7 +286,7 @@ fn a_reader_of_another_domain_is_refused() {
     let _ = Section::with_reader(&domain, &reader);
 }
 
-#[cfg(debug_assertions)]
+#[cfg(all(debug_assertions, feature = "std"))]
 #[test]
 #[should_panic(expected = "section.repin()")]
 fn assigning_a_new_section_over_an_old_one_is_loud() {

@@ -158,7 +158,8 @@ pub enum Urgency {
     /// Work that can wait (the retire path's grace periods): a clock whose steps need heavy
     /// fences may put the step off until the process's next batch is due.
     Batched,
-    /// A caller is waiting (`synchronize`, `wait`, `barrier`, a poll, pressure): step now.
+    /// A caller must not wait for the batch (an explicit poll, pressure, a limit's expedite,
+    /// or a wait whose strategy [`expedites`](crate::wait::WaitStrategy::expedites)): step now.
     Now,
 }
 

@@ -16,8 +16,10 @@
 //! wait ([`Urgency::Batched`], the retire path's grace periods), only when none was issued for
 //! [`BATCH_MICROS`] anywhere in the process. So work that can wait costs at most one heavy fence
 //! per interval for the whole process, however many threads retire into however many domains;
-//! a waiter ([`Urgency::Now`]: `synchronize`, `wait`, `barrier`, a poll, pressure) gets one at
-//! once, shared with every other waiter whose ticket came before it started.
+//! a caller that must not wait for the batch ([`Urgency::Now`]: an explicit poll, pressure, a
+//! limit's expedite, and `synchronize`/`wait` under a strategy that
+//! [`expedites`](crate::wait::WaitStrategy::expedites)) gets one at once, shared with every
+//! other caller whose ticket came before it started.
 //!
 //! Under loom, which cannot model `membarrier`, the light half of the fence is a real fence, and
 //! a ticket's heavy fence is the writer's own `fence(SeqCst)`: the models check the ordering

@@ -1,6 +1,8 @@
 //! Unit tests: single-threaded behaviour, the grace-period machine, and small concurrent cases.
 
-use crate::{Flavor, Options, SlotChoice, Srcu};
+#[cfg(feature = "std")]
+use crate::Flavor;
+use crate::{Options, SlotChoice, Srcu};
 use reclaim::scheme::Clock;
 use std::prelude::rust_2024::*;
 

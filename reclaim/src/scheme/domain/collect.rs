@@ -126,13 +126,14 @@ impl<C: Clock, const N: usize> Core<C, N> {
     pub(super) fn sweep(&self) {
         for slot in self.slots.iter() {
             if slot.bag().idle_since_last_sweep() {
-                self.steal(slot);
+                let _ = self.steal(slot);
             }
         }
     }
 
-    /// Takes `slot`'s bag as a non-owner, seals it and hands it over.
-    pub(super) fn steal(&self, slot: &Slot<C::Slot>) {
+    /// Takes `slot`'s bag as a non-owner, seals it and hands it over. False when it had to
+    /// leave a non-empty bag behind: without `alloc`, every pooled bag was waiting.
+    pub(super) fn steal(&self, slot: &Slot<C::Slot>) -> bool {
         // The `core_early_tag` mutant reads the tag first, before the owner's retires (and the
         // unlinks before them) it is about to take are ordered before it.
         let early_tag =
@@ -145,12 +146,13 @@ impl<C: Clock, const N: usize> Core<C, N> {
             // before its objects are freed. The `core_empty_check_unordered` mutant drops it.
             crate::mutant!("core_empty_check_unordered" => (),
                 else crate::sync::fence(Ordering::Acquire));
-            return;
+            return true;
         }
         let Some(mut reserved) = self.sealed.reserve() else {
             // Without `alloc` and with every pooled bag waiting: leave it for later rather than
-            // wait here (a sweep may run with the collection lock held).
-            return;
+            // wait here (a sweep may run with the collection lock held); a barrier frees
+            // pooled bags and comes back.
+            return false;
         };
         // Announced before the take (its AcqRel compare-and-swap carries this to a barrier
         // whose take sees the bag emptied), withdrawn after the hand-over.
@@ -175,6 +177,7 @@ impl<C: Clock, const N: usize> Core<C, N> {
         }
         // Release pairs with the Acquire load in `barrier`: the hand-over happens before.
         self.thieves.fetch_sub(1, Ordering::Release);
+        true
     }
 
     /// Waits until everything retired before this call, on every thread, has been freed.
@@ -195,7 +198,13 @@ impl<C: Clock, const N: usize> Core<C, N> {
         self.assert_not_collecting();
         // Every slot's bag, other live threads' included, and bags their owners are sealing.
         for slot in self.slots.iter() {
-            self.steal(slot);
+            // Without `alloc` the pool of sealed bags may be all in use, each waiting for a
+            // grace period: free them, then take the bag (the `core_barrier_leaves_bag` mutant
+            // leaves it, and the barrier returns before its objects are freed).
+            while !self.steal(slot) && crate::mutant!("core_barrier_leaves_bag" => false, else true)
+            {
+                self.collect_waiting(strategy);
+            }
             while crate::mutant!("core_barrier_skips_sealing" => false, else slot.sealing()) {
                 crate::sync::spin_hint();
             }

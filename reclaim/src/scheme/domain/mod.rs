@@ -61,6 +61,8 @@ mod collect;
 mod front;
 mod retire;
 mod stalls;
+#[cfg(all(test, not(feature = "alloc"), not(loom)))]
+mod tests;
 
 use super::bag::{LocalBag, Taken};
 use super::clock::Clock;
@@ -101,8 +103,8 @@ pub fn now_micros() -> u64 {
 /// about every 128 retires.
 const YIELD_EVERY: u32 = 128_u32.div_ceil(super::bag::LOCAL_CAPACITY as u32);
 
-/// Above this many objects waiting in sealed bags, every seal steps the clock (every
-/// `STEP_EVERY` seals on a heavy clock), inside a section too.
+/// Above this many objects waiting in sealed bags, every seal steps the clock, inside a section
+/// too, and asks for its heavy fence now rather than with the batch.
 #[doc(hidden)]
 pub const PRESSURE_OBJECTS: usize = 8192;
 
