@@ -92,6 +92,98 @@ fn a_fast_grace_period_runs_membarrier_at_barrier_a() {
     }
 }
 
+/// Per-CPU increments by restartable sequence (what `SlotChoice::Cpu` SRCU readers run on Linux
+/// x86-64) lose no count: eight threads kept on two CPUs, moved between them with
+/// `sched_setaffinity` and `sched_yield` and preempted by each other, each add one to the
+/// current CPU's counter millions of times in all, and the counters must sum to exactly the
+/// increments made. The kernel restarts a sequence that is preempted, migrated or signalled
+/// before its store. Built with `srcu_rseq_no_abort`, the sequence never registers its
+/// descriptor, so a thread preempted between its load and its store later writes back a stale
+/// value over the counts other threads made on that CPU meanwhile.
+#[test]
+fn per_cpu_rseq_increments_lose_no_count() {
+    use reclaim::scheme::cpu;
+    use reclaim::sync::{AtomicCount, Ordering};
+    use std::sync::atomic::AtomicU64;
+    const THREADS: usize = 8;
+    const PER_THREAD: u64 = 2_500_000;
+    /// Counters one cache line apart, so that CPUs do not share lines.
+    const SPACING: usize = 16;
+    if !cpu::can_add_on_cpu() {
+        eprintln!(
+            "skipped: no restartable sequence here (not Linux x86-64, or no glibc rseq area)"
+        );
+        return;
+    }
+    let cpus = cpu::possible();
+    let counters: Vec<AtomicCount> = (0..cpus * SPACING).map(|_| AtomicCount::new(0)).collect();
+    let stride = SPACING * size_of::<AtomicCount>();
+    let refused = AtomicU64::new(0);
+    // Two of the CPUs this process may run on: every thread is kept on them (eight threads on
+    // two CPUs preempt each other whatever the machine's size) and moved between them.
+    // SAFETY: a zeroed cpu set is a valid empty one; sched_getaffinity fills it.
+    let mut allowed: Vec<usize> = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, size_of_val(&set), &mut set) != 0 {
+            Vec::new()
+        } else {
+            (0..libc::CPU_SETSIZE as usize)
+                .filter(|&c| libc::CPU_ISSET(c, &set))
+                .collect()
+        }
+    };
+    allowed.truncate(2);
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (counters, refused, allowed) = (&counters, &refused, &allowed);
+            s.spawn(move || {
+                for i in 0..PER_THREAD {
+                    // SAFETY: `cpus` counters `stride` bytes apart, alive for the scope, and
+                    // written only by this sequence (on their CPU).
+                    if !unsafe { cpu::add_on_cpu(counters.as_ptr().cast(), stride, cpus) } {
+                        refused.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if i % 1024 == 0 {
+                        if (i / 1024 + t as u64).is_multiple_of(3) && !allowed.is_empty() {
+                            // Pin to the next CPU (a migration), or to both.
+                            let k = (i / 1024) as usize + t;
+                            // SAFETY: a cpu set filled here and passed with its size.
+                            unsafe {
+                                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                                if k.is_multiple_of(4) {
+                                    allowed.iter().for_each(|&c| libc::CPU_SET(c, &mut set));
+                                } else {
+                                    libc::CPU_SET(allowed[k % allowed.len()], &mut set);
+                                }
+                                libc::sched_setaffinity(0, size_of_val(&set), &set);
+                            }
+                        } else {
+                            std::thread::yield_now();
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let refused = refused.load(Ordering::Relaxed);
+    let added = THREADS as u64 * PER_THREAD - refused;
+    if added == 0 {
+        eprintln!("skipped: the rseq area reports no CPU here (registration failed)");
+        return;
+    }
+    #[allow(clippy::unnecessary_cast)] // u32 counters under `--cfg reclaim_seq32`
+    let counted: u64 = counters
+        .iter()
+        .map(|c| c.load(Ordering::Relaxed) as u64)
+        .sum();
+    eprintln!("{counted} counted of {added} per-CPU increments ({refused} refused)");
+    assert_eq!(
+        counted, added,
+        "per-CPU rseq increments lost counts: {counted} counted of {added} made; a sequence \
+         interrupted between its load and its store was not restarted"
+    );
+}
+
 /// A seccomp filter that fails `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` with `EPERM` on
 /// the calling thread (and threads it spawns later), and allows everything else.
 mod seccomp {

@@ -248,7 +248,22 @@ pub(crate) struct ReaderShared {
     pub(crate) choice: SlotChoice,
     /// Set once a `ReadToken` was taken: stall reports then say attribution is approximate.
     pub(crate) tokens_used: AtomicBool,
+    /// [`SlotChoice::Cpu`] readers' restartable sequences: how many slots from 0 they index by
+    /// CPU number (`RSEQ_UNKNOWN` until the first such section looks, 0 when they cannot run);
+    /// Release/Acquire publishes `rseq_first` and the slots' `len` with it.
+    #[cfg(feature = "std")]
+    pub(crate) rseq_bound: AtomicUsize,
+    /// The address of slot 0's state, the first of that run.
+    #[cfg(feature = "std")]
+    pub(crate) rseq_first: AtomicUsize,
+    /// The rseq area's offset from the thread pointer (`cpu::rseq_offset`, as `usize`).
+    #[cfg(feature = "std")]
+    pub(crate) rseq_offset: AtomicUsize,
 }
+
+/// `rseq_bound` before the first per-CPU section resolved it.
+#[cfg(feature = "std")]
+pub(crate) const RSEQ_UNKNOWN: usize = usize::MAX;
 
 /// SRCU's clock: the index readers load, the grace-period state machine, and the fence pair.
 pub(crate) struct SrcuClock {
@@ -265,6 +280,12 @@ impl SrcuClock {
                     fence: AsymmetricFence::new(fast),
                     choice,
                     tokens_used: AtomicBool::new(false),
+                    #[cfg(feature = "std")]
+                    rseq_bound: AtomicUsize::new(RSEQ_UNKNOWN),
+                    #[cfg(feature = "std")]
+                    rseq_first: AtomicUsize::new(0),
+                    #[cfg(feature = "std")]
+                    rseq_offset: AtomicUsize::new(0),
                 }),
                 gp: CachePadded::new(GpState::new()),
             }
@@ -400,13 +421,13 @@ impl SrcuClock {
         idx: usize,
         urgency: Urgency,
     ) -> Scan {
-        type Half = fn(&SrcuSlot) -> &[AtomicCount; 2];
+        type Half = fn(&SrcuSlot, usize) -> Count;
         let sum = |counters: Half| {
             slots.iter().fold(0, |total: Count, slot| {
-                total.wrapping_add(counters(slot.state())[idx].load(Ordering::Relaxed))
+                total.wrapping_add(counters(slot.state(), idx))
             })
         };
-        let (locks, unlocks): (Half, Half) = (|slot| &slot.locks, |slot| &slot.unlocks);
+        let (locks, unlocks): (Half, Half) = (SrcuSlot::locked, SrcuSlot::unlocked);
         let (first, second) = reclaim::mutant!("srcu_locks_first" => (locks, unlocks),
             else (unlocks, locks));
         #[cfg(feature = "std")]
@@ -560,11 +581,8 @@ unsafe impl Clock for SrcuClock {
     ) -> Attribution {
         for (index, slot) in slots.iter().enumerate() {
             let state = slot.state();
-            let count = |c: &[AtomicCount; 2]| {
-                c[0].load(Ordering::Relaxed)
-                    .wrapping_add(c[1].load(Ordering::Relaxed))
-            };
-            let open = count(&state.locks).wrapping_sub(count(&state.unlocks));
+            let open = (state.locked(0).wrapping_add(state.locked(1)))
+                .wrapping_sub(state.unlocked(0).wrapping_add(state.unlocked(1)));
             if open != 0 && open <= Count::MAX / 2 {
                 blocker(index);
             }

@@ -72,7 +72,7 @@
 //! - [`Flavor`]: `Fenced` readers run a real `fence(SeqCst)` at B; `Fast` readers only a
 //!   compiler fence, and the writer pays with `membarrier` at A.
 //! - [`SlotChoice`]: a slot per thread (plain increments on an owned slot) or per CPU (shared
-//!   slots, atomic increments). Without `std`, callers name the slot ([`Srcu::enter_on`]) or
+//!   slots: restartable sequences on Linux x86-64, atomic increments elsewhere). Without `std`, callers name the slot ([`Srcu::enter_on`]) or
 //!   register a reader ([`Srcu::register`]).
 //!
 //! # Features
@@ -124,8 +124,11 @@ pub enum SlotChoice {
     /// [`SlotChoice::Cpu`] on the slot the caller names.
     Thread,
     /// One slot per CPU (read from the kernel's `rseq` area, or `sched_getcpu`). Threads share
-    /// slots, so increments are `fetch_add`. A thread that migrates mid-section unlocks on
-    /// another slot: only the sums over all slots matter.
+    /// slots: on Linux x86-64 with glibc's rseq area, a guard's increments are restartable
+    /// sequences on the CPU's own counters (a plain load and store that the kernel restarts
+    /// if the thread is preempted or migrated in between); elsewhere, and for tokens, they are
+    /// `fetch_add`. A thread that migrates mid-section unlocks on another slot: only the sums
+    /// over all slots matter.
     Cpu,
 }
 
@@ -211,15 +214,50 @@ impl Default for Options {
 /// The counters are [`AtomicCount`]s: 64-bit where the target has 64-bit atomics, 32-bit where
 /// it does not (and under `--cfg reclaim_seq32`). Barrier srcu-D bounds their wrap when narrow
 /// (see `clock.rs` and docs/srcu.md).
+///
+/// `cpu_locks` and `cpu_unlocks` are per-CPU counters that only the restartable sequence of
+/// [`SlotChoice::Cpu`] readers writes, with a plain load and store, and only on the CPU whose
+/// number is the slot's index (docs/srcu.md, "Per-CPU counters with restartable sequences");
+/// everything else (tokens, `enter_on`, registered readers, CPUs past the run) increments
+/// `locks` and `unlocks` atomically. A half's counts are the sums of both pairs.
 pub(crate) struct SrcuSlot {
     pub(crate) locks: [AtomicCount; 2],
     pub(crate) unlocks: [AtomicCount; 2],
+    pub(crate) cpu_locks: [AtomicCount; 2],
+    pub(crate) cpu_unlocks: [AtomicCount; 2],
+}
+
+impl SrcuSlot {
+    /// Sections that entered half `idx` through this slot.
+    #[inline]
+    pub(crate) fn locked(&self, idx: usize) -> reclaim::sync::Count {
+        Self::sum(&self.locks[idx], &self.cpu_locks[idx])
+    }
+
+    /// Sections that left half `idx` through this slot.
+    #[inline]
+    pub(crate) fn unlocked(&self, idx: usize) -> reclaim::sync::Count {
+        Self::sum(&self.unlocks[idx], &self.cpu_unlocks[idx])
+    }
+
+    #[inline]
+    fn sum(atomic: &AtomicCount, per_cpu: &AtomicCount) -> reclaim::sync::Count {
+        let atomic = atomic.load(reclaim::sync::Ordering::Relaxed);
+        // Under loom nothing writes the per-CPU counters (no restartable sequences there), and
+        // each load would only add interleavings for the models to explore.
+        if cfg!(loom) {
+            return atomic;
+        }
+        atomic.wrapping_add(per_cpu.load(reclaim::sync::Ordering::Relaxed))
+    }
 }
 
 impl SlotState for SrcuSlot {
     reclaim::idle_slot!(SrcuSlot {
         locks: [AtomicCount::new(0), AtomicCount::new(0)],
         unlocks: [AtomicCount::new(0), AtomicCount::new(0)],
+        cpu_locks: [AtomicCount::new(0), AtomicCount::new(0)],
+        cpu_unlocks: [AtomicCount::new(0), AtomicCount::new(0)],
     });
 }
 

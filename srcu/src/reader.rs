@@ -10,6 +10,18 @@
 //! the writer only ever compares sums over all slots. Shared slots ([`SlotChoice::Cpu`],
 //! [`Srcu::enter_on`]) have several writers and use `fetch_add`.
 //!
+//! # Per-CPU counters by restartable sequence
+//! [`SlotChoice::Cpu`] guards on Linux x86-64 count in the slot's `cpu_locks`/`cpu_unlocks`
+//! instead, with a restartable sequence ([`reclaim::scheme::cpu::add_on_cpu`]) that reads the
+//! CPU number and increments counter number *cpu* with a plain load and store: the kernel
+//! restarts it if it is preempted, migrated or signalled before its store. Those counters
+//! have one writer at a time, whoever runs on their CPU, so nothing else may touch them: the
+//! sequence indexes slots `0..bound` of one run in memory (the inline slots, or the first
+//! segment), and slot *c* counts for CPU *c*. Lock and unlock each index by the CPU they run on,
+//! which may differ; the writer compares sums, so that is fine. Where the sequence cannot run
+//! (no glibc rseq area, another architecture, loom, Miri, a CPU number past the run) the guard
+//! falls back to `fetch_add` on the current CPU's slot's `locks`/`unlocks`.
+//!
 //! # Cost
 //! The calling thread's slot is one thread-local load and one compare away (the slot array
 //! remembers it per thread). A guard keeps its slot and half, so unlock does not look them up
@@ -47,10 +59,11 @@ use reclaim::sync::{AtomicCount, Ordering};
 #[must_use = "the read section ends as soon as the guard drops"]
 pub struct SrcuGuard<'a, const N: usize = 0> {
     domain: &'a Srcu<N>,
-    /// The slot whose counters count this section.
+    /// The slot whose counters count this section (with [`Bump::Cpu`], slot 0, the first of
+    /// the run the restartable sequence indexes).
     slot: &'a SrcuSlot,
-    /// True when other threads may write `slot`'s counters too (atomic increments).
-    shared: bool,
+    /// How the counters are incremented.
+    bump: Bump,
     /// The calling thread's (or registered reader's) own slot, when it has one: it keeps the
     /// nesting depth that tells the retire path and the misuse checks that its owner is
     /// inside, and runs the retire path's deferred work at the outermost exit. With per-thread
@@ -115,6 +128,19 @@ impl<const N: usize> core::fmt::Debug for ReadToken<'_, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ReadToken").field("idx", &self.idx).finish()
     }
+}
+
+/// How a section's counters are incremented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bump {
+    /// The caller owns the slot: plain load and store.
+    Owned,
+    /// Other threads may write the slot's counters: `fetch_add`.
+    Shared,
+    /// Per-CPU: a restartable sequence on the current CPU's `cpu_locks`/`cpu_unlocks`, or
+    /// `fetch_add` on the current CPU's `locks`/`unlocks` where it cannot run.
+    #[cfg(feature = "std")]
+    Cpu,
 }
 
 /// Adds one to a counter whose only writer is the caller: a plain load and store.
@@ -189,19 +215,24 @@ impl<const N: usize> Srcu<N> {
         #[cfg(feature = "std")]
         match self.srcu_clock().readers.choice {
             SlotChoice::Thread => match self.core.slots().mine() {
-                Ok(owner) => self.guard(owner.state(), false, Some(owner)),
+                Ok(owner) => self.guard(owner.state(), Bump::Owned, Some(owner)),
                 Err(full) => slots_full("srcu", full),
             },
             // The counters go to the CPU's slot; the thread's own slot, when it has one, keeps
             // the depth (a fixed array may have a slot per CPU and none for this thread).
-            SlotChoice::Cpu => match self.core.slots().shared(reclaim::scheme::cpu::current()) {
-                Ok(slot) => self.guard(slot.state(), true, self.core.slots().mine().ok()),
-                Err(full) => slots_full("srcu", full),
+            SlotChoice::Cpu => match self.rseq_first() {
+                Some(first) => self.guard(first, Bump::Cpu, self.core.slots().mine().ok()),
+                None => match self.core.slots().shared(reclaim::scheme::cpu::current()) {
+                    Ok(slot) => {
+                        self.guard(slot.state(), Bump::Shared, self.core.slots().mine().ok())
+                    }
+                    Err(full) => slots_full("srcu", full),
+                },
             },
         }
         #[cfg(not(feature = "std"))]
         match self.core.slots().shared(0) {
-            Ok(slot) => self.guard(slot.state(), true, None),
+            Ok(slot) => self.guard(slot.state(), Bump::Shared, None),
             Err(full) => slots_full("srcu", full),
         }
     }
@@ -242,7 +273,7 @@ impl<const N: usize> Srcu<N> {
         let owner = self.core.slots().mine().ok();
         #[cfg(not(feature = "std"))]
         let owner = None;
-        Ok(self.guard(slot.state(), true, owner))
+        Ok(self.guard(slot.state(), Bump::Shared, owner))
     }
 
     /// Begins a read-side section that may end on another thread.
@@ -258,7 +289,10 @@ impl<const N: usize> Srcu<N> {
         self.note_token();
         let (slot, owner) = self.own_slot();
         let shared = reclaim::mutant!("srcu_token_plain_shared" => false, else owner.is_none());
-        let idx = self.lock_slot(slot.state(), shared);
+        let idx = self.lock_slot(
+            slot.state(),
+            if shared { Bump::Shared } else { Bump::Owned },
+        );
         ReadToken {
             domain: self,
             slot: slot.state(),
@@ -283,7 +317,7 @@ impl<const N: usize> Srcu<N> {
         self.assert_shared_slots("read_lock_token_on");
         self.note_token();
         let slot = self.core.slots().shared(slot)?.state();
-        let idx = self.lock_slot(slot, true);
+        let idx = self.lock_slot(slot, Bump::Shared);
         Ok(ReadToken {
             domain: self,
             slot,
@@ -361,24 +395,116 @@ impl<const N: usize> Srcu<N> {
         }
     }
 
-    /// A section counted on `slot` (shared: atomic increments; owned: plain ones), with its
-    /// depth on `owner`'s slot when there is one.
+    /// Slot 0's state when [`SlotChoice::Cpu`] sections count by restartable sequence (see
+    /// the module docs), resolved by the first such section; `None` where they cannot.
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn rseq_first(&self) -> Option<&SrcuSlot> {
+        // Loom has no restartable sequences: skip the resolution's atomics, which would only
+        // add interleavings to explore.
+        if cfg!(loom) {
+            return None;
+        }
+        let readers = &self.srcu_clock().readers;
+        // Acquire pairs with the Release in `resolve_rseq`: `rseq_first`, and the slots' `len`
+        // raised over the run, come with the bound.
+        match readers.rseq_bound.load(Ordering::Acquire) {
+            0 => None,
+            crate::clock::RSEQ_UNKNOWN => self.resolve_rseq(),
+            // SAFETY: `resolve_rseq` stored the address of slot 0's state before the bound;
+            // slots live, and stay in place, as long as the domain.
+            _ => Some(unsafe { &*(readers.rseq_first.load(Ordering::Relaxed) as *const SrcuSlot) }),
+        }
+    }
+
+    /// Looks once whether restartable sequences can count this domain's per-CPU sections, and
+    /// raises the slots they will index (one per possible CPU, as many as lie in one run) into
+    /// the scans. Racing callers compute the same answer.
+    #[cfg(feature = "std")]
+    #[cold]
+    #[inline(never)]
+    fn resolve_rseq(&self) -> Option<&SrcuSlot> {
+        let readers = &self.srcu_clock().readers;
+        let offset = reclaim::scheme::cpu::rseq_offset();
+        let run = offset.and_then(|_| {
+            self.core
+                .slots()
+                .leading_run(reclaim::scheme::cpu::possible())
+        });
+        match (offset, run) {
+            (Some(offset), Some((first, bound))) => {
+                readers
+                    .rseq_offset
+                    .store(offset as usize, Ordering::Relaxed);
+                readers.rseq_first.store(
+                    core::ptr::from_ref(first.state()) as usize,
+                    Ordering::Relaxed,
+                );
+                readers.rseq_bound.store(bound, Ordering::Release);
+                Some(first.state())
+            }
+            _ => {
+                readers.rseq_bound.store(0, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Adds one to the current CPU's `counter` (a field of every slot, given for slot 0) by
+    /// restartable sequence; false when it cannot (the caller then uses `fetch_add`).
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn add_on_cpu(&self, counter: &AtomicCount) -> bool {
+        let readers = &self.srcu_clock().readers;
+        let bound = readers.rseq_bound.load(Ordering::Relaxed);
+        let offset = readers.rseq_offset.load(Ordering::Relaxed) as isize;
+        // SAFETY: `counter` is in slot 0 of a run of `bound` slots, `Slots::STRIDE` bytes apart,
+        // all in the domain's slot array (so alive as long as `self`); the same field of slot
+        // `c` is written only by this sequence on CPU `c` (`cpu_locks` and `cpu_unlocks` have
+        // no other writer; scans only load them). `offset` came from `rseq_offset`, stored
+        // before the bound that `rseq_first` (which every caller loaded) was published with.
+        unsafe {
+            reclaim::scheme::cpu::add_on_cpu_at(
+                offset,
+                core::ptr::from_ref(counter).cast(),
+                reclaim::scheme::slots::Slots::<SrcuSlot, N>::STRIDE,
+                bound,
+            )
+        }
+    }
+
+    /// `fetch_add` on the current CPU's slot's `locks[idx]` (or `unlocks[idx]`): per-CPU
+    /// sections where the sequence cannot run.
+    #[cfg(feature = "std")]
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn bump_on_cpu_slot(&self, unlock: bool, idx: usize) {
+        match self.core.slots().shared(reclaim::scheme::cpu::current()) {
+            Ok(slot) if unlock => bump_shared(&slot.state().unlocks[idx]),
+            Ok(slot) => bump_shared(&slot.state().locks[idx]),
+            Err(full) => slots_full("srcu", full),
+        }
+    }
+
+    /// A section counted on `slot` as `bump` says, with its depth on `owner`'s slot when there
+    /// is one.
     #[inline(always)]
     fn guard<'a>(
         &'a self,
         slot: &'a SrcuSlot,
-        shared: bool,
+        bump: Bump,
         owner: Option<Owned<'a, SrcuSlot>>,
     ) -> SrcuGuard<'a, N> {
         if let Some(owner) = owner {
             owner.open_section();
         }
-        let idx = self.lock_slot(slot, shared);
+        let idx = self.lock_slot(slot, bump);
         reclaim::scheme::debug::enter_section(self.core.addr());
         SrcuGuard {
             domain: self,
             slot,
-            shared,
+            bump,
             owner,
             idx,
             _not_send: PhantomData,
@@ -387,13 +513,18 @@ impl<const N: usize> Srcu<N> {
 
     /// Read lock: load the index, count the section in it, then B.
     #[inline(always)]
-    fn lock_slot(&self, slot: &SrcuSlot, shared: bool) -> usize {
+    fn lock_slot(&self, slot: &SrcuSlot, bump: Bump) -> usize {
         let readers = &self.srcu_clock().readers;
         let idx = readers.idx.load(Ordering::Relaxed) & 1;
-        if shared {
-            bump_shared(&slot.locks[idx]);
-        } else {
-            bump_owned_half(&slot.locks, idx);
+        match bump {
+            Bump::Owned => bump_owned_half(&slot.locks, idx),
+            Bump::Shared => bump_shared(&slot.locks[idx]),
+            #[cfg(feature = "std")]
+            Bump::Cpu => {
+                if !self.add_on_cpu(&slot.cpu_locks[idx]) {
+                    self.bump_on_cpu_slot(false, idx);
+                }
+            }
         }
         // srcu-B: pairs with srcu-A (store buffering: either the writer's lock sum sees this increment,
         // or the loads of this section see every update made before that scan's A) and so,
@@ -404,7 +535,7 @@ impl<const N: usize> Srcu<N> {
 
     /// Read unlock: C, then count the exit in the half the section entered.
     #[inline(always)]
-    fn unlock_slot(&self, slot: &SrcuSlot, idx: usize, shared: bool) {
+    fn unlock_slot(&self, slot: &SrcuSlot, idx: usize, bump: Bump) {
         // srcu-C: pairs with srcu-A. A scan that counts this unlock (A acts as its acquire fence) sees the
         // whole section, and this section's lock, as finished. That is message passing, so a
         // release fence is enough: the section's accesses and its lock increment may not move
@@ -413,10 +544,29 @@ impl<const N: usize> Srcu<N> {
         // 32-bit counters needs, and on x86 it would cost a locked instruction per section
         // where a release fence costs nothing.
         reclaim::mutant!("srcu_no_c" => (), else self.srcu_clock().readers.fence.reader_release());
-        if shared {
-            bump_shared(&slot.unlocks[idx & 1]);
-        } else {
+        if bump == Bump::Owned {
             bump_owned_half(&slot.unlocks, idx);
+        } else {
+            self.unlock_shared(slot, idx & 1, bump);
+        }
+    }
+
+    /// The unlock of a shared or per-CPU slot, out of line: inlined, the per-CPU sequence's
+    /// registers (or the two paths together) make every guard's drop glue too big for the
+    /// compiler to inline into the caller, and per-thread sections pay for it (about 1 ns of
+    /// 3 in the Fast flavor).
+    #[inline(never)]
+    fn unlock_shared(&self, slot: &SrcuSlot, idx: usize, bump: Bump) {
+        match bump {
+            // The CPU may differ from the lock's: lock and unlock land on different slots,
+            // which the sums do not mind.
+            #[cfg(feature = "std")]
+            Bump::Cpu => {
+                if !self.add_on_cpu(&slot.cpu_unlocks[idx]) {
+                    self.bump_on_cpu_slot(true, idx);
+                }
+            }
+            _ => bump_shared(&slot.unlocks[idx]),
         }
     }
 }
@@ -435,8 +585,12 @@ impl<const N: usize> SrcuReader<'_, N> {
     pub fn enter(&self) -> SrcuGuard<'_, N> {
         let owner = self.claim.owned();
         // On a shared-slot domain `enter_on` may name this slot too: count atomically.
-        let shared = !self.domain.srcu_clock().owned_slots();
-        self.domain.guard(owner.state(), shared, Some(owner))
+        let bump = if self.domain.srcu_clock().owned_slots() {
+            Bump::Owned
+        } else {
+            Bump::Shared
+        };
+        self.domain.guard(owner.state(), bump, Some(owner))
     }
 }
 
@@ -444,7 +598,7 @@ impl<const N: usize> Drop for SrcuGuard<'_, N> {
     #[inline]
     fn drop(&mut self) {
         reclaim::scheme::debug::exit_section(self.domain.core.addr());
-        self.domain.unlock_slot(self.slot, self.idx, self.shared);
+        self.domain.unlock_slot(self.slot, self.idx, self.bump);
         if let Some(owner) = self.owner
             && owner.close_section()
         {
@@ -463,9 +617,9 @@ impl<const N: usize> Drop for ReadToken<'_, N> {
         // began (no need to look up the current CPU).
         if domain.srcu_clock().owned_slots() {
             let (mine, _) = domain.own_slot();
-            domain.unlock_slot(mine.state(), self.idx, false);
+            domain.unlock_slot(mine.state(), self.idx, Bump::Owned);
         } else {
-            domain.unlock_slot(self.slot, self.idx, true);
+            domain.unlock_slot(self.slot, self.idx, Bump::Shared);
         }
     }
 }

@@ -14,7 +14,7 @@ const ALL_OPTIONS: [(Flavor, SlotChoice); 4] = [
     (Flavor::Fast, SlotChoice::Cpu),
 ];
 
-/// Sum of `locks[i] - unlocks[i]` over all slots: sections open in half `i`.
+/// Sum of `locks[i] - unlocks[i]` (with the per-CPU counters) over all slots: sections open in half `i`.
 fn open_in<const N: usize>(domain: &Srcu<N>, i: usize) -> reclaim::sync::Count {
     let sum = |f: &dyn Fn(&crate::SrcuSlot) -> reclaim::sync::Count| {
         domain
@@ -24,9 +24,7 @@ fn open_in<const N: usize>(domain: &Srcu<N>, i: usize) -> reclaim::sync::Count {
             .map(|slot| f(slot.state()))
             .fold(0, reclaim::sync::Count::wrapping_add)
     };
-    sum(&|s| s.locks[i].load(core::sync::atomic::Ordering::Relaxed)).wrapping_sub(sum(&|s| {
-        s.unlocks[i].load(core::sync::atomic::Ordering::Relaxed)
-    }))
+    sum(&|s| s.locked(i)).wrapping_sub(sum(&|s| s.unlocked(i)))
 }
 
 #[test]
@@ -187,3 +185,33 @@ fn retire_raw_frees_each_object_once() {
 
 #[cfg(feature = "std")]
 mod with_std;
+
+/// Per-CPU sections count through the restartable sequence where it can run (only in the
+/// per-CPU counters), and balance out whichever CPU the unlock runs on.
+#[cfg(all(feature = "std", not(miri)))]
+#[test]
+fn per_cpu_sections_count_by_restartable_sequence_where_they_can() {
+    for flavor in [Flavor::Fenced, Flavor::Fast] {
+        let domain = Srcu::with_options(Options::DEFAULT.flavor(flavor).slots(SlotChoice::Cpu));
+        let guards: Vec<_> = (0..3).map(|_| domain.enter()).collect();
+        let sum = |f: &dyn Fn(&crate::SrcuSlot) -> u64| -> u64 {
+            domain.core.slots().iter().map(|slot| f(slot.state())).sum()
+        };
+        #[allow(clippy::unnecessary_cast)] // u32 counters under `--cfg reclaim_seq32`
+        let by_rseq = sum(&|s| {
+            s.cpu_locks
+                .iter()
+                .map(|c| c.load(core::sync::atomic::Ordering::Relaxed) as u64)
+                .sum()
+        });
+        // Every CPU is in the run (a growable array's first segment holds 16 slots).
+        let all_in_run =
+            reclaim::scheme::cpu::can_add_on_cpu() && reclaim::scheme::cpu::possible() <= 16;
+        let expected = if all_in_run { 3 } else { by_rseq.min(3) };
+        assert_eq!(by_rseq, expected);
+        assert_eq!(open_in(&domain, 0) + open_in(&domain, 1), 3);
+        drop(guards);
+        assert_eq!(open_in(&domain, 0) + open_in(&domain, 1), 0);
+        domain.synchronize();
+    }
+}

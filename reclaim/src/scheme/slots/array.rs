@@ -310,6 +310,49 @@ impl<S: SlotState, const N: usize> Slots<S, N> {
         inline.chain(grown)
     }
 
+    /// The bytes from one slot to the next within a run of contiguous slots (see
+    /// [`leading_run`](Slots::leading_run)).
+    ///
+    /// ```
+    /// # use gracepoint_reclaim::scheme::slots::Slots;
+    /// assert!(Slots::<(), 2>::STRIDE >= 64); // cache-padded
+    /// ```
+    #[doc(hidden)]
+    pub const STRIDE: usize = core::mem::size_of::<CachePadded<Slot<S>>>();
+
+    /// Slots `0..count` as one run in memory, [`STRIDE`](Slots::STRIDE) bytes apart, with
+    /// `count` at most `want`: the inline slots when there are any, else the first growable
+    /// segment. Every slot of the run is raised into [`len`](Slots::len) (and its segment
+    /// allocated) before this returns, so a scan covers them. `None` when there is no run (no
+    /// inline slots and no `alloc`) or `want` is 0. For per-CPU counters that a restartable
+    /// sequence indexes by CPU number.
+    ///
+    /// ```
+    /// # use gracepoint_reclaim::scheme::slots::{SlotState, Slots};
+    /// # struct S(gracepoint_reclaim::sync::AtomicU64);
+    /// # impl SlotState for S { gracepoint_reclaim::idle_slot!(S(gracepoint_reclaim::sync::AtomicU64::new(0))); }
+    /// let slots: Slots<S, 4> = Slots::new();
+    /// let (first, count) = slots.leading_run(64).unwrap();
+    /// assert_eq!(count, 4);
+    /// assert_eq!(slots.len(), 4);
+    /// let third = (first as *const _ as usize) + 2 * Slots::<S, 4>::STRIDE;
+    /// assert_eq!(third, slots.shared(2).unwrap() as *const _ as usize);
+    /// ```
+    #[doc(hidden)]
+    pub fn leading_run(&self, want: usize) -> Option<(&Slot<S>, usize)> {
+        #[cfg(feature = "alloc")]
+        let run = if N > 0 { N } else { FIRST_SEGMENT };
+        #[cfg(not(feature = "alloc"))]
+        let run = N;
+        let count = run.min(want);
+        if count == 0 {
+            return None;
+        }
+        // Raises `len` to `count` (and allocates the segment); slot 0 then needs no raise.
+        self.shared(count - 1).ok()?;
+        Some((self.slot(0).ok()?, count))
+    }
+
     /// The calling thread's own slot if its memory exists already, without taking it, growing
     /// the array or raising `len`: for questions whose answer for a slot never used is known
     /// (a thread that never entered a section is not inside one).
