@@ -67,19 +67,32 @@ pub trait WaitStrategy {
     /// ```
     fn pause(&mut self, event: &Event, seen: u64);
 
-    /// True when the wait must not wait for the process's next batch of heavy fences: a domain
-    /// whose readers skip the hardware fence then issues a `membarrier` at once instead of
-    /// sharing the one due within the batch interval (`docs/reclaim.md`, "Batched heavy
-    /// fences"). [`Expedited`] and [`Spin`] say yes; the default is no.
+    /// True (the default) when the wait must not wait for the process's next batch of heavy
+    /// fences: a domain whose readers skip the hardware fence then issues a `membarrier` as soon
+    /// as it needs one, unless one that serves it is already running or done (`docs/reclaim.md`,
+    /// "Batched heavy fences"). A strategy that says no lets its waits share the batch instead:
+    /// fewer `membarrier`s, but each heavy step of the wait may be put off by up to the batch
+    /// interval and then by the strategy's own pause (a parked thread on a busy machine wakes a
+    /// scheduler tick late), which made a `synchronize` take milliseconds.
     ///
     /// ```
     /// # use gracepoint_reclaim as gracepoint;
-    /// use gracepoint::wait::{Adaptive, Spin, WaitStrategy};
-    /// assert!(Spin.expedites());
-    /// assert!(!Adaptive::new().expedites());
+    /// use gracepoint::wait::{Adaptive, Event, Spin, WaitStrategy};
+    /// assert!(Spin.expedites() && Adaptive::new().expedites());
+    /// /// Parks a millisecond at a time and shares the process's batched heavy fences.
+    /// struct Patient;
+    /// impl WaitStrategy for Patient {
+    ///     fn pause(&mut self, event: &Event, seen: u64) {
+    ///         event.park(seen, std::time::Duration::from_millis(1));
+    ///     }
+    ///     fn expedites(&self) -> bool {
+    ///         false
+    ///     }
+    /// }
+    /// assert!(!Patient.expedites());
     /// ```
     fn expedites(&self) -> bool {
-        false
+        true
     }
 }
 
@@ -102,9 +115,6 @@ pub struct Spin;
 impl WaitStrategy for Spin {
     fn pause(&mut self, _: &Event, _: u64) {
         crate::sync::spin_hint();
-    }
-    fn expedites(&self) -> bool {
-        true
     }
 }
 
@@ -211,9 +221,6 @@ impl WaitStrategy for Expedited {
         } else {
             std::thread::yield_now();
         }
-    }
-    fn expedites(&self) -> bool {
-        true
     }
 }
 

@@ -159,7 +159,8 @@ pub enum Urgency {
     /// fences may put the step off until the process's next batch is due.
     Batched,
     /// A caller must not wait for the batch (an explicit poll, pressure, a limit's expedite,
-    /// or a wait whose strategy [`expedites`](crate::wait::WaitStrategy::expedites)): step now.
+    /// or a blocking wait whose strategy [`expedites`](crate::wait::WaitStrategy::expedites),
+    /// as every built-in one does): step now.
     Now,
 }
 

@@ -17,9 +17,9 @@
 //! [`BATCH_MICROS`] anywhere in the process. So work that can wait costs at most one heavy fence
 //! per interval for the whole process, however many threads retire into however many domains;
 //! a caller that must not wait for the batch ([`Urgency::Now`]: an explicit poll, pressure, a
-//! limit's expedite, and `synchronize`/`wait` under a strategy that
-//! [`expedites`](crate::wait::WaitStrategy::expedites)) gets one at once, shared with every
-//! other caller whose ticket came before it started.
+//! limit's expedite, and a blocking `synchronize`, `wait` or `barrier`, unless its strategy
+//! opts out of [`expedites`](crate::wait::WaitStrategy::expedites)) gets one at once, shared
+//! with every other caller whose ticket came before it started.
 //!
 //! Under loom, which cannot model `membarrier`, the light half of the fence is a real fence, and
 //! a ticket's heavy fence is the writer's own `fence(SeqCst)`: the models check the ordering
