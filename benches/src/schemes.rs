@@ -107,9 +107,7 @@ pub fn for_each_scheme(v: &mut impl SchemeVisitor) {
         Epoch::new,
     );
     for flavor in [Flavor::Fenced, Flavor::Fast] {
-        let registered = registered!(Epoch::with_options(
-            epoch::Options::DEFAULT.flavor(flavor)
-        ));
+        let registered = registered!(Epoch::with_options(epoch::Options::DEFAULT.flavor(flavor)));
         v.visit(
             &epoch(flavor).with_direct_read_side(REGISTERED, registered),
             move || Epoch::with_options(epoch::Options::DEFAULT.flavor(flavor)),
