@@ -145,10 +145,10 @@ mod tests {
     }
 
     proptest! {
-    // Under Miri: a handful of cases, and no regression file (Miri's isolation refuses the
+    // Under Miri: 4 cases, and no regression file (Miri's isolation refuses the
     // `getcwd` that proptest's file persistence starts with).
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 8 } else { ProptestConfig::default().cases },
+        cases: if cfg!(miri) { 4 } else { ProptestConfig::default().cases },
         failure_persistence: if cfg!(miri) {
             None
         } else {
