@@ -56,10 +56,10 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 }
 
 proptest! {
-    // Under Miri: a handful of cases, and no regression file (Miri's isolation refuses the
+    // Under Miri: 4 cases, and no regression file (Miri's isolation refuses the
     // `getcwd` that proptest's file persistence starts with).
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 8 } else { ProptestConfig::default().cases },
+        cases: if cfg!(miri) { 4 } else { ProptestConfig::default().cases },
         failure_persistence: if cfg!(miri) {
             None
         } else {
@@ -69,7 +69,12 @@ proptest! {
     })]
 
     #[test]
-    fn goals_grow_and_pass(start in starts(), mode in modes(), bound in bounds(), n in 1..if cfg!(miri) { 40 } else { 200usize }) {
+    fn goals_grow_and_pass(
+        start in starts(),
+        mode in modes(),
+        bound in bounds(),
+        n in 1..if cfg!(miri) { 40 } else { 200usize },
+    ) {
         let gus: Gus<2> = Gus::with_clock(mode, start, INCR, bound);
         let mut last = crate::Cookie(start);
         for _ in 0..n {
