@@ -348,6 +348,12 @@ pub unsafe trait Reclaim: Send + Sync {
 
     /// Drops `boxed` once every section that began before this call has ended.
     ///
+    /// For a value readers may still be reading through a raw pointer, do not make it a `Box`
+    /// first (`retire(Box::from_raw(old))`): the box claims the memory as unaliased for the
+    /// whole call, which may free it, and a reader's load meanwhile is undefined behaviour.
+    /// Retire the pointer with [`retire_raw`](Reclaim::retire_raw) and a deleter that makes the
+    /// box, or through [`atomic::Section::retire`].
+    ///
     /// ```
     /// # use gracepoint_reclaim as gracepoint;
     /// use gracepoint::Reclaim;
@@ -416,6 +422,38 @@ pub unsafe trait Reclaim: Send + Sync {
     /// ```
     #[track_caller]
     unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ()));
+
+    /// [`retire_raw`](Reclaim::retire_raw) for an object `bytes` long, which the domain counts
+    /// in its pending bytes and byte limits as it counts a [`retire`](Reclaim::retire)d box
+    /// (the default ignores `bytes`).
+    ///
+    /// It is how to retire a box that readers may still be reading: a `Box` made before the
+    /// grace period (`retire(Box::from_raw(old))`) claims memory that readers still share, for
+    /// the whole call, which may free it; a reader's load meanwhile is undefined behaviour
+    /// (Miri reports it under Stacked and Tree Borrows). Hidden for now: `RcuCell` uses it.
+    ///
+    /// # Safety
+    /// As [`retire_raw`](Reclaim::retire_raw).
+    ///
+    /// ```
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
+    /// unsafe fn drop_u64(ptr: *mut ()) {
+    ///     drop(unsafe { Box::from_raw(ptr.cast::<u64>()) });
+    /// }
+    /// fn retire_u64<R: Reclaim>(domain: &R, unlinked: *mut u64) {
+    ///     // SAFETY: `unlinked` came from `Box::into_raw` and is retired once.
+    ///     unsafe { domain.retire_raw_sized(unlinked.cast(), drop_u64, size_of::<u64>()) };
+    /// }
+    /// # retire_u64(&gracepoint_reclaim::scheme::ReaderCount, Box::into_raw(Box::new(1)));
+    /// ```
+    #[doc(hidden)]
+    #[track_caller]
+    unsafe fn retire_raw_sized(&self, ptr: *mut (), free: unsafe fn(*mut ()), bytes: usize) {
+        let _ = bytes;
+        // SAFETY: the caller's promise is `retire_raw`'s.
+        unsafe { self.retire_raw(ptr, free) }
+    }
 
     /// Waits until every section that began before this call has ended.
     ///
@@ -544,6 +582,18 @@ macro_rules! forward_reclaim {
             unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
                 // SAFETY: the caller's promise, forwarded.
                 unsafe { (**self).retire_raw(ptr, free) }
+            }
+
+            #[inline]
+            #[track_caller]
+            unsafe fn retire_raw_sized(
+                &self,
+                ptr: *mut (),
+                free: unsafe fn(*mut ()),
+                bytes: usize,
+            ) {
+                // SAFETY: the caller's promise, forwarded.
+                unsafe { (**self).retire_raw_sized(ptr, free, bytes) }
             }
 
             #[cfg(feature = "alloc")]

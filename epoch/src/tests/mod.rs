@@ -183,8 +183,11 @@ fn cookies_across_the_wrap<const N: usize>(domain: &Epoch<N>, rounds: usize) {
 #[test]
 fn poll_never_completes_early_across_the_wrap() {
     let domain: Epoch<3> = Epoch::new_fixed();
-    cookies_across_the_wrap(&domain, 400);
-    assert!(domain.stats().grace_periods >= 800);
+    // Under Miri, which runs a thousand times slower, a tenth (the near-wrap build, which
+    // needs the 400 rounds to cross the wrap, is not run under Miri).
+    let rounds = if cfg!(miri) { 40 } else { 400 };
+    cookies_across_the_wrap(&domain, rounds);
+    assert!(domain.stats().grace_periods >= 2 * rounds as u64);
 }
 
 #[test]

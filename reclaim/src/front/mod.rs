@@ -77,6 +77,19 @@ macro_rules! domain_front {
                 unsafe { $Domain::retire_raw(self, ptr, free) }
             }
 
+            #[inline]
+            #[track_caller]
+            unsafe fn retire_raw_sized(
+                &self,
+                ptr: *mut (),
+                free: unsafe fn(*mut ()),
+                bytes: usize,
+            ) {
+                // SAFETY: the caller promises what `Retired::new` asks (as for `retire_raw`).
+                let item = unsafe { $crate::scheme::bag::Retired::new(ptr, free) };
+                self.core.retire_item(item.with_bytes(bytes));
+            }
+
             #[cfg(feature = "alloc")]
             #[inline]
             #[track_caller]

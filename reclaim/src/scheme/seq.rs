@@ -145,6 +145,18 @@ mod tests {
     }
 
     proptest! {
+    // Under Miri: 4 cases, and no regression file (Miri's isolation refuses the
+    // `getcwd` that proptest's file persistence starts with).
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 4 } else { ProptestConfig::default().cases },
+        failure_persistence: if cfg!(miri) {
+            None
+        } else {
+            ProptestConfig::default().failure_persistence
+        },
+        ..ProptestConfig::default()
+    })]
+
         #[test]
         fn lt_matches_offset_sign(base in any::<u32>(), d in 1u32..(1u32 << 31)) {
             let later = base.wrapping_add(d);

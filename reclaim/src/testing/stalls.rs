@@ -86,8 +86,8 @@ pub fn stall_reports_name_the_stalled_thread<D: Reclaim + crate::stall::Monitor>
     StallCheck { report }
 }
 
-/// Readers run short sections while this thread calls `synchronize` 200 times, with a stall hook
-/// at `threshold` installed: the hook must never be called.
+/// Readers run short sections while this thread calls `synchronize` 200 times (20 under Miri),
+/// with a stall hook at `threshold` installed: the hook must never be called.
 ///
 /// ```no_run
 /// # use gracepoint_reclaim::testing::*;
@@ -114,7 +114,8 @@ pub fn short_sections_never_report<D: Reclaim + crate::stall::Monitor>(
                 }
             });
         }
-        for i in 0..200u64 {
+        // Under Miri, which runs a thousand times slower, a tenth.
+        for i in 0..if cfg!(miri) { 20 } else { 200u64 } {
             domain.retire(Box::new(i));
             domain.synchronize();
         }
@@ -141,11 +142,11 @@ pub struct GarbageCheck {
 /// One reader stalls in `limited` while two writers retire into it as fast as they can,
 /// outside any section, and a sampler records the peak of what waits; meanwhile `other`
 /// (another domain of the same scheme) must keep completing grace periods. The run lasts until
-/// the other domain completed 10 grace periods, and the writers either retired 20 000 objects or
-/// were seen holding `cap` objects waiting (a blocking limit stops them there) — or, as a hang
-/// guard, a minute — so that what it shows does not depend on the machine's speed. After
-/// the reader leaves, `barrier` must free everything exactly once. Returns what it measured;
-/// the caller checks the peak against its policy.
+/// the other domain completed 10 grace periods, and the writers either retired 20 000 objects
+/// (400 under Miri) or were seen holding `cap` objects waiting (a blocking limit stops them
+/// there) — or, as a hang guard, a minute — so that what it shows does not depend on the
+/// machine's speed. After the reader leaves, `barrier` must free everything exactly once.
+/// Returns what it measured; the caller checks the peak against its policy.
 ///
 /// ```no_run
 /// # use gracepoint_reclaim::testing::*;
@@ -154,6 +155,10 @@ pub struct GarbageCheck {
 /// static L: Ledger = Ledger::new();
 /// bounded_garbage_under_a_stalled_reader(&A, &B, &L, 2_000);
 /// ```
+/// How many retires end a [`bounded_garbage_under_a_stalled_reader`] run (fewer under Miri,
+/// which runs a thousand times slower).
+const RETIRES: usize = if cfg!(miri) { 400 } else { 20_000 };
+
 #[track_caller]
 pub fn bounded_garbage_under_a_stalled_reader<D: Reclaim + crate::stall::Monitor>(
     limited: &D,
@@ -198,7 +203,7 @@ pub fn bounded_garbage_under_a_stalled_reader<D: Reclaim + crate::stall::Monitor
         let since = Instant::now();
         let done = || {
             other_gps.load(Ordering::Relaxed) >= 10
-                && (retired.load(Ordering::Relaxed) >= 20_000
+                && (retired.load(Ordering::Relaxed) >= RETIRES
                     || peak.load(Ordering::Relaxed) >= cap)
         };
         while !done() && since.elapsed() < HANG {
@@ -225,10 +230,10 @@ pub fn bounded_garbage_under_a_stalled_reader<D: Reclaim + crate::stall::Monitor
 
 /// Runs [`bounded_garbage_under_a_stalled_reader`] once per policy (`Block`, `Expedite`,
 /// `Hook` with a hook that does nothing), each time on two fresh domains from `make` and with a
-/// cap of 2000 objects on the first. Checks that the other domain kept completing grace
-/// periods, and that under `Block` the peak stayed at the cap plus, per writer, a local bag and
-/// a sealed bag in flight. Prints and returns what each policy reached (the other policies do
-/// not bound what a stalled reader holds back; see `stall::Policy`).
+/// cap of 2000 objects (100 under Miri) on the first. Checks that the other domain kept
+/// completing grace periods, and that under `Block` the peak stayed at the cap plus, per
+/// writer, a local bag and a sealed bag in flight. Prints and returns what each policy reached
+/// (the other policies do not bound what a stalled reader holds back; see `stall::Policy`).
 ///
 /// ```no_run
 /// # use gracepoint_reclaim::testing::*;
@@ -242,7 +247,8 @@ pub fn every_limit_policy<D: Reclaim + crate::stall::Monitor>(
     ledger: &'static Ledger,
 ) -> alloc::vec::Vec<(crate::stall::Policy, GarbageCheck)> {
     use crate::stall::{Limit, Policy};
-    const LIMIT: usize = 2_000;
+    // Under Miri, a cap small enough to reach with the fewer retires it runs.
+    const LIMIT: usize = if cfg!(miri) { 100 } else { 2_000 };
     let mut seen_per_policy = alloc::vec::Vec::new();
     for policy in [Policy::Block, Policy::Expedite, Policy::Hook] {
         let (limited, other) = (make(), make());

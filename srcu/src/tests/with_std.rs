@@ -123,8 +123,9 @@ fn tokens_and_other_domains_do_not_trip_the_misuse_check() {
 
 #[test]
 fn concurrent_synchronize_callers_share_grace_periods() {
-    const THREADS: usize = 8;
-    const ROUNDS: usize = 50;
+    // Under Miri, which runs a thousand times slower, fewer callers and rounds.
+    const THREADS: usize = if cfg!(miri) { 3 } else { 8 };
+    const ROUNDS: usize = if cfg!(miri) { 3 } else { 50 };
     let domain = Srcu::new();
     let waiting = AtomicUsize::new(0);
     let round_start = std::sync::Barrier::new(THREADS + 1);
@@ -178,6 +179,8 @@ fn concurrent_synchronize_callers_share_grace_periods() {
 
 #[test]
 fn overlapping_readers_do_not_starve_synchronize() {
+    // Under Miri, which runs a thousand times slower, a quarter.
+    const SYNCS: usize = if cfg!(miri) { 5 } else { 20 };
     for flavor in [Flavor::Fenced, Flavor::Fast] {
         let domain = Srcu::with_options(Options::DEFAULT.flavor(flavor));
         let stop = AtomicBool::new(false);
@@ -205,13 +208,13 @@ fn overlapping_readers_do_not_starve_synchronize() {
             while inside.load(Ordering::Relaxed) < 3 {
                 std::thread::yield_now();
             }
-            for _ in 0..20 {
+            for _ in 0..SYNCS {
                 domain.synchronize();
             }
             stop.store(true, Ordering::Relaxed);
         });
         assert!(overlaps.load(Ordering::Relaxed) > 0);
-        assert!(domain.stats().grace_periods >= 20);
+        assert!(domain.stats().grace_periods >= SYNCS as u64);
     }
 }
 

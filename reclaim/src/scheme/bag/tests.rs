@@ -13,7 +13,9 @@ unsafe fn count(_: *mut ()) {
 #[test]
 fn owner_and_thieves_take_each_object_exactly_once() {
     let bag = LocalBag::new();
-    let total = 200_000usize;
+    // Miri runs this about a million times slower: a few hundred pushes still fill the bag
+    // and overflow into the owner's own takes many times over.
+    let total = if cfg!(miri) { 1_000 } else { 200_000usize };
     let taken = StdUsize::new(0);
     let done = core::sync::atomic::AtomicBool::new(false);
     let before = FREED.load(core::sync::atomic::Ordering::Relaxed);

@@ -105,8 +105,11 @@ const YIELD_EVERY: u32 = 128_u32.div_ceil(super::bag::LOCAL_CAPACITY as u32);
 
 /// Above this many objects waiting in sealed bags, every seal steps the clock, inside a section
 /// too, and asks for its heavy fence now rather than with the batch.
+///
+/// Under Miri, which runs a thousand times slower, the threshold is 128 objects (four bags), so
+/// that the tests that cross it (twice over) reach the pressure path in a few hundred retires.
 #[doc(hidden)]
-pub const PRESSURE_OBJECTS: usize = 8192;
+pub const PRESSURE_OBJECTS: usize = if cfg!(miri) { 128 } else { 8192 };
 
 /// What every domain shares (see the module docs): the scheme's clock, the reader slots, the
 /// sealed bags, and the state of collection, waiting and stalls. A scheme's domain type is a
