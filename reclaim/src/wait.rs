@@ -73,7 +73,7 @@ pub trait WaitStrategy {
     /// "Batched heavy fences"). A strategy that says no lets its waits share the batch instead:
     /// fewer `membarrier`s, but each heavy step of the wait may be put off by up to the batch
     /// interval and then by the strategy's own pause (a parked thread on a busy machine wakes a
-    /// scheduler tick late), which made a `synchronize` take milliseconds.
+    /// scheduler tick late; `docs/reclaim.md` has what that cost a `synchronize`).
     ///
     /// ```
     /// # use gracepoint_reclaim as gracepoint;

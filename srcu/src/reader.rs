@@ -553,8 +553,8 @@ impl<const N: usize> Srcu<N> {
 
     /// The unlock of a shared or per-CPU slot, out of line: inlined, the per-CPU sequence's
     /// registers (or the two paths together) make every guard's drop glue too big for the
-    /// compiler to inline into the caller, and per-thread sections pay for it (about 1 ns of
-    /// 3 in the Fast flavor).
+    /// compiler to inline into the caller, and per-thread sections pay for it (docs/srcu.md,
+    /// "Per-CPU counters with restartable sequences", has the figures).
     #[inline(never)]
     fn unlock_shared(&self, slot: &SrcuSlot, idx: usize, bump: Bump) {
         match bump {
