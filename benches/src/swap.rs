@@ -119,7 +119,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> Swap<T, R> {
     pub fn replace(&self, value: T) {
         let old = self.current.swap(boxed(value), Ordering::AcqRel);
         // SAFETY: `old` is unlinked, came from `boxed`, and only this call retires it.
-        self.domain.retire(unsafe { Box::from_raw(old) });
+        unsafe { self.domain.retire_ptr(old) };
     }
 
     /// Publishes `value`, waits for a grace period with `synchronize`, and frees the previous

@@ -28,7 +28,7 @@ fn with_epoch(shared: &'static AtomicPtr<Vec<u64>>, t: u64) {
         }
         let old = shared.swap(Box::into_raw(Box::new(vec![t + i; 4])), Ordering::AcqRel);
         // SAFETY: `old` is unlinked; readers load it only while pinned in the default domain.
-        gracepoint_epoch::default_domain().retire(unsafe { Box::from_raw(old) });
+        unsafe { gracepoint_epoch::default_domain().retire_ptr(old) };
         OWN.retire(Box::new(i));
     }
 }
@@ -39,9 +39,9 @@ fn with_crossbeam(shared: &'static AtomicPtr<Vec<u64>>, t: u64) {
         // SAFETY: the guard keeps the object alive.
         assert_eq!(unsafe { &*shared.load(Ordering::Acquire) }.len(), 4);
         let old = shared.swap(Box::into_raw(Box::new(vec![t + i; 4])), Ordering::AcqRel);
-        // SAFETY: `old` is unlinked; readers load it only while pinned.
-        let old = unsafe { Box::from_raw(old) };
-        guard.defer(move || drop(old));
+        // SAFETY: `old` is unlinked, came from `Box::into_raw`, and readers load it only while
+        // pinned.
+        unsafe { guard.defer_destroy(crossbeam_epoch::Shared::from(old.cast_const())) };
     }
 }
 

@@ -49,7 +49,7 @@ fn main() {
             });
             let old = current.swap(Box::into_raw(fresh), Ordering::AcqRel);
             // SAFETY: `old` is unlinked; only sections that began before the swap can see it.
-            DOMAIN.retire(unsafe { Box::from_raw(old) });
+            unsafe { DOMAIN.retire_ptr(old) };
         }
         stop.store(true, Ordering::Relaxed);
     });

@@ -38,7 +38,7 @@
 //!
 //! // Writer: publish a new version, retire the old one; it is freed after a grace period.
 //! let old = current.swap(Box::into_raw(Box::new(Config { verbose: true })), Ordering::AcqRel);
-//! DOMAIN.retire(unsafe { Box::from_raw(old) });
+//! unsafe { DOMAIN.retire_ptr(old) };
 //! DOMAIN.barrier(); // wait until it has been freed (only needed here to show it)
 //! # unsafe { drop(Box::from_raw(current.load(Ordering::Relaxed))) };
 //! ```

@@ -39,7 +39,7 @@ macro_rules! the_same_code {
                 // Retiring: a box, a closure, a raw pointer; through the domain and the reader.
                 let freed = Arc::new(AtomicUsize::new(0));
                 let old = shared.swap(Box::into_raw(Box::new(2)), Ordering::AcqRel);
-                domain.retire(unsafe { Box::from_raw(old) });
+                unsafe { domain.retire_ptr(old) };
                 let count = Arc::clone(&freed);
                 domain.call(move || {
                     count.fetch_add(1, Ordering::Relaxed);

@@ -83,7 +83,7 @@ fn run(mode: Mode, ledger: &'static Ledger) {
                             drop(unsafe { Box::from_raw(old.0) });
                         } else {
                             // SAFETY: unlinked; `retire` drops it after a grace period.
-                            gus.retire(unsafe { Box::from_raw(old.0) });
+                            unsafe { gus.retire_ptr(old.0) };
                         }
                         i += 1;
                     }

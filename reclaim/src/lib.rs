@@ -24,7 +24,7 @@
 //! fn replace<R: Reclaim>(domain: &R, shared: &AtomicPtr<u64>, value: u64) {
 //!     let old = shared.swap(Box::into_raw(Box::new(value)), Ordering::AcqRel);
 //!     // SAFETY: `old` is unlinked; sections that still see it began before the swap.
-//!     domain.retire(unsafe { Box::from_raw(old) });
+//!     unsafe { domain.retire_ptr(old) };
 //! }
 //!
 //! // With `gracepoint::srcu::Srcu::new()`, `gracepoint::gus::Gus::new()`,
@@ -231,7 +231,10 @@ pub struct Stats {
     pub grace_periods: u64,
     /// Objects retired (and callbacks queued) and not yet freed (or run).
     pub pending: usize,
-    /// The size of those objects, where it is known (boxes and closures; not raw pointers).
+    /// The size of those objects, where it is known (boxes, `retire_ptr` and closures; not
+    /// `retire_raw`), once sealed: an object still in its thread's own bag (at most 32 per
+    /// thread, 8 without `alloc`; sealed when the bag fills or a grace period passes) counts
+    /// in `pending` only.
     pub pending_bytes: usize,
 }
 
@@ -306,7 +309,7 @@ macro_rules! mutant {
 ///     let old = slot.swap(Box::into_raw(Box::new(value)), Ordering::AcqRel);
 ///     if !old.is_null() {
 ///         // SAFETY: `old` is unlinked; readers that still see it entered before the swap.
-///         domain.retire(unsafe { Box::from_raw(old) });
+///         unsafe { domain.retire_ptr(old) };
 ///     }
 /// }
 ///
@@ -351,8 +354,8 @@ pub unsafe trait Reclaim: Send + Sync {
     /// For a value readers may still be reading through a raw pointer, do not make it a `Box`
     /// first (`retire(Box::from_raw(old))`): the box claims the memory as unaliased for the
     /// whole call, which may free it, and a reader's load meanwhile is undefined behaviour.
-    /// Retire the pointer with [`retire_raw`](Reclaim::retire_raw) and a deleter that makes the
-    /// box, or through [`atomic::Section::retire`].
+    /// Retire the pointer itself with [`retire_ptr`](Reclaim::retire_ptr), or through
+    /// [`atomic::Section::retire`].
     ///
     /// ```
     /// # use gracepoint_reclaim as gracepoint;
@@ -369,6 +372,49 @@ pub unsafe trait Reclaim: Send + Sync {
         let (ptr, free) = retired.into_parts();
         // SAFETY: `Retired::from_box` built a matching pointer and deleter for a `Send` box.
         unsafe { self.retire_raw(ptr, free) }
+    }
+
+    /// Drops the box behind `unlinked` once every section that began before this call has
+    /// ended, without making a `Box` of it now: how to retire a value that readers may still be
+    /// reading through a raw pointer (`retire(Box::from_raw(old))` would be undefined behaviour
+    /// while they do). Counted in pending bytes and limits as a [`retire`](Reclaim::retire)d
+    /// box is.
+    ///
+    /// # Safety
+    /// `unlinked` came from `Box::into_raw`, no section that begins after this call can reach
+    /// it, and nobody else retires or frees it (typically: the caller's swap or
+    /// compare-and-swap unlinked it).
+    ///
+    /// # Panics
+    /// When `unlinked` is null.
+    ///
+    /// ```
+    /// # use gracepoint_reclaim as gracepoint;
+    /// use gracepoint::Reclaim;
+    /// use std::sync::atomic::{AtomicPtr, Ordering};
+    /// fn replace<R: Reclaim>(domain: &R, link: &AtomicPtr<String>, value: String) {
+    ///     let old = link.swap(Box::into_raw(Box::new(value)), Ordering::AcqRel);
+    ///     // SAFETY: from `Box::into_raw`; the swap unlinked it and gave it to this call alone.
+    ///     unsafe { domain.retire_ptr(old) };
+    /// }
+    /// # let domain = gracepoint_reclaim::scheme::ReaderCount;
+    /// let link = AtomicPtr::new(Box::into_raw(Box::new(String::from("first"))));
+    /// replace(&domain, &link, String::from("second"));
+    /// # drop(unsafe { Box::from_raw(link.load(Ordering::Relaxed)) });
+    /// ```
+    #[cfg(feature = "alloc")]
+    #[track_caller]
+    unsafe fn retire_ptr<T: Send + 'static>(&self, unlinked: *mut T) {
+        assert!(
+            !unlinked.is_null(),
+            "retire_ptr of a null pointer: pass the pointer `Box::into_raw` gave"
+        );
+        // SAFETY: the caller's promise is what `from_box_ptr` asks, with `T: Send + 'static`.
+        let item = unsafe { scheme::bag::Retired::from_box_ptr(unlinked) };
+        let bytes = item.bytes();
+        let (ptr, free) = item.into_parts();
+        // SAFETY: `from_box_ptr` built a matching pointer and deleter.
+        unsafe { self.retire_raw_sized(ptr, free, bytes) }
     }
 
     /// Runs `callback` once every section that began before this call has ended (or when the
@@ -427,10 +473,8 @@ pub unsafe trait Reclaim: Send + Sync {
     /// in its pending bytes and byte limits as it counts a [`retire`](Reclaim::retire)d box
     /// (the default ignores `bytes`).
     ///
-    /// It is how to retire a box that readers may still be reading: a `Box` made before the
-    /// grace period (`retire(Box::from_raw(old))`) claims memory that readers still share, for
-    /// the whole call, which may free it; a reader's load meanwhile is undefined behaviour
-    /// (Miri reports it under Stacked and Tree Borrows). Hidden for now: `RcuCell` uses it.
+    /// Hidden: the schemes' fronts, [`retire_ptr`](Reclaim::retire_ptr) and `Section` use it
+    /// to keep the size of what they retire; users retire with those.
     ///
     /// # Safety
     /// As [`retire_raw`](Reclaim::retire_raw).
@@ -575,6 +619,14 @@ macro_rules! forward_reclaim {
             #[track_caller]
             fn retire<T: Send + 'static>(&self, boxed: alloc::boxed::Box<T>) {
                 (**self).retire(boxed)
+            }
+
+            #[cfg(feature = "alloc")]
+            #[inline]
+            #[track_caller]
+            unsafe fn retire_ptr<T: Send + 'static>(&self, unlinked: *mut T) {
+                // SAFETY: the caller's promise, forwarded.
+                unsafe { (**self).retire_ptr(unlinked) }
             }
 
             #[inline]

@@ -34,7 +34,7 @@
 //!
 //! let old = shared.swap(Box::into_raw(Box::new(2u64)), Ordering::AcqRel);
 //! // SAFETY: `old` is unlinked; only sections that began before the swap can still see it.
-//! DOMAIN.retire(unsafe { Box::from_raw(old) });
+//! unsafe { DOMAIN.retire_ptr(old) };
 //! DOMAIN.barrier();
 //! # unsafe { drop(Box::from_raw(shared.load(Ordering::Relaxed))) };
 //! ```

@@ -215,7 +215,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
         let old = self.ptr.swap(new, AcqRel);
         // SAFETY: the swap unlinked `old` (a box from an earlier writer) and returned it to
         // this thread alone.
-        unsafe { retire_box(&self.domain, old) };
+        unsafe { self.domain.retire_ptr(old) };
     }
 
     /// Replaces the value with `value` and returns the old one, kept alive by the returned
@@ -233,7 +233,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
         let old = self.ptr.swap(new, AcqRel);
         // SAFETY: unlinked by the swap, returned to this thread alone; the retire waits for
         // `guard`'s section, which began before the swap.
-        unsafe { retire_box(&self.domain, old) };
+        unsafe { self.domain.retire_ptr(old) };
         RcuRef {
             // SAFETY: never null.
             value: unsafe { NonNull::new_unchecked(old) },
@@ -273,7 +273,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
                 Ok(old) => {
                     // SAFETY: the compare-and-swap unlinked `old` and returned it to this
                     // thread alone; the retire waits for `guard`, entered before.
-                    unsafe { retire_box(&self.domain, old) };
+                    unsafe { self.domain.retire_ptr(old) };
                     return RcuRef {
                         // SAFETY: never null.
                         value: unsafe { NonNull::new_unchecked(old) },
@@ -313,7 +313,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
         {
             Ok(old) => {
                 // SAFETY: unlinked by the compare-and-swap, returned to this thread alone.
-                unsafe { retire_box(&self.domain, old) };
+                unsafe { self.domain.retire_ptr(old) };
                 Ok(())
             }
             // SAFETY: `candidate` was not published; it is ours again.
@@ -363,24 +363,6 @@ impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
     pub fn domain(&self) -> &R {
         &self.domain
     }
-}
-
-/// Retires the box at `old` (from `Box::into_raw`, unlinked, retired once) to `domain`,
-/// counting its size, without making a `Box` of it first: readers may still be reading it, and
-/// a `Box` (`domain.retire(Box::from_raw(old))`) would claim the memory as unaliased for the
-/// whole call, which may free it. A reader's load meanwhile is undefined behaviour: Miri
-/// reported it under Stacked Borrows for a `store` racing a `load`.
-///
-/// # Safety
-/// `old` came from `Box::<T>::into_raw`, nobody can reach it any more once the sections that
-/// may hold it end, and it is retired once.
-unsafe fn retire_box<T: Send + 'static, R: Reclaim>(domain: &R, old: *mut T) {
-    unsafe fn drop_box<T>(ptr: *mut ()) {
-        // SAFETY: `retire_box`'s caller handed over a `Box<T>`'s pointer, freed once, here.
-        drop(unsafe { Box::from_raw(ptr.cast::<T>()) });
-    }
-    // SAFETY: `drop_box::<T>` frees exactly that box once, on any thread (`T: Send`).
-    unsafe { domain.retire_raw_sized(old.cast(), drop_box::<T>, core::mem::size_of::<T>()) }
 }
 
 impl<T, R: Reclaim> Drop for RcuCell<T, R> {

@@ -340,13 +340,8 @@ impl<'d, R: Reclaim> Section<'d, R> {
         let raw = unlinked.as_raw().cast_mut();
         #[cfg(not(loom))]
         {
-            unsafe fn drop_box<T>(ptr: *mut ()) {
-                // SAFETY: `retire_unchecked`'s caller handed over a `Box<T>`'s pointer.
-                drop(unsafe { Box::from_raw(ptr.cast::<T>()) });
-            }
             // SAFETY: the caller hands over the box, to be dropped once, later.
-            let item = unsafe { Retired::new(raw.cast(), drop_box::<T>) }
-                .with_bytes(core::mem::size_of::<T>());
+            let item = unsafe { Retired::from_box_ptr(raw) };
             // SAFETY: as above.
             unsafe { self.retire_item(item) };
         }
@@ -472,9 +467,10 @@ impl<'d, R: Reclaim> Section<'d, R> {
         match self.reader {
             Some(reader) => reader.retire_item(item),
             None => {
+                let bytes = item.bytes();
                 let (ptr, free) = item.into_parts();
                 // SAFETY: the caller's promise.
-                unsafe { self.domain.retire_raw(ptr, free) }
+                unsafe { self.domain.retire_raw_sized(ptr, free, bytes) }
             }
         }
     }

@@ -70,6 +70,14 @@ macro_rules! domain_front {
                 $Domain::retire(self, boxed)
             }
 
+            #[cfg(feature = "alloc")]
+            #[inline]
+            #[track_caller]
+            unsafe fn retire_ptr<T: Send + 'static>(&self, unlinked: *mut T) {
+                // SAFETY: the caller's promise is the one the inherent method asks for.
+                unsafe { $Domain::retire_ptr(self, unlinked) }
+            }
+
             #[inline]
             #[track_caller]
             unsafe fn retire_raw(&self, ptr: *mut (), free: unsafe fn(*mut ())) {

@@ -48,6 +48,35 @@ macro_rules! __front_reader {
                 );
             }
 
+            #[doc = concat!("[`", stringify!($Domain), "::retire_ptr`], through this reader's own bag.")]
+            ///
+            /// # Safety
+            #[doc = concat!("As [`", stringify!($Domain), "::retire_ptr`].")]
+            ///
+            /// # Panics
+            /// When `unlinked` is null.
+            ///
+            /// ```
+            #[doc = concat!("let domain = ", $path, "::", stringify!($Domain), "::new();")]
+            /// let reader = domain.register().unwrap();
+            /// let unlinked = Box::into_raw(Box::new(7u32));
+            /// // SAFETY: from `Box::into_raw`, reachable by no reader, retired once.
+            /// unsafe { reader.retire_ptr(unlinked) };
+            /// domain.barrier();
+            /// ```
+            #[cfg(feature = "alloc")]
+            #[inline]
+            #[track_caller]
+            pub unsafe fn retire_ptr<T: Send + 'static>(&self, unlinked: *mut T) {
+                assert!(
+                    !unlinked.is_null(),
+                    "retire_ptr of a null pointer: pass the pointer `Box::into_raw` gave"
+                );
+                // SAFETY: the caller's promise is what `from_box_ptr` asks, and `T: Send`.
+                let item = unsafe { $crate::scheme::bag::Retired::from_box_ptr(unlinked) };
+                self.domain.core.retire(self.claim.owned(), item);
+            }
+
             #[doc = concat!("[`", stringify!($Domain), "::retire_raw`], through this reader's own bag: needs no allocator.")]
             ///
             /// # Safety

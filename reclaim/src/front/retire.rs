@@ -43,6 +43,44 @@ macro_rules! __front_retire {
                     .retire_item($crate::scheme::bag::Retired::from_box(boxed));
             }
 
+            /// Drops the box behind `unlinked` once every read section that began before this
+            /// call has ended, without making a `Box` of it now: how to retire a value readers
+            /// may still be reading through a raw pointer (a `Box::from_raw` made before the
+            /// grace period is undefined behaviour while they do). Never waits, as
+            #[doc = concat!("[`retire`](", stringify!($Domain), "::retire).")]
+            ///
+            /// # Safety
+            /// `unlinked` came from `Box::into_raw`, no section that begins after this call can
+            /// reach it, and nobody else retires or frees it (typically: the caller's swap or
+            /// compare-and-swap unlinked it).
+            ///
+            /// # Panics
+            /// When `unlinked` is null.
+            ///
+            /// ```
+            /// use std::sync::atomic::{AtomicPtr, Ordering};
+            #[doc = concat!("let domain = ", $path, "::", stringify!($Domain), "::new();")]
+            /// let config = AtomicPtr::new(Box::into_raw(Box::new(String::from("v1"))));
+            /// let old = config.swap(Box::into_raw(Box::new(String::from("v2"))), Ordering::AcqRel);
+            /// // SAFETY: from `Box::into_raw`; the swap unlinked it and gave it to us alone.
+            /// unsafe { domain.retire_ptr(old) };
+            /// domain.barrier();
+            /// assert_eq!(domain.stats().pending, 0);
+            /// # drop(unsafe { Box::from_raw(config.load(Ordering::Relaxed)) });
+            /// ```
+            #[cfg(feature = "alloc")]
+            #[inline]
+            #[track_caller]
+            pub unsafe fn retire_ptr<T: Send + 'static>(&self, unlinked: *mut T) {
+                assert!(
+                    !unlinked.is_null(),
+                    "retire_ptr of a null pointer: pass the pointer `Box::into_raw` gave"
+                );
+                // SAFETY: the caller's promise is what `from_box_ptr` asks, and `T: Send`.
+                self.core
+                    .retire_item(unsafe { $crate::scheme::bag::Retired::from_box_ptr(unlinked) });
+            }
+
             /// Calls `free(ptr)` once every read section that began before this call has ended.
             ///
             /// Needs no allocator. Without `alloc`, when every inline bag still waits for its

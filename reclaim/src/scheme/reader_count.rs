@@ -62,7 +62,7 @@ struct Record {
 /// }
 /// let old = slot.swap(Box::into_raw(Box::new(2)), Ordering::AcqRel);
 /// // SAFETY: unlinked above, from `Box::into_raw`, retired once.
-/// ReaderCount.retire(unsafe { Box::from_raw(old) });
+/// unsafe { ReaderCount.retire_ptr(old) };
 /// ReaderCount.barrier();
 /// # drop(unsafe { Box::from_raw(slot.load(Ordering::Relaxed)) });
 /// ```

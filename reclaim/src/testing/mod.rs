@@ -245,15 +245,6 @@ pub struct StressReport {
     pub swaps: u64,
 }
 
-/// Frees a `Box<Tracked>` handed over as a raw pointer, after its grace period.
-///
-/// # Safety
-/// `ptr` came from `Box::<Tracked>::into_raw`, and nothing else frees or reads it.
-unsafe fn drop_tracked(ptr: *mut ()) {
-    // SAFETY: the caller's promise.
-    drop(unsafe { Box::from_raw(ptr.cast::<Tracked>()) });
-}
-
 /// Runs readers against swapping writers on `domain`, checks every read, then drops the domain
 /// (which must free whatever is still pending) and returns the counts. Call
 /// [`Ledger::assert_balanced`] afterwards.
@@ -335,7 +326,7 @@ pub fn swap_and_retire<R: Reclaim>(
                         if retire {
                             // SAFETY: `old` is unlinked, came from `Box::into_raw`, and is
                             // retired once, by this writer alone.
-                            unsafe { domain.retire_raw(old.cast(), drop_tracked) };
+                            unsafe { domain.retire_ptr(old) };
                         } else {
                             domain.synchronize();
                             // SAFETY: unlinked, and the grace period has ended: owned here.

@@ -66,13 +66,32 @@ impl Retired {
     /// ```
     #[cfg(feature = "alloc")]
     pub fn from_box<T: Send + 'static>(boxed: alloc::boxed::Box<T>) -> Self {
+        // SAFETY: the pointer is `into_raw`'s, handed over once, and `T: Send + 'static`.
+        unsafe { Self::from_box_ptr(alloc::boxed::Box::into_raw(boxed)) }
+    }
+
+    /// Wraps the box behind `ptr`, to be dropped after the grace period, without making a `Box`
+    /// now (readers may still be reading it); its size is `size_of::<T>()`.
+    ///
+    /// # Safety
+    /// `ptr` came from `Box::into_raw`, is handed over once, and dropping the `T` later on any
+    /// thread is sound (`T: Send`, and whatever it borrows outlives the free).
+    ///
+    /// ```
+    /// let ptr = Box::into_raw(Box::new(3u16));
+    /// // SAFETY: from `into_raw`, handed over once.
+    /// let r = unsafe { gracepoint_reclaim::scheme::bag::Retired::from_box_ptr(ptr) };
+    /// assert_eq!(r.bytes(), 2);
+    /// unsafe { r.free() };
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub unsafe fn from_box_ptr<T>(ptr: *mut T) -> Self {
         unsafe fn drop_box<T>(ptr: *mut ()) {
-            // SAFETY: `ptr` came from `Box::into_raw` in `from_box` and is freed once.
+            // SAFETY: `ptr` came from `Box::into_raw` (`from_box_ptr`'s contract), freed once.
             drop(unsafe { alloc::boxed::Box::from_raw(ptr.cast::<T>()) });
         }
-        let ptr = alloc::boxed::Box::into_raw(boxed).cast();
-        // SAFETY: `drop_box::<T>` frees exactly the box `into_raw` leaked, and `T: Send`.
-        let retired = unsafe { Self::new(ptr, drop_box::<T>) };
+        // SAFETY: `drop_box::<T>` frees exactly that box; the caller vouches for the rest.
+        let retired = unsafe { Self::new(ptr.cast(), drop_box::<T>) };
         retired.with_bytes(core::mem::size_of::<T>())
     }
 
