@@ -41,7 +41,7 @@ use core::sync::atomic::AtomicU64;
 
 /// Work that can wait gets at most one heavy fence per this many microseconds, process-wide
 /// (`docs/reclaim.md` has the figures it was chosen from).
-pub const BATCH_MICROS: u64 = 200;
+pub const BATCH_MICROS: u64 = 50;
 
 /// Heavy fences started and completed so far, and when the last one was issued.
 #[cfg(not(loom))]
