@@ -405,10 +405,6 @@ pub unsafe trait Reclaim: Send + Sync {
     #[cfg(feature = "alloc")]
     #[track_caller]
     unsafe fn retire_ptr<T: Send + 'static>(&self, unlinked: *mut T) {
-        assert!(
-            !unlinked.is_null(),
-            "retire_ptr of a null pointer: pass the pointer `Box::into_raw` gave"
-        );
         // SAFETY: the caller's promise is what `from_box_ptr` asks, with `T: Send + 'static`.
         let item = unsafe { scheme::bag::Retired::from_box_ptr(unlinked) };
         let bytes = item.bytes();

@@ -68,10 +68,6 @@ macro_rules! __front_reader {
             #[inline]
             #[track_caller]
             pub unsafe fn retire_ptr<T: Send + 'static>(&self, unlinked: *mut T) {
-                assert!(
-                    !unlinked.is_null(),
-                    "retire_ptr of a null pointer: pass the pointer `Box::into_raw` gave"
-                );
                 // SAFETY: the caller's promise is what `from_box_ptr` asks, and `T: Send`.
                 let item = unsafe { $crate::scheme::bag::Retired::from_box_ptr(unlinked) };
                 self.domain.core.retire(self.claim.owned(), item);

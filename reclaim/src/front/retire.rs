@@ -72,10 +72,6 @@ macro_rules! __front_retire {
             #[inline]
             #[track_caller]
             pub unsafe fn retire_ptr<T: Send + 'static>(&self, unlinked: *mut T) {
-                assert!(
-                    !unlinked.is_null(),
-                    "retire_ptr of a null pointer: pass the pointer `Box::into_raw` gave"
-                );
                 // SAFETY: the caller's promise is what `from_box_ptr` asks, and `T: Send`.
                 self.core
                     .retire_item(unsafe { $crate::scheme::bag::Retired::from_box_ptr(unlinked) });

@@ -160,6 +160,14 @@ macro_rules! scheme_tests {
             }
 
             #[test]
+            #[should_panic(expected = "retire_ptr of a null pointer")]
+            fn retire_ptr_of_a_null_pointer_panics() {
+                let domain = $Domain::new();
+                // SAFETY: null is refused before anything is retired.
+                unsafe { domain.retire_ptr(::core::ptr::null_mut::<u64>()) };
+            }
+
+            #[test]
             fn retire_and_call_run_once_and_drop_frees_pending() {
                 let drops = Arc::new(AtomicUsize::new(0));
                 struct Counted(Arc<AtomicUsize>);

@@ -77,6 +77,9 @@ impl Retired {
     /// `ptr` came from `Box::into_raw`, is handed over once, and dropping the `T` later on any
     /// thread is sound (`T: Send`, and whatever it borrows outlives the free).
     ///
+    /// # Panics
+    /// When `ptr` is null: the one check behind every `retire_ptr`.
+    ///
     /// ```
     /// let ptr = Box::into_raw(Box::new(3u16));
     /// // SAFETY: from `into_raw`, handed over once.
@@ -85,7 +88,12 @@ impl Retired {
     /// unsafe { r.free() };
     /// ```
     #[cfg(feature = "alloc")]
+    #[track_caller]
     pub unsafe fn from_box_ptr<T>(ptr: *mut T) -> Self {
+        assert!(
+            !ptr.is_null(),
+            "retire_ptr of a null pointer: pass the pointer `Box::into_raw` gave"
+        );
         unsafe fn drop_box<T>(ptr: *mut ()) {
             // SAFETY: `ptr` came from `Box::into_raw` (`from_box_ptr`'s contract), freed once.
             drop(unsafe { alloc::boxed::Box::from_raw(ptr.cast::<T>()) });
