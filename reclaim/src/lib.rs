@@ -84,6 +84,9 @@ pub mod atomic;
 mod background;
 mod front;
 pub mod interrupt;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod proptest_config;
 #[cfg_attr(not(feature = "toolkit"), doc(hidden))]
 pub mod scheme;
 pub mod stall;

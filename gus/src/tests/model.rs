@@ -56,17 +56,8 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 }
 
 proptest! {
-    // Under Miri: 4 cases, and no regression file (Miri's isolation refuses the
-    // `getcwd` that proptest's file persistence starts with).
-    #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 4 } else { ProptestConfig::default().cases },
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
-    })]
+    // Fewer cases under Miri, and no regression file there.
+    #![proptest_config(reclaim::proptest_config::miri_aware())]
 
     #[test]
     fn goals_grow_and_pass(

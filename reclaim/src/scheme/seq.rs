@@ -145,17 +145,8 @@ mod tests {
     }
 
     proptest! {
-    // Under Miri: 4 cases, and no regression file (Miri's isolation refuses the
-    // `getcwd` that proptest's file persistence starts with).
-    #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 4 } else { ProptestConfig::default().cases },
-        failure_persistence: if cfg!(miri) {
-            None
-        } else {
-            ProptestConfig::default().failure_persistence
-        },
-        ..ProptestConfig::default()
-    })]
+    // Fewer cases under Miri, and no regression file there.
+    #![proptest_config(crate::proptest_config::miri_aware())]
 
         #[test]
         fn lt_matches_offset_sign(base in any::<u32>(), d in 1u32..(1u32 << 31)) {
