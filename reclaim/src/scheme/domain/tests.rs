@@ -2,16 +2,15 @@
 
 use super::Core;
 use crate::scheme::bag::Retired;
-use crate::scheme::clock::{Clock, Urgency};
-use crate::scheme::seq::Sequence;
+use crate::scheme::clock::{Clock, InstantClock, Urgency};
 use crate::scheme::slots::Slots;
-use crate::sync::{AtomicCount, Count, Ordering};
+use crate::sync::{Count, Ordering};
 use core::sync::atomic::{AtomicBool, AtomicUsize};
 
-/// A clock whose grace periods end only while `open` is set: a reader that never leaves, then
-/// leaves.
+/// An [`InstantClock`] whose grace periods end only while `open` is set: a reader that never
+/// leaves, then leaves.
 struct GateClock {
-    completed: AtomicCount,
+    instant: InstantClock,
     open: AtomicBool,
 }
 
@@ -21,30 +20,26 @@ unsafe impl Clock for GateClock {
     type Slot = ();
     type Tag = Count;
     const SCHEME: &'static str = "gate";
-    fn tag<const N: usize>(&self, _: &Slots<(), N>) -> Count {
-        self.completed.load(Ordering::Acquire).wrapping_add(1)
+    fn tag<const N: usize>(&self, slots: &Slots<(), N>) -> Count {
+        self.instant.tag(slots)
     }
-    fn request(&self, _: Count) {}
+    fn request(&self, tag: Count) {
+        self.instant.request(tag);
+    }
     fn frontier(&self) -> Count {
-        self.completed.load(Ordering::Acquire)
+        self.instant.frontier()
     }
-    fn step<const N: usize>(&self, _: &Slots<(), N>, _: Urgency) -> bool {
-        if !self.open.load(Ordering::Relaxed) {
-            return false;
-        }
-        self.completed.fetch_add(1, Ordering::AcqRel);
-        true
+    fn step<const N: usize>(&self, slots: &Slots<(), N>, urgency: Urgency) -> bool {
+        self.open.load(Ordering::Relaxed) && self.instant.step(slots, urgency)
     }
     fn le(a: Count, b: Count) -> bool {
-        a.seq_le(b)
+        InstantClock::le(a, b)
     }
-    #[allow(clippy::useless_conversion)] // u64 from u64 where the counters are 64-bit
     fn bits(tag: Count) -> u64 {
-        u64::from(tag)
+        InstantClock::bits(tag)
     }
-    #[allow(clippy::useless_conversion)] // as above
     fn completed(&self) -> u64 {
-        u64::from(self.completed.load(Ordering::Relaxed))
+        self.instant.completed()
     }
 }
 
@@ -66,7 +61,7 @@ fn object() -> Retired {
 #[test]
 fn barrier_takes_a_bag_it_finds_while_every_pooled_bag_waits() {
     let core: Core<GateClock, 2> = Core::new(GateClock {
-        completed: AtomicCount::new(0),
+        instant: InstantClock::new(),
         open: AtomicBool::new(false),
     });
     // Every pooled bag sealed, with one object each, behind the closed gate.
