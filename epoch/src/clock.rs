@@ -185,7 +185,8 @@ unsafe impl Clock for EpochClock {
     #[inline]
     #[allow(clippy::useless_conversion)] // u64 from u64 where the counters are 64-bit
     fn bits(tag: Cookie) -> u64 {
-        u64::from(tag.0)
+        // A fresh domain's frontier lies two steps behind its global epoch.
+        u64::from(tag.0.wrapping_sub(START.wrapping_sub(2 * STEP)))
     }
 
     /// Advances since the domain was built (modulo 2^63, or 2^31 with 32-bit counters).

@@ -252,7 +252,7 @@ unsafe impl Clock for GusClock {
     #[inline]
     #[allow(clippy::useless_conversion)]
     fn bits(tag: Cookie) -> u64 {
-        u64::from(tag.0)
+        u64::from(tag.0.wrapping_sub(crate::START))
     }
 
     fn completed(&self) -> u64 {

@@ -537,7 +537,7 @@ unsafe impl Clock for SrcuClock {
     #[inline]
     #[allow(clippy::useless_conversion)] // u64 from u64 where the counters are 64-bit
     fn bits(tag: Cookie) -> u64 {
-        u64::from(tag.0)
+        u64::from(tag.0.wrapping_sub(GpSeq::START.0))
     }
 
     fn completed(&self) -> u64 {

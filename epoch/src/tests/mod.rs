@@ -239,3 +239,14 @@ fn retire_raw_frees_each_object_once_and_drop_frees_the_rest() {
 
 #[cfg(feature = "std")]
 mod with_std;
+
+#[test]
+fn a_fresh_domain_has_collected_at_its_frontier() {
+    // Otherwise the first retire collects and sweeps every slot's bag (see `Clock::bits`).
+    use reclaim::scheme::Clock;
+    for flavor in [crate::Flavor::Fenced, crate::Flavor::Fast] {
+        let domain: Epoch<1> = Epoch::fixed_with_options(crate::Options::DEFAULT.flavor(flavor));
+        let frontier = domain.core.clock().frontier();
+        assert_eq!(crate::EpochClock::bits(frontier), 0, "{flavor:?}");
+    }
+}

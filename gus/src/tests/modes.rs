@@ -193,3 +193,14 @@ fn shipped_domains_cross_the_wrap_only_in_the_near_wrap_configuration() {
     }
     assert_eq!(gus.current().seq() < START, cfg!(reclaim_near_wrap));
 }
+
+#[test]
+fn a_fresh_domain_has_collected_at_its_frontier() {
+    // Otherwise the first retire collects and sweeps every slot's bag (see `Clock::bits`).
+    use reclaim::scheme::Clock;
+    for mode in [Mode::Default, Mode::Deferred(4), Mode::Lazy] {
+        let gus: Gus<1> = Gus::fixed_with_options(crate::Options::DEFAULT.mode(mode));
+        let frontier = gus.core.clock().frontier();
+        assert_eq!(crate::GusClock::bits(frontier), 0, "{mode:?}");
+    }
+}

@@ -101,7 +101,10 @@ pub unsafe trait Clock: Sized {
     /// True when `a` comes before or equals `b`.
     fn le(a: Self::Tag, b: Self::Tag) -> bool;
 
-    /// The tag as 64 bits, for cheap "has the frontier moved" checks.
+    /// The tag as 64 bits, for cheap "has the frontier moved" checks: one to one, and 0 for the
+    /// frontier of a freshly built clock. The core's record of its last collection starts at 0,
+    /// so any other first value makes the first retire collect, and sweep every slot's bag, as
+    /// if a grace period had just ended.
     fn bits(tag: Self::Tag) -> u64;
 
     /// Grace periods completed since the clock was built: how many times the frontier moved

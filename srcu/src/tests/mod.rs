@@ -218,3 +218,16 @@ fn per_cpu_sections_count_by_restartable_sequence_where_they_can() {
         domain.synchronize();
     }
 }
+
+#[test]
+fn a_fresh_domain_has_collected_at_its_frontier() {
+    // Otherwise the first retire collects and sweeps every slot's bag (see `Clock::bits`).
+    for flavor in [crate::Flavor::Fenced, crate::Flavor::Fast] {
+        for slots in [SlotChoice::Thread, SlotChoice::Cpu] {
+            let domain: Srcu<1> =
+                Srcu::fixed_with_options(Options::DEFAULT.flavor(flavor).slots(slots));
+            let frontier = domain.core.clock().frontier();
+            assert_eq!(crate::SrcuClock::bits(frontier), 0, "{flavor:?} {slots:?}");
+        }
+    }
+}
