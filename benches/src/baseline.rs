@@ -142,3 +142,55 @@ impl Drop for SlotGuard<'_> {
         self.0.slot.store(0, Ordering::Release);
     }
 }
+
+/// How many idle threads the epoch bench and `pin_ratios` register beside the measuring one,
+/// for the "1 vs 1000 registered threads" rows.
+pub const IDLE_THREADS: usize = 999;
+
+/// Runs `f` while `idle` threads, each registered in `domain` and in `collector` (each pinned
+/// both once), sit parked outside any section: what a pin costs when the domain knows many
+/// threads that are not reading.
+///
+/// ```
+/// let domain = epoch::Epoch::new();
+/// let collector = crossbeam_epoch::Collector::new();
+/// let slots = benches::baseline::with_idle_threads(&domain, &collector, 3, || {
+///     drop(domain.pin());
+///     format!("{domain:?}")
+/// });
+/// assert!(slots.contains("slots: 4"), "the three idle threads and this one: {slots}");
+/// ```
+pub fn with_idle_threads<T>(
+    domain: &epoch::Epoch,
+    collector: &crossbeam_epoch::Collector,
+    idle: usize,
+    f: impl FnOnce() -> T,
+) -> T {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let ready = std::sync::Barrier::new(idle + 1);
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..idle)
+            .map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(64 * 1024)
+                    .spawn_scoped(s, || {
+                        drop(domain.pin());
+                        let handle = collector.register();
+                        drop(handle.pin());
+                        ready.wait();
+                        while !stop.load(Ordering::Acquire) {
+                            std::thread::park();
+                        }
+                    })
+                    .expect("spawn an idle thread")
+            })
+            .collect();
+        ready.wait();
+        let result = f();
+        stop.store(true, Ordering::Release);
+        for thread in &threads {
+            thread.thread().unpark();
+        }
+        result
+    })
+}

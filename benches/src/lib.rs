@@ -10,9 +10,11 @@
 //!   crate);
 //! - [`workload`]: one file per workload, each turning a scheme into measurement jobs.
 //!
-//! Three programs use them: `compare` (`cargo run --release -p benches --bin compare`), the
-//! criterion bench (`cargo bench -p benches --bench schemes`), and `urcu-test`, a torture test
-//! in the shape of liburcu's `test_urcu`.
+//! The programs that use them: `compare` (`cargo run --release -p benches --bin compare`), the
+//! criterion benches (`cargo bench -p benches --bench schemes`, and `--bench epoch` for the
+//! epoch domain's pins beside crossbeam-epoch's), the `pin_ratios` example (the same pins, the
+//! candidates taking turns), and `urcu-test`, a torture test in the shape of liburcu's
+//! `test_urcu`.
 //!
 //! ```
 //! use benches::targets::{HashSet, KeySet, SetOps};

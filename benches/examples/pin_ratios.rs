@@ -6,14 +6,11 @@
 //! same operations with confidence intervals.
 //!
 //! ```text
-//! cargo run --release -p gracepoint-epoch --example pin_ratios
+//! cargo run --release -p benches --example pin_ratios
 //! ```
 
-#[path = "../benches/common/mod.rs"]
-mod common;
-
-use common::OwnedSlot;
-use gracepoint::Reclaim;
+use benches::baseline::{IDLE_THREADS, OwnedSlot, with_idle_threads};
+use reclaim::Reclaim;
 use std::hint::black_box;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -79,7 +76,7 @@ fn report(title: &str, names: &[&str], ns: &[f64], baseline: usize) {
 }
 
 fn main() {
-    let domain = gracepoint_epoch::default_domain();
+    let domain = epoch::default_domain();
     let slot = OwnedSlot::new();
     let reader = domain.register().unwrap();
 
@@ -129,21 +126,21 @@ fn main() {
     );
 
     // 1 vs 1000 registered threads, in fresh domains that only these threads join.
-    let ours = gracepoint_epoch::Epoch::new();
+    let ours = epoch::Epoch::new();
     let collector = crossbeam_epoch::Collector::new();
     let handle = collector.register();
     let names = ["epoch: pin", "crossbeam-epoch: pin"];
     let alone = best_of!(|| drop(black_box(ours.pin())), || drop(black_box(
         handle.pin()
     )),);
-    let crowded = common::with_idle_threads(&ours, &collector, || {
+    let crowded = with_idle_threads(&ours, &collector, IDLE_THREADS, || {
         best_of!(|| drop(black_box(ours.pin())), || drop(black_box(
             handle.pin()
         )),)
     });
     println!(
         "pin + unpin with 1 registered thread, then with {}",
-        common::IDLE_THREADS + 1
+        IDLE_THREADS + 1
     );
     for (i, name) in names.iter().enumerate() {
         println!(

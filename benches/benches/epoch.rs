@@ -10,22 +10,15 @@
 //! - `registered_threads`: pin and unpin on one thread, first with no other thread registered,
 //!   then with 999 more threads registered in both domains and sitting idle (parked, unpinned).
 //!
-//! `cargo bench -p gracepoint-epoch --bench epoch` (add `-- --quick` for a smoke run).
+//! `cargo bench -p benches --bench epoch` (add `-- --quick` for a smoke run).
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
-mod common;
-
-use common::OwnedSlot;
+use benches::baseline::{IDLE_THREADS, OwnedSlot, ThreadLocalPair, with_idle_threads};
 use criterion::{Criterion, criterion_group, criterion_main};
-use gracepoint::Reclaim;
-use gracepoint_epoch::Epoch;
-use std::cell::Cell;
+use epoch::Epoch;
+use reclaim::Reclaim;
 use std::hint::black_box;
 use std::time::Duration;
-
-std::thread_local! {
-    static PAIR: Cell<u64> = const { Cell::new(0) };
-}
 
 fn baselines(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     let slot = OwnedSlot::new();
@@ -33,10 +26,7 @@ fn baselines(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallT
         b.iter(|| drop(black_box(slot.enter())))
     });
     g.bench_function("baseline thread-local pair", |b| {
-        b.iter(|| {
-            PAIR.with(|c| c.set(black_box(c.get()).wrapping_add(1)));
-            PAIR.with(|c| c.set(black_box(c.get()).wrapping_add(1)));
-        })
+        b.iter(|| drop(black_box(ThreadLocalPair.enter())))
     });
 }
 
@@ -48,7 +38,7 @@ fn trait_section<R: Reclaim>(domain: &R) {
 
 fn pin_unpin(c: &mut Criterion) {
     let mut g = c.benchmark_group("pin_unpin");
-    let domain = gracepoint_epoch::default_domain();
+    let domain = epoch::default_domain();
     g.bench_function("epoch trait enter (default domain)", |b| {
         b.iter(|| trait_section(domain))
     });
@@ -68,7 +58,7 @@ fn pin_unpin(c: &mut Criterion) {
 
 fn nested_pin(c: &mut Criterion) {
     let mut g = c.benchmark_group("nested_pin");
-    let domain = gracepoint_epoch::default_domain();
+    let domain = epoch::default_domain();
     {
         let _outer = domain.pin();
         g.bench_function("epoch nested pin", |b| {
@@ -104,8 +94,8 @@ fn registered_threads(c: &mut Criterion) {
     g.bench_function("crossbeam-epoch pin, 1 registered thread", |b| {
         b.iter(|| drop(black_box(handle.pin())))
     });
-    common::with_idle_threads(&domain, &collector, || {
-        let threads = common::IDLE_THREADS + 1;
+    with_idle_threads(&domain, &collector, IDLE_THREADS, || {
+        let threads = IDLE_THREADS + 1;
         g.bench_function(format!("epoch pin, {threads} registered threads"), |b| {
             b.iter(|| drop(black_box(domain.pin())))
         });
