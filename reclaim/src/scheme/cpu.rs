@@ -18,6 +18,23 @@
 //! assert!(cpu < 1 << 20);
 //! ```
 
+/// Keeps the statement or item it wraps only where restartable-sequence increments exist:
+/// Linux on x86-64 with 64-bit counters, outside loom and Miri (aarch64 reads the CPU number
+/// from the rseq area but has no increment yet). One list, so that every place agrees.
+macro_rules! where_rseq_adds {
+    ($($code:tt)*) => {
+        #[cfg(all(
+            target_os = "linux",
+            target_arch = "x86_64",
+            target_has_atomic = "64",
+            not(reclaim_seq32),
+            not(loom),
+            not(miri)
+        ))]
+        $($code)*
+    };
+}
+
 #[cfg(all(
     target_os = "linux",
     any(target_arch = "x86_64", target_arch = "aarch64"),
@@ -99,102 +116,104 @@ mod rseq {
         found
     }
 
-    /// True when [`add`] can run: a registered area with room for `rseq_cs`.
-    #[cfg(all(target_arch = "x86_64", target_has_atomic = "64", not(reclaim_seq32)))]
-    #[cold]
-    pub(super) fn can_add() -> bool {
-        if offset().is_none() {
-            return false;
+    where_rseq_adds! {
+        /// True when [`add`] can run: a registered area with room for `rseq_cs`.
+        #[cold]
+        pub(super) fn can_add() -> bool {
+            if offset().is_none() {
+                return false;
+            }
+            // Pairs with the Release store of `OFFSET` in `probe`.
+            core::sync::atomic::fence(Ordering::Acquire);
+            HAS_CS.load(Ordering::Relaxed)
         }
-        // Pairs with the Release store of `OFFSET` in `probe`.
-        core::sync::atomic::fence(Ordering::Acquire);
-        HAS_CS.load(Ordering::Relaxed)
     }
 
-    /// One restartable sequence: adds one to the `u64` at `first + cpu * stride`, where `cpu`
-    /// is read inside the sequence; `None` (nothing written) when `cpu >= bound`.
-    ///
-    /// # Safety
-    /// `offset` comes from [`offset`]; `first + c * stride` is a valid, 8-byte aligned `u64`
-    /// for every `c < bound`, and only this function (on CPU `c`) writes it.
-    #[cfg(all(target_arch = "x86_64", target_has_atomic = "64", not(reclaim_seq32)))]
-    #[inline(always)]
-    pub(super) unsafe fn add(offset: isize, first: *const u8, stride: usize, bound: usize) -> bool {
-        let done: usize;
-        // The critical section, with the facts from the kernel's rseq ABI (and librseq's
-        // x86-64 header, whose layout this follows):
-        // - `3:` is the `struct rseq_cs` descriptor, 32-byte aligned in a writable data section:
-        //   version 0, flags 0, start_ip `4:`, post_commit_offset `5: - 4:`, abort_ip `7:`.
-        // - `6:` stores the descriptor's address in the area's `rseq_cs` (byte 8, at
-        //   fs:[offset + 8]: on x86-64 the thread pointer is fs's base). From then until
-        //   `5:`, the kernel moves an interrupted (preempted, migrated, signalled) thread to
-        //   the abort handler instead of resuming it, and clears `rseq_cs`.
-        // - `4:` to `5:` reads `cpu_id` (byte 4) and increments that CPU's counter with a plain
-        //   load, add and store; the store is the commit, the sequence's last instruction.
-        // - `7:` is the abort handler, preceded by the signature RSEQ_SIG 0x53053053 that
-        //   glibc registered the area with (as the operand of `ud1`, as librseq writes it, so
-        //   that disassemblers stay in step): it starts again from `6:`, since the kernel
-        //   cleared `rseq_cs`. A retry is bounded by the next preemption or signal.
-        // - `8:` (cpu_id at or past `bound`, or negative: unregistered) leaves, writing nothing.
-        // - The result (1: added, 0: not) goes out in the register that held the CPU number.
-        // Labels avoid 0 and 1, which Intel syntax could read as binary numbers.
-        macro_rules! sequence {
-            ($($store_cs:literal)?) => {
-                core::arch::asm!(
-                    ".pushsection __rseq_cs, \"aw\"",
-                    ".balign 32",
-                    "3:",
-                    ".long 0, 0",
-                    ".quad 4f, (5f - 4f), 7f",
-                    ".popsection",
-                    "6:",
-                    "lea {tmp}, [rip + 3b]",
-                    $($store_cs,)?
-                    "4:",
-                    "mov {cpu:e}, dword ptr fs:[{area} + 4]",
-                    "cmp {cpu}, {bound}",
-                    "jae 8f",
-                    "imul {cpu}, {stride}",
-                    "mov {tmp}, qword ptr [{first} + {cpu}]",
-                    "add {tmp}, 1",
-                    "mov qword ptr [{first} + {cpu}], {tmp}",
-                    "5:",
-                    "mov {cpu:e}, 1",
-                    "jmp 9f",
-                    ".byte 0x0f, 0xb9, 0x3d",
-                    ".long 0x53053053",
-                    "7:",
-                    "jmp 6b",
-                    "8:",
-                    "xor {cpu:e}, {cpu:e}",
-                    "9:",
-                    area = in(reg) offset,
-                    first = in(reg) first,
-                    stride = in(reg) stride,
-                    bound = in(reg) bound,
-                    // The CPU's number, then whether the sequence added (1) or not (0).
-                    cpu = out(reg) done,
-                    tmp = out(reg) _,
-                    // Neither `nomem` nor `readonly`: the block writes memory the compiler
-                    // knows of (a counter other code reads atomically), so it is a compiler
-                    // barrier for memory, like the atomic increment it replaces. The ordering
-                    // the algorithms need comes from their own fences around it (SRCU's B and
-                    // C), as it did with the Relaxed `fetch_add`.
-                    options(nostack),
-                )
-            };
+    where_rseq_adds! {
+        /// One restartable sequence: adds one to the `u64` at `first + cpu * stride`, where `cpu`
+        /// is read inside the sequence; `None` (nothing written) when `cpu >= bound`.
+        ///
+        /// # Safety
+        /// `offset` comes from [`offset`]; `first + c * stride` is a valid, 8-byte aligned `u64`
+        /// for every `c < bound`, and only this function (on CPU `c`) writes it.
+        #[inline(always)]
+        pub(super) unsafe fn add(offset: isize, first: *const u8, stride: usize, bound: usize) -> bool {
+            let done: usize;
+            // The critical section, with the facts from the kernel's rseq ABI (and librseq's
+            // x86-64 header, whose layout this follows):
+            // - `3:` is the `struct rseq_cs` descriptor, 32-byte aligned in a writable data section:
+            //   version 0, flags 0, start_ip `4:`, post_commit_offset `5: - 4:`, abort_ip `7:`.
+            // - `6:` stores the descriptor's address in the area's `rseq_cs` (byte 8, at
+            //   fs:[offset + 8]: on x86-64 the thread pointer is fs's base). From then until
+            //   `5:`, the kernel moves an interrupted (preempted, migrated, signalled) thread to
+            //   the abort handler instead of resuming it, and clears `rseq_cs`.
+            // - `4:` to `5:` reads `cpu_id` (byte 4) and increments that CPU's counter with a plain
+            //   load, add and store; the store is the commit, the sequence's last instruction.
+            // - `7:` is the abort handler, preceded by the signature RSEQ_SIG 0x53053053 that
+            //   glibc registered the area with (as the operand of `ud1`, as librseq writes it, so
+            //   that disassemblers stay in step): it starts again from `6:`, since the kernel
+            //   cleared `rseq_cs`. A retry is bounded by the next preemption or signal.
+            // - `8:` (cpu_id at or past `bound`, or negative: unregistered) leaves, writing nothing.
+            // - The result (1: added, 0: not) goes out in the register that held the CPU number.
+            // Labels avoid 0 and 1, which Intel syntax could read as binary numbers.
+            macro_rules! sequence {
+                ($($store_cs:literal)?) => {
+                    core::arch::asm!(
+                        ".pushsection __rseq_cs, \"aw\"",
+                        ".balign 32",
+                        "3:",
+                        ".long 0, 0",
+                        ".quad 4f, (5f - 4f), 7f",
+                        ".popsection",
+                        "6:",
+                        "lea {tmp}, [rip + 3b]",
+                        $($store_cs,)?
+                        "4:",
+                        "mov {cpu:e}, dword ptr fs:[{area} + 4]",
+                        "cmp {cpu}, {bound}",
+                        "jae 8f",
+                        "imul {cpu}, {stride}",
+                        "mov {tmp}, qword ptr [{first} + {cpu}]",
+                        "add {tmp}, 1",
+                        "mov qword ptr [{first} + {cpu}], {tmp}",
+                        "5:",
+                        "mov {cpu:e}, 1",
+                        "jmp 9f",
+                        ".byte 0x0f, 0xb9, 0x3d",
+                        ".long 0x53053053",
+                        "7:",
+                        "jmp 6b",
+                        "8:",
+                        "xor {cpu:e}, {cpu:e}",
+                        "9:",
+                        area = in(reg) offset,
+                        first = in(reg) first,
+                        stride = in(reg) stride,
+                        bound = in(reg) bound,
+                        // The CPU's number, then whether the sequence added (1) or not (0).
+                        cpu = out(reg) done,
+                        tmp = out(reg) _,
+                        // Neither `nomem` nor `readonly`: the block writes memory the compiler
+                        // knows of (a counter other code reads atomically), so it is a compiler
+                        // barrier for memory, like the atomic increment it replaces. The ordering
+                        // the algorithms need comes from their own fences around it (SRCU's B and
+                        // C), as it did with the Relaxed `fetch_add`.
+                        options(nostack),
+                    )
+                };
+            }
+            // SAFETY: as the caller promises: the area is this thread's registered rseq area at
+            // `offset` from fs's base, and each counter a CPU below `bound` can index is valid and
+            // written only by this sequence on that CPU, which the kernel runs to its commit
+            // uninterrupted or restarts. The `srcu_rseq_no_abort` mutant leaves `rseq_cs` unset:
+            // the kernel then resumes a preempted sequence, whose store overwrites the increments
+            // other threads made on that CPU meanwhile (or, after a migration, races with them).
+            unsafe {
+                crate::mutant!("srcu_rseq_no_abort" => sequence!(), else
+                    sequence!("mov qword ptr fs:[{area} + 8], {tmp}"));
+            }
+            done != 0
         }
-        // SAFETY: as the caller promises: the area is this thread's registered rseq area at
-        // `offset` from fs's base, and each counter a CPU below `bound` can index is valid and
-        // written only by this sequence on that CPU, which the kernel runs to its commit
-        // uninterrupted or restarts. The `srcu_rseq_no_abort` mutant leaves `rseq_cs` unset:
-        // the kernel then resumes a preempted sequence, whose store overwrites the increments
-        // other threads made on that CPU meanwhile (or, after a migration, races with them).
-        unsafe {
-            crate::mutant!("srcu_rseq_no_abort" => sequence!(), else
-                sequence!("mov qword ptr fs:[{area} + 8], {tmp}"));
-        }
-        done != 0
     }
 }
 
@@ -270,18 +289,12 @@ pub unsafe fn add_on_cpu(first: *const u8, stride: usize, bound: usize) -> bool 
 #[doc(hidden)]
 #[inline]
 pub fn rseq_offset() -> Option<isize> {
-    #[cfg(all(
-        target_os = "linux",
-        target_arch = "x86_64",
-        target_has_atomic = "64",
-        not(reclaim_seq32),
-        not(loom),
-        not(miri)
-    ))]
-    if let Some(offset) = rseq::offset()
-        && rseq::can_add()
-    {
-        return Some(offset);
+    where_rseq_adds! {
+        if let Some(offset) = rseq::offset()
+            && rseq::can_add()
+        {
+            return Some(offset);
+        }
     }
     None
 }
@@ -304,16 +317,10 @@ pub fn rseq_offset() -> Option<isize> {
 #[doc(hidden)]
 #[inline(always)]
 pub unsafe fn add_on_cpu_at(offset: isize, first: *const u8, stride: usize, bound: usize) -> bool {
-    #[cfg(all(
-        target_os = "linux",
-        target_arch = "x86_64",
-        target_has_atomic = "64",
-        not(reclaim_seq32),
-        not(loom),
-        not(miri)
-    ))]
-    // SAFETY: as the caller promises.
-    return unsafe { rseq::add(offset, first, stride, bound) };
+    where_rseq_adds! {
+        // SAFETY: as the caller promises.
+        return unsafe { rseq::add(offset, first, stride, bound) };
+    }
     #[allow(unreachable_code)]
     {
         let _ = (offset, first, stride, bound);
