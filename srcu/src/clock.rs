@@ -166,6 +166,11 @@ const NARROW_COUNTERS: bool = Count::BITS < 64;
 /// short, so a second look right away often saves a pause (Linux's SCAN2 does the same).
 const OLD_HALF_TRIES: usize = 2;
 
+/// How many times a Fast scan that a caller waits for peeks at the half (both sums, no fence)
+/// before it takes its first sum and pays for its heavy fence.
+#[cfg(feature = "std")]
+const PEEKS: usize = 64;
+
 /// The writer side's shared state.
 pub(crate) struct GpState {
     /// Grace-period count and phase; written only by the driver, under `driving`.
@@ -441,6 +446,18 @@ impl SrcuClock {
                     Ticket::from_bits(saved.ticket.load(Ordering::Relaxed)),
                 )
             } else {
+                if urgency == Urgency::Now {
+                    // A caller is waiting and the fence below costs microseconds: first give a
+                    // reader still inside this half (one that loaded the index just before the
+                    // flip) a moment to leave, so that the one fence finds the half empty. The
+                    // peek proves nothing, it only picks the moment: the scan below decides.
+                    for _ in 0..PEEKS {
+                        if sum(locks) == sum(unlocks) {
+                            break;
+                        }
+                        core::hint::spin_loop();
+                    }
+                }
                 let first_sum = sum(first);
                 let ticket = Ticket::take();
                 saved.seq.store(seq.0, Ordering::Relaxed);
