@@ -457,6 +457,11 @@ impl SrcuClock {
                         }
                         core::hint::spin_loop();
                     }
+                } else if sum(locks) != sum(unlocks) {
+                    // Batched: the fence comes with the batch, so start the scan only once
+                    // the half looks empty; a first sum taken while a reader is inside would
+                    // make this scan busy and cost the next batch too.
+                    return Scan::Later;
                 }
                 let first_sum = sum(first);
                 let ticket = Ticket::take();
