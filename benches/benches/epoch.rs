@@ -13,7 +13,8 @@
 //! `cargo bench -p benches --bench epoch` (add `-- --quick` for a smoke run).
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
-use benches::baseline::{IDLE_THREADS, OwnedSlot, ThreadLocalPair, with_idle_threads};
+use benches::baseline::{OwnedSlot, ThreadLocalPair};
+use benches::measure::{IDLE_THREADS, with_idle_threads};
 use criterion::{Criterion, criterion_group, criterion_main};
 use epoch::Epoch;
 use reclaim::Reclaim;

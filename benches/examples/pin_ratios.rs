@@ -9,7 +9,8 @@
 //! cargo run --release -p benches --example pin_ratios
 //! ```
 
-use benches::baseline::{IDLE_THREADS, OwnedSlot, with_idle_threads};
+use benches::baseline::OwnedSlot;
+use benches::measure::{IDLE_THREADS, with_idle_threads};
 use reclaim::Reclaim;
 use std::hint::black_box;
 use std::sync::atomic::Ordering;

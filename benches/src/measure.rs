@@ -271,25 +271,66 @@ pub fn with_busy_reader<T>(read: impl Fn() + Sync, f: impl FnOnce() -> T) -> (T,
 /// benches::measure::with_idle_readers(&domain, 2, || domain.synchronize());
 /// ```
 pub fn with_idle_readers<R: Reclaim, T>(domain: &R, n: usize, f: impl FnOnce() -> T) -> T {
+    with_parked_threads(n, || drop(domain.enter()), f)
+}
+
+/// How many idle threads the epoch bench and `pin_ratios` register beside the measuring one,
+/// for the "1 vs 1000 registered threads" rows.
+pub const IDLE_THREADS: usize = 999;
+
+/// Runs `f` while `idle` threads, each registered in `domain` and in `collector` (each pinned
+/// both once, and keeping its crossbeam handle), sit parked outside any section: what a pin
+/// costs when the domain knows many threads that are not reading.
+///
+/// ```
+/// let domain = epoch::Epoch::new();
+/// let collector = crossbeam_epoch::Collector::new();
+/// let slots = benches::measure::with_idle_threads(&domain, &collector, 3, || {
+///     drop(domain.pin());
+///     format!("{domain:?}")
+/// });
+/// assert!(slots.contains("slots: 4"), "the three idle threads and this one: {slots}");
+/// ```
+pub fn with_idle_threads<T>(
+    domain: &epoch::Epoch,
+    collector: &crossbeam_epoch::Collector,
+    idle: usize,
+    f: impl FnOnce() -> T,
+) -> T {
+    let join = || {
+        drop(domain.pin());
+        let handle = collector.register();
+        drop(handle.pin());
+        handle
+    };
+    with_parked_threads(idle, join, f)
+}
+
+/// Runs `f` while `n` threads, each having run `join` and holding what it returned, sit parked;
+/// they drop it and exit after `f` returns. Small stacks, so that a thousand of them fit.
+fn with_parked_threads<S, T>(n: usize, join: impl Fn() -> S + Sync, f: impl FnOnce() -> T) -> T {
     let stop = AtomicBool::new(false);
     let ready = Barrier::new(n + 1);
     std::thread::scope(|s| {
-        let readers: Vec<_> = (0..n)
+        let threads: Vec<_> = (0..n)
             .map(|_| {
-                s.spawn(|| {
-                    drop(domain.enter());
-                    ready.wait();
-                    while !stop.load(Ordering::Acquire) {
-                        std::thread::park();
-                    }
-                })
+                std::thread::Builder::new()
+                    .stack_size(256 * 1024)
+                    .spawn_scoped(s, || {
+                        let _held = join();
+                        ready.wait();
+                        while !stop.load(Ordering::Acquire) {
+                            std::thread::park();
+                        }
+                    })
+                    .expect("spawn an idle thread")
             })
             .collect();
         ready.wait();
         let out = f();
         stop.store(true, Ordering::Release);
-        for r in &readers {
-            r.thread().unpark();
+        for thread in &threads {
+            thread.thread().unpark();
         }
         out
     })
