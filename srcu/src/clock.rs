@@ -446,18 +446,20 @@ impl SrcuClock {
                     Ticket::from_bits(saved.ticket.load(Ordering::Relaxed)),
                 )
             } else {
+                // A peek: both sums without a fence. It proves nothing; it only picks when the
+                // fenced scan below, which decides, starts.
+                let looks_empty = || sum(locks) == sum(unlocks);
                 if urgency == Urgency::Now {
                     // A caller is waiting and the fence below costs microseconds: first give a
                     // reader still inside this half (one that loaded the index just before the
-                    // flip) a moment to leave, so that the one fence finds the half empty. The
-                    // peek proves nothing, it only picks the moment: the scan below decides.
+                    // flip) a moment to leave, so that the one fence finds the half empty.
                     for _ in 0..PEEKS {
-                        if sum(locks) == sum(unlocks) {
+                        if looks_empty() {
                             break;
                         }
                         core::hint::spin_loop();
                     }
-                } else if sum(locks) != sum(unlocks) {
+                } else if !looks_empty() {
                     // Batched: the fence comes with the batch, so start the scan only once
                     // the half looks empty; a first sum taken while a reader is inside would
                     // make this scan busy and cost the next batch too.
