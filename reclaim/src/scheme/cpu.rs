@@ -111,7 +111,7 @@ mod rseq {
                 NONE
             }
         };
-        // Release: `HAS_CS` is set before `OFFSET` is seen (see `can_add`).
+        // cpu-R: Release pairs with cpu-A in `can_add`: `HAS_CS` is set before `OFFSET` is seen.
         OFFSET.store(found, Ordering::Release);
         found
     }
@@ -123,7 +123,7 @@ mod rseq {
             if offset().is_none() {
                 return false;
             }
-            // Pairs with the Release store of `OFFSET` in `probe`.
+            // cpu-A: pairs with cpu-R, the Release store of `OFFSET` in `probe`.
             core::sync::atomic::fence(Ordering::Acquire);
             HAS_CS.load(Ordering::Relaxed)
         }
