@@ -457,7 +457,7 @@ impl SrcuClock {
                         if looks_empty() {
                             break;
                         }
-                        core::hint::spin_loop();
+                        reclaim::sync::spin_hint();
                     }
                 } else if !looks_empty() {
                     // Batched: the fence comes with the batch, so start the scan only once
