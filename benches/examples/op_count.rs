@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Structures: `hashmap`, `list`, `tree` (each prefilled to half its key range, then the
-//! 50/25/25 mix, one thread) and `stack` (pop then push). Schemes: any id of `compare --list`.
+//! 50/25/25 mix, one thread), `stack` (pop then push) and `sections` (an empty read section, as
+//! `compare`'s read-side pass times it). Schemes: any id of `compare --list`.
 //! Under valgrind `membarrier` is refused, so the Fast flavors resolve to their fenced read side
 //! (the instructions of the Fast read side differ from those by the fence alone).
 
@@ -41,7 +42,8 @@ impl SchemeVisitor for Run {
             "list" => mix::<ListSet<R>, R>(make(), 1_000, self.ops),
             "tree" => mix::<TreeSet<R>, R>(make(), 100_000, self.ops),
             "stack" => stack(make(), self.ops),
-            other => panic!("unknown structure {other:?}: hashmap, list, tree or stack"),
+            "sections" => sections(make(), self.ops),
+            other => panic!("unknown structure {other:?}: hashmap, list, tree, stack or sections"),
         }
     }
 }
@@ -69,9 +71,17 @@ fn stack<R: Reclaim>(domain: R, ops: u64) {
     }
 }
 
+/// `ops` empty read sections through the trait, each guard passed through `black_box` as the
+/// read-side pass of `compare` does.
+fn sections<R: Reclaim>(domain: R, ops: u64) {
+    for _ in 0..ops {
+        drop(black_box(domain.enter()));
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: op_count SCHEME_ID hashmap|list|tree|stack OPERATIONS";
+    let usage = "usage: op_count SCHEME_ID hashmap|list|tree|stack|sections OPERATIONS";
     let (Some(id), Some(structure), Some(ops)) = (args.next(), args.next(), args.next()) else {
         panic!("{usage}");
     };
