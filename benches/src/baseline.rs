@@ -3,8 +3,11 @@
 //!
 //! Neither type here implements [`reclaim::Reclaim`]: they mark a section but protect nothing.
 //!
-//! - [`ThreadLocalPair`]: a plain `thread_local!` `Cell<u64>` incremented on enter and on exit.
-//!   This is the floor any thread-local scheme pays to find its per-thread state.
+//! - [`ThreadLocalPair`]: a plain `thread_local!` `Cell<u64>` incremented on enter and on exit,
+//!   each value passed through `black_box` so that a loop of them cannot fold. A reference for
+//!   what a thread-local lookup costs, not a bound: the `black_box` puts each value through the
+//!   stack, and a scheme that looks its state up once per section (keeping it in the guard) can
+//!   run below it (docs/reclaim.md, "Instructions per operation").
 //! - [`OwnedSlot`]: a load of a shared clock stored into a slot the thread owns, and a store of
 //!   zero on exit, with no fence: the shape of GUS's lazy reader or liburcu's memb reader.
 
